@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+//
+// bgpo: memory-efficient reinforcement learning for masked-diffusion language models on CPU clusters.
+//
+// Swift code is compiled for x86-64-v3 (AVX2 + FMA, every x86 server since 2013) by default.
+// Set BGPO_MARCH to build for another target, for example `BGPO_MARCH=x86-64-v4 swift build -c release`
+// for AVX-512 nodes, or `BGPO_MARCH=native`. `BGPO_MARCH=none` leaves the compiler's default (baseline x86-64).
+import PackageDescription
+
+let march = Context.environment["BGPO_MARCH"] ?? "x86-64-v3"
+let codegen: [SwiftSetting] = march == "none" ? [] : [.unsafeFlags(["-Xcc", "-march=\(march)"])]
+
+let package = Package(
+    name: "bgpo",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "bgpo", targets: ["bgpo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"])]),
+
+        .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: codegen),
+        .target(name: "DLLM", dependencies: ["Kernels"], swiftSettings: codegen),
+        .target(name: "Tasks", dependencies: ["Kernels"], swiftSettings: codegen),
+        .target(name: "Cluster", dependencies: ["CMPI"], swiftSettings: codegen),
+        .target(name: "Checkpoint", dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: codegen),
+        .target(name: "RL", dependencies: ["DLLM", "Tasks", "Cluster", "Checkpoint"], swiftSettings: codegen),
+        .executableTarget(name: "bgpo", dependencies: [
+            "RL",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: codegen),
+
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "DLLMTests", dependencies: ["DLLM"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
+        .testTarget(name: "RLTests", dependencies: ["RL"]),
+        .testTarget(name: "CLITests", dependencies: ["bgpo"]),
+    ]
+)

@@ -1,0 +1,20 @@
+import COpenBLAS
+
+/// Facts about and control of the OpenBLAS library in use.
+public enum BLAS {
+    /// The kernel family OpenBLAS selected when it loaded, e.g. "Cooperlake" or "Haswell".
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// Sets the number of threads OpenBLAS uses for each matrix product.
+    public static func setThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(n))
+    }
+
+    /// The number of threads OpenBLAS uses for each matrix product.
+    public static var threads: Int {
+        Int(openblas_get_num_threads())
+    }
+}

@@ -9,7 +9,7 @@ public protocol ExitCodeProviding: Error {
 }
 
 /// The exit codes bgpo uses.
-public enum ExitCode {
+public enum ExitStatus {
     /// The run finished.
     public static let success: Int32 = 0
     /// Bad command line or configuration.

@@ -31,8 +31,8 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: codegen),
         .target(name: "DLLM", dependencies: ["Kernels"], swiftSettings: codegen),
         .target(name: "Tasks", dependencies: ["Kernels"], swiftSettings: codegen),
-        .target(name: "Cluster", dependencies: ["CMPI"], swiftSettings: codegen),
-        .target(name: "Checkpoint", dependencies: ["CZstd", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Cluster", dependencies: ["Kernels", "CMPI"], swiftSettings: codegen),
+        .target(name: "Checkpoint", dependencies: ["Kernels", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: codegen),
         .target(name: "RL", dependencies: ["DLLM", "Tasks", "Cluster", "Checkpoint"], swiftSettings: codegen),
         .executableTarget(name: "bgpo", dependencies: [

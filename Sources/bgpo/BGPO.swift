@@ -1,8 +1,13 @@
 import ArgumentParser
 import Kernels
 
+/// The `bgpo` command: reinforcement learning for masked-diffusion language models on CPU clusters.
 @main
-struct BGPOCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bgpo")
-    func run() throws { print(BLAS.coreName) }
+struct BGPO: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bgpo",
+        abstract: "Memory-efficient RL (BGPO) for masked-diffusion language models on CPU clusters.",
+        subcommands: [
+        ]
+    )
 }

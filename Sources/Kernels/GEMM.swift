@@ -37,15 +37,16 @@ public func linearForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
 }
 
 /// Backward of ``linearForward(x:weight:y:rows:inFeatures:outFeatures:accumulate:)``:
-/// `dX += dY W` and `dWeight += dY^T x`.
+/// `dX += dY W` (or `dX = dY W` when `accumulate` is false, for a fresh scratch buffer) and
+/// `dWeight += dY^T x` (always accumulated).
 ///
 /// x: [rows, inFeatures]; weight, dWeight: [outFeatures, inFeatures]; dY: [rows, outFeatures];
 /// dX: [rows, inFeatures].
 public func linearBackward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dY: UnsafePointer<Float>,
                            dX: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
-                           rows: Int, inFeatures: Int, outFeatures: Int) {
+                           rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool = true) {
     sgemm(.none, .none, m: rows, n: inFeatures, k: outFeatures,
-          a: dY, lda: outFeatures, b: weight, ldb: inFeatures, beta: 1, c: dX, ldc: inFeatures)
+          a: dY, lda: outFeatures, b: weight, ldb: inFeatures, beta: accumulate ? 1 : 0, c: dX, ldc: inFeatures)
     sgemm(.transposed, .none, m: outFeatures, n: inFeatures, k: rows,
           a: dY, lda: outFeatures, b: x, ldb: inFeatures, beta: 1, c: dWeight, ldc: inFeatures)
 }

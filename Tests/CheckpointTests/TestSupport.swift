@@ -32,6 +32,24 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     return (process.terminationStatus, data, (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
 }
 
+/// A test helper process that failed.
+struct ToolError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Runs a command-line tool through `env`; returns its standard output as text (or raw bytes).
+func runTool(_ tool: String, _ arguments: [String]) throws -> String {
+    String(decoding: try runTool(tool, arguments, raw: true), as: UTF8.self)
+}
+
+/// Runs a command-line tool through `env`; returns its standard output, failing on a non-zero exit.
+func runTool(_ tool: String, _ arguments: [String], raw: Bool) throws -> Data {
+    let result = try run("/usr/bin/env", [tool] + arguments)
+    guard result.status == 0 else { throw ToolError(message: "\(tool) failed: \(result.stderr)") }
+    return result.stdout
+}
+
 /// Normal(0, std) values from the test random stream `index`.
 func normalValues(_ count: Int, std: Double = 0.02, index: UInt64) -> [Float] {
     var random = CounterRandom(seed: 7, purpose: .test, index)

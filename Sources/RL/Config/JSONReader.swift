@@ -10,7 +10,7 @@ enum JSONReader {
         } catch let error as ConfigError {
             throw error.attributed(to: source)
         } catch {
-            throw ConfigError.syntax(source: source, line: nil, column: nil, message: "invalid JSON: \(reason(error))")
+            throw ConfigError.syntax(source: source, line: nil, column: nil, message: "invalid JSON: \(syntaxProblem(text))")
         }
         guard case .table(let table) = node.value else {
             throw ConfigError.syntax(source: source, line: nil, column: nil,
@@ -19,10 +19,14 @@ enum JSONReader {
         return table
     }
 
-    private static func reason(_ error: any Error) -> String {
-        guard case DecodingError.dataCorrupted(let context) = error else { return "\(error)" }
-        let underlying = context.underlyingError.map { " (\($0))" } ?? ""
-        return context.debugDescription + underlying
+    /// What Foundation's parser says is wrong with `text` (JSONDecoder does not say where).
+    private static func syntaxProblem(_ text: String) -> String {
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(text.utf8), options: .fragmentsAllowed)
+            return "not a JSON document"
+        } catch {
+            return (error as NSError).userInfo["NSDebugDescription"] as? String ?? "\(error)"
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 #include "csignals.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -34,6 +35,13 @@ int bgpo_stop_signals_install(void) {
             return error;
         }
     }
+    // A process started from a thread that blocks these signals (Foundation's Process on a
+    // Dispatch worker thread, for one) inherits that mask and would never run the handler.
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    for (int i = 0; i < stop_signal_count; i++) sigaddset(&unblock, stop_signals[i]);
+    int error = pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+    if (error != 0) return error;
     installed = 1;
     return 0;
 }

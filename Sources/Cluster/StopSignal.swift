@@ -16,7 +16,10 @@ public enum StopSignal {
     /// The signals that request a stop.
     public static let signals: [Int32] = [SIGUSR1, SIGUSR2, SIGTERM]
 
-    /// Installs the handlers (idempotent). A signal that arrives before this ends the process.
+    /// Installs the handlers and unblocks the signals in the calling thread (idempotent).
+    ///
+    /// Call it early, before MPI or anything else starts threads: threads inherit the caller's
+    /// signal mask. A stop signal that arrives before this ends the process.
     public static func install() throws {
         let error = bgpo_stop_signals_install()
         guard error == 0 else { throw ClusterError.signalInstall(errno: error) }

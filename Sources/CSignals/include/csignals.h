@@ -7,7 +7,8 @@
 #define BGPO_CSIGNALS_H
 
 /// Installs the stop handler for SIGUSR1, SIGUSR2 and SIGTERM (SA_RESTART), remembering the
-/// previous actions. Idempotent. Returns 0, or the errno of the failing sigaction call.
+/// previous actions, and unblocks the three signals in the calling thread (threads created later
+/// inherit its mask). Idempotent. Returns 0, or the error number of the failing call.
 int bgpo_stop_signals_install(void);
 
 /// Restores the actions that were in place before bgpo_stop_signals_install. Idempotent.

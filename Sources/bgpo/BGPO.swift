@@ -10,6 +10,7 @@ struct BGPO: ParsableCommand {
         subcommands: [
             ConfigCommand.self,
             ClusterCommand.self,
+            ModelCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
@@ -28,13 +29,19 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
 
+        .target(name: "CSignals"),
+
         .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: codegen),
         .target(name: "DLLM", dependencies: ["Kernels"], swiftSettings: codegen),
         .target(name: "Tasks", dependencies: ["Kernels"], swiftSettings: codegen),
-        .target(name: "Cluster", dependencies: ["Kernels", "CMPI"], swiftSettings: codegen),
+        .target(name: "Cluster", dependencies: ["Kernels", "CMPI", "CSignals"], swiftSettings: codegen),
         .target(name: "Checkpoint", dependencies: ["Kernels", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: codegen),
-        .target(name: "RL", dependencies: ["DLLM", "Tasks", "Cluster", "Checkpoint"], swiftSettings: codegen),
+        .target(name: "RL", dependencies: [
+            "DLLM", "Tasks", "Cluster", "Checkpoint",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ], swiftSettings: codegen),
         .executableTarget(name: "bgpo", dependencies: [
             "RL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -8,6 +8,9 @@ struct BGPO: ParsableCommand {
         commandName: "bgpo",
         abstract: "Memory-efficient RL (BGPO) for masked-diffusion language models on CPU clusters.",
         subcommands: [
+            ConfigCommand.self,
+            ClusterCommand.self,
+            ModelCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -3,16 +3,6 @@ import Foundation
 /// The learning rate of each optimiser update: linear warm-up, then a constant, linear or cosine
 /// decay to zero at the last update.
 public struct LearningRateSchedule: Sendable, Equatable {
-    /// How the rate evolves after the warm-up.
-    public enum Shape: String, Sendable, CaseIterable {
-        /// The peak rate until the end.
-        case constant
-        /// A straight line from the peak down to zero at the last update.
-        case linear
-        /// Half a cosine from the peak down to zero at the last update.
-        case cosine
-    }
-
     /// The rate reached at the end of the warm-up.
     public var peak: Double
     /// How many updates the linear warm-up takes (0: none).
@@ -20,10 +10,10 @@ public struct LearningRateSchedule: Sendable, Equatable {
     /// The number of updates of the whole run.
     public var totalUpdates: Int
     /// The shape after the warm-up.
-    public var shape: Shape
+    public var shape: LRSchedule
 
     /// Creates a schedule.
-    public init(peak: Double, warmupUpdates: Int, totalUpdates: Int, shape: Shape) {
+    public init(peak: Double, warmupUpdates: Int, totalUpdates: Int, shape: LRSchedule) {
         self.peak = peak
         self.warmupUpdates = warmupUpdates
         self.totalUpdates = totalUpdates

@@ -1,0 +1,35 @@
+import Kernels
+
+/// Why a training run cannot go on.
+public enum TrainingError: Error, Equatable, CustomStringConvertible, ExitCodeProviding {
+    /// The loss or the gradient of `step` is NaN or infinite (exit 70).
+    case nonFinite(step: Int, quantity: String, value: Double)
+    /// A prompt or a response does not fit the model (exit 64).
+    case sequenceTooLong(problem: String, tokens: Int, maxSeq: Int)
+    /// A checkpoint's state.json cannot be used (exit 74).
+    case badState(path: String, reason: String)
+    /// A checkpoint does not match this run (exit 64): another model shape or task.
+    case incompatibleCheckpoint(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .nonFinite(step, quantity, value):
+            "step \(step): the \(quantity) is \(value); stopping (lower optim.learning_rate or check the data)"
+        case let .sequenceTooLong(problem, tokens, maxSeq):
+            "problem \(problem): prompt and completion need \(tokens) tokens, more than the model's "
+                + "maximum sequence length \(maxSeq) (raise model.max_seq or lower rollout.max_completion_length)"
+        case let .badState(path, reason):
+            "\(path): \(reason)"
+        case let .incompatibleCheckpoint(path, reason):
+            "\(path): \(reason)"
+        }
+    }
+
+    public var exitCode: Int32 {
+        switch self {
+        case .nonFinite: ExitStatus.software
+        case .sequenceTooLong, .incompatibleCheckpoint: ExitStatus.usage
+        case .badState: ExitStatus.ioError
+        }
+    }
+}

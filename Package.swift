@@ -28,7 +28,9 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
 
-        .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: codegen),
+        // No errno from sqrt in the kernels: Float.squareRoot() then becomes one instruction that vectorises.
+        .target(name: "Kernels", dependencies: ["COpenBLAS"],
+                swiftSettings: codegen + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "DLLM", dependencies: ["Kernels"], swiftSettings: codegen),
         .target(name: "Tasks", dependencies: ["Kernels"], swiftSettings: codegen),
         .target(name: "Cluster", dependencies: ["Kernels", "CMPI"], swiftSettings: codegen),

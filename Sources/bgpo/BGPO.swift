@@ -11,6 +11,7 @@ struct BGPO: ParsableCommand {
             ConfigCommand.self,
             ClusterCommand.self,
             ModelCommand.self, BenchCommand.self,
+            ScoreCommand.self,
         ]
     )
 }

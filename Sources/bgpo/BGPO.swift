@@ -11,7 +11,7 @@ struct BGPO: ParsableCommand {
             ConfigCommand.self,
             ClusterCommand.self,
             ModelCommand.self, BenchCommand.self,
-            ReportCommand.self,
+            ReportCommand.self, TrainCommand.self,
             ScoreCommand.self,
         ]
     )

@@ -8,8 +8,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, ExitCodePr
     case sequenceTooLong(problem: String, tokens: Int, maxSeq: Int)
     /// A checkpoint's state.json cannot be used (exit 74).
     case badState(path: String, reason: String)
-    /// A checkpoint does not match this run (exit 64): another model shape or task.
+    /// A checkpoint or base model does not match this run (exit 64): another model shape or tokenizer.
     case incompatibleCheckpoint(path: String, reason: String)
+    /// The task gives no reference completion that fits the completion length (exit 64).
+    case noReferences(task: String, length: Int)
 
     public var description: String {
         switch self {
@@ -22,13 +24,16 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, ExitCodePr
             "\(path): \(reason)"
         case let .incompatibleCheckpoint(path, reason):
             "\(path): \(reason)"
+        case let .noReferences(task, length):
+            "sft: task \(task) gives no reference completion that fits rollout.max_completion_length = \(length) tokens "
+                + "with a closing EOS (raise it, or set sft.steps = 0 and give model.path)"
         }
     }
 
     public var exitCode: Int32 {
         switch self {
         case .nonFinite: ExitStatus.software
-        case .sequenceTooLong, .incompatibleCheckpoint: ExitStatus.usage
+        case .sequenceTooLong, .incompatibleCheckpoint, .noReferences: ExitStatus.usage
         case .badState: ExitStatus.ioError
         }
     }

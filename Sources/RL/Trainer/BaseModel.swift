@@ -29,10 +29,14 @@ public enum BaseModel {
         }
         let runDirectory = URL(fileURLWithPath: config.run.outputDir, isDirectory: true)
         let kept = runDirectory.appendingPathComponent(directoryName, isDirectory: true)
+        let recipe = warmStartRecipe(config, task: task)
         if FileManager.default.fileExists(atPath: kept.appendingPathComponent(ModelStore.descriptionFile).path) {
-            let loaded = try load(kept, tokenizer: tokenizer)
-            log("base model: the warm start kept in \(kept.path) (\(describe(loaded.config)))")
-            return loaded
+            let loaded = try ModelStore.load(from: kept)
+            if loaded.description.metadata[recipeKey] == recipe, loaded.tokenizer.identifier == tokenizer.identifier {
+                log("base model: the warm start kept in \(kept.path) (\(describe(loaded.model.config)))")
+                return loaded.model
+            }
+            log("base model: the warm start kept in \(kept.path) was made with other settings; making it again")
         }
         let model = Model(config: try config.model.modelConfig(tokenizer: tokenizer), seed: UInt64(config.train.seed))
         log("base model: \(config.model.preset) initialised from seed \(config.train.seed) (\(describe(model.config)))")
@@ -43,10 +47,22 @@ public enum BaseModel {
         try communicator.rootOnly {
             try warmStart(model, config: config, task: task, tokenizer: tokenizer, log: log)
             try ModelStore.save(model, tokenizer: tokenizer, to: kept,
-                                metadata: ["task": task.name, "sft_steps": "\(config.sft.steps)", "seed": "\(config.train.seed)"])
+                                metadata: ["task": task.name, "sft_steps": "\(config.sft.steps)", "seed": "\(config.train.seed)",
+                                           recipeKey: recipe])
             log("warm-started model kept in \(kept.path)")
         }
         return model
+    }
+
+    /// The metadata key of the settings a kept warm start was made with.
+    static let recipeKey = "warm_start"
+
+    /// Everything the warm start depends on, so that a kept one is reused only when it matches.
+    static func warmStartRecipe(_ config: RunConfig, task: any Task) -> String {
+        "\(config.model) \(config.sft) task \(task.name) train_size \(config.task.trainSize) seed \(config.train.seed) "
+            + "completion \(config.rollout.maxCompletionLength) micro-batch \(config.train.microBatchSize) "
+            + "adamw \(config.optim.weightDecay) \(config.optim.adamBeta1) \(config.optim.adamBeta2) \(config.optim.adamEpsilon) "
+            + "clip \(config.optim.maxGradNorm)"
     }
 
     /// The first training-stream index of the warm start's problems.

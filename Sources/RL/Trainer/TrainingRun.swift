@@ -141,7 +141,7 @@ public final class TrainingRun {
                 longestCheckpoint = max(longestCheckpoint, checkpointSeconds)
             }
             metrics["timing_s/checkpoint"] = checkpointSeconds
-            longestStep = max(longestStep, report.metrics["step_time"] ?? 0)
+            longestStep = max(longestStep, watch.elapsed - checkpointSeconds)
             try onRoot { try metricsLog?.append(metrics) }
             if step % config.train.loggingSteps == 0 || isLast || stopping {
                 log(progress.line(for: metrics, seconds: watch.elapsed))

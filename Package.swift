@@ -28,10 +28,12 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"])]),
 
+        .target(name: "CSignals"),
+
         .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: codegen),
         .target(name: "DLLM", dependencies: ["Kernels"], swiftSettings: codegen),
         .target(name: "Tasks", dependencies: ["Kernels"], swiftSettings: codegen),
-        .target(name: "Cluster", dependencies: ["Kernels", "CMPI"], swiftSettings: codegen),
+        .target(name: "Cluster", dependencies: ["Kernels", "CMPI", "CSignals"], swiftSettings: codegen),
         .target(name: "Checkpoint", dependencies: ["Kernels", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: codegen),
         .target(name: "RL", dependencies: ["DLLM", "Tasks", "Cluster", "Checkpoint"], swiftSettings: codegen),

@@ -19,6 +19,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
@@ -36,7 +37,11 @@ let package = Package(
         .target(name: "Cluster", dependencies: ["Kernels", "CMPI", "CSignals"], swiftSettings: codegen),
         .target(name: "Checkpoint", dependencies: ["Kernels", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: codegen),
-        .target(name: "RL", dependencies: ["DLLM", "Tasks", "Cluster", "Checkpoint"], swiftSettings: codegen),
+        .target(name: "RL", dependencies: [
+            "DLLM", "Tasks", "Cluster", "Checkpoint",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ], swiftSettings: codegen),
         .executableTarget(name: "bgpo", dependencies: [
             "RL",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -9,6 +9,7 @@ struct BGPO: ParsableCommand {
         abstract: "Memory-efficient RL (BGPO) for masked-diffusion language models on CPU clusters.",
         subcommands: [
             ClusterCommand.self,
+            ConfigCommand.self,
         ]
     )
 }

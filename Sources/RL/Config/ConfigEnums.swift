@@ -1,0 +1,45 @@
+/// A configuration value chosen from a fixed set of names, written as a string in config files.
+public protocol ConfigEnum: CaseIterable, Codable, Sendable, RawRepresentable where RawValue == String {}
+
+extension ConfigEnum {
+    /// The accepted names, in declaration order.
+    static var names: [String] { allCases.map(\.rawValue) }
+}
+
+/// The policy-gradient objective (ALGORITHM.md §4–§6).
+public enum ObjectiveKind: String, ConfigEnum {
+    /// BGPO's linear lower bound, one masked sample at a time: memory independent of `mc_num`.
+    case bgpo
+    /// exp(B_theta − B_old)·A with every sample's activations kept until one backward (memory grows with `mc_num`).
+    case vrpoOL = "vrpo-ol"
+    /// The VRPO-OL objective and gradient at constant memory (forward passes first, then one backward per sample).
+    case elboExact = "elbo-exact"
+    /// d1's one-pass token-level PPO estimator with prompt masking.
+    case diffuGRPO = "diffu-grpo"
+}
+
+/// How the masked samples of the ELBO estimate are drawn (ALGORITHM.md §2).
+public enum ELBOEstimator: String, ConfigEnum {
+    /// LLaDA's stratified mask counts `round(k + i·L/n_t)`, weight `L / l_i` (the reference code).
+    case stratified
+    /// Independent t ~ U(0, 1] per sample, each token masked with probability t, weight `1/t`.
+    case continuous
+}
+
+/// Which masked positions the sampler commits at each step (ALGORITHM.md §3).
+public enum Remasking: String, ConfigEnum {
+    /// The positions whose proposed token has the highest softmax probability.
+    case lowConfidence = "low_confidence"
+    /// Positions chosen uniformly at random.
+    case random
+}
+
+/// The learning-rate schedule after warm-up.
+public enum LRSchedule: String, ConfigEnum {
+    /// The peak rate throughout.
+    case constant
+    /// Cosine decay from the peak rate to zero at the last step.
+    case cosine
+    /// Linear decay from the peak rate to zero at the last step.
+    case linear
+}

@@ -1,0 +1,175 @@
+/// A ready-made configuration compiled into the binary (`--preset NAME`).
+///
+/// A preset is a list of small TOML layers applied in order over the defaults, so presets that
+/// share settings share the layer text instead of repeating it.
+public struct ConfigPreset: Sendable {
+    /// The name given to `--preset`.
+    public let name: String
+    /// One line saying what the preset runs.
+    public let summary: String
+    /// TOML documents applied in order over the defaults.
+    let layers: [String]
+
+    /// The defaults with this preset applied, validated.
+    public func config() throws -> RunConfig {
+        let config = try applied(to: RunConfig())
+        try config.validate()
+        return config
+    }
+
+    /// `config` with this preset's layers applied (not validated).
+    func applied(to config: RunConfig) throws -> RunConfig {
+        try layers.reduce(config) { try $0.applying(toml: $1, source: "preset \(name)") }
+    }
+
+    /// The preset called `name`.
+    public static func named(_ name: String) throws -> ConfigPreset {
+        guard let preset = all.first(where: { $0.name == name }) else {
+            throw ConfigError.unknownPreset(name: name, available: all.map(\.name))
+        }
+        return preset
+    }
+
+    /// Every compiled-in preset.
+    public static let all: [ConfigPreset] = [
+        ConfigPreset(name: "countdown-tiny",
+                     summary: "the main job: SFT warm start of a small char-level model, then BGPO (n_t 16) on countdown",
+                     layers: [countdown, bgpo, mainJob]),
+        ConfigPreset(name: "countdown-bgpo",
+                     summary: "paper comparison on countdown: BGPO, n_t 16, on-policy",
+                     layers: [countdown, comparison, bgpo, output("countdown-bgpo")]),
+        ConfigPreset(name: "countdown-vrpo-ol",
+                     summary: "paper comparison on countdown: VRPO-OL, n_t 4 (memory grows with n_t)",
+                     layers: [countdown, comparison, vrpoOL, output("countdown-vrpo-ol")]),
+        ConfigPreset(name: "countdown-diffu-grpo",
+                     summary: "paper comparison on countdown: d1's diffu-GRPO, one pass, beta 0.04, 4 inner updates",
+                     layers: [countdown, comparison, diffuGRPO, output("countdown-diffu-grpo")]),
+        ConfigPreset(name: "sudoku-bgpo",
+                     summary: "4x4 sudoku: SFT warm start, then BGPO with the paper's sudoku n_t of 32",
+                     layers: [sudoku]),
+    ]
+}
+
+/// Countdown with a small char-level model (char-v1, 99 ids): answers such as
+/// `<answer>(3+5)*7</answer>` fit in 48 tokens, three blocks of 16, two tokens per step.
+private let countdown = """
+    [model]
+    preset = "small"
+    tokenizer = "char-v1"
+
+    [task]
+    name = "countdown"
+
+    [sft]
+    steps = 600
+    batch_size = 32
+    learning_rate = 1e-3
+    warmup_steps = 50
+    lr_scheduler_type = "cosine"
+
+    [rollout]
+    num_generations = 8
+    temperature = 0.6
+    max_completion_length = 48
+    block_length = 16
+    diffusion_steps = 24
+
+    [optim]
+    learning_rate = 2e-5
+    warmup_steps = 2
+
+    [train]
+    prompts_per_step = 8
+    micro_batch_size = 16
+    seed = 42
+    eval_steps = 10
+    eval_limit = 128
+
+    [checkpoint]
+    save_steps = 10
+    """
+
+/// The main job's budget: about as many RL steps as fit in 10–30 minutes on two cores.
+private let mainJob = """
+    train.max_steps = 40
+    run.output_dir = "runs/countdown-tiny"
+    """
+
+/// The three-way comparison: the same SFT base (same seed), steps and evaluation for every objective.
+private let comparison = """
+    train.max_steps = 60
+    train.eval_steps = 10
+    """
+
+/// BGPO as in the paper: n_t 16, on-policy, the plain bound.
+private let bgpo = """
+    [objective]
+    objective = "bgpo"
+    mc_num = 16
+    """
+
+/// VRPO-OL as in the paper: n_t 4.
+private let vrpoOL = """
+    [objective]
+    objective = "vrpo-ol"
+    mc_num = 4
+    """
+
+/// d1's diffu-GRPO: one pass, eps 0.5, beta 0.04, mean-only advantages, prompt masking 0.15;
+/// d1's 8 inner updates per rollout batch halved to 4 for the short runs at a higher learning rate.
+private let diffuGRPO = """
+    [objective]
+    objective = "diffu-grpo"
+    mc_num = 1
+    epsilon = 0.5
+    beta = 0.04
+    num_iterations = 4
+    p_mask_prompt = 0.15
+    scale_rewards = false
+    """
+
+/// 4x4 sudoku: `<answer>` + 16 digits + `</answer>` is 33 characters; n_t 32 as in the paper.
+private let sudoku = """
+    [model]
+    preset = "small"
+    tokenizer = "char-v1"
+
+    [task]
+    name = "sudoku"
+
+    [sft]
+    steps = 800
+    batch_size = 32
+    learning_rate = 1e-3
+    warmup_steps = 50
+
+    [rollout]
+    max_completion_length = 48
+    block_length = 16
+    diffusion_steps = 24
+
+    [objective]
+    objective = "bgpo"
+    mc_num = 32
+
+    [optim]
+    learning_rate = 2e-5
+    warmup_steps = 2
+
+    [train]
+    max_steps = 60
+    prompts_per_step = 8
+    micro_batch_size = 16
+    eval_steps = 10
+    eval_limit = 100
+
+    [checkpoint]
+    save_steps = 10
+
+    [run]
+    output_dir = "runs/sudoku-bgpo"
+    """
+
+private func output(_ name: String) -> String {
+    "run.output_dir = \"runs/\(name)\"\n"
+}

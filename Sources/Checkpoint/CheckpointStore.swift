@@ -107,7 +107,7 @@ public struct CheckpointStore: Sendable {
     /// Verification reads every byte of each candidate.
     public func latestValid() throws -> CheckpointLookup {
         let checkpoints = try list()
-        var lookup = CheckpointLookup(checkpoint: nil, skipped: [], notes: [])
+        var lookup = CheckpointLookup(found: nil, skipped: [], notes: [])
         let latest: String?
         do {
             latest = try latestName()
@@ -122,13 +122,13 @@ public struct CheckpointStore: Sendable {
         }
         for checkpoint in checkpoints.reversed() {
             do {
-                lookup.checkpoint = try checkpoint.verify()
+                lookup.found = try checkpoint.verify()
                 break
             } catch {
                 lookup.skipped.append(SkippedCheckpoint(name: checkpoint.name, reason: "\(error)"))
             }
         }
-        if let found = lookup.checkpoint?.checkpoint, let latest, latest != found.name,
+        if let found = lookup.found?.checkpoint, let latest, latest != found.name,
            let latestStep = CheckpointDirectory.step(fromName: latest), let step = found.step, latestStep < step,
            checkpoints.contains(where: { $0.name == latest }) {
             lookup.notes.append("LATEST names \(latest), but \(found.name) is newer and verifies "
@@ -196,7 +196,7 @@ public struct CheckpointStore: Sendable {
             try Array((name + "\n").utf8).withUnsafeBytes { try file.write($0) }
             return try file.finish()
         }
-        let removed = try applyRetention(protecting: step)
+        let removed = applyRetention(protecting: step)
         return CheckpointSaveResult(checkpoint: CheckpointDirectory(url: target), manifest: manifest,
                                     removed: removed, removedTemporaries: cleaned)
     }
@@ -238,20 +238,21 @@ public struct CheckpointStore: Sendable {
 
     /// Removes the checkpoints the retention policy drops (never `protecting` or LATEST's) and
     /// returns their names. Each is first renamed to a temporary name, so that it disappears
-    /// from the list at once even if removing its files is interrupted.
-    private func applyRetention(protecting step: Int) throws -> [String] {
-        let checkpoints = try list()
+    /// from the list at once even if removing its files is interrupted. Best effort: a
+    /// checkpoint that cannot be removed stays, and the next save tries again.
+    private func applyRetention(protecting step: Int) -> [String] {
+        guard let checkpoints = try? list() else { return [] }
         var protected: Set<Int> = [step]
-        if let latest = try latestName(), let latestStep = CheckpointDirectory.step(fromName: latest) { protected.insert(latestStep) }
+        if let latest = try? latestName(), let latestStep = CheckpointDirectory.step(fromName: latest) { protected.insert(latestStep) }
         let doomed = Set(retention.stepsToRemove(from: checkpoints.compactMap(\.step), protecting: protected))
         var removed: [String] = []
         for checkpoint in checkpoints where checkpoint.step.map(doomed.contains) == true {
             let aside = directory.appendingPathComponent(temporaryName(for: "removed-" + checkpoint.name))
-            try renameEntry(checkpoint.url.path, to: aside.path)
+            guard (try? renameEntry(checkpoint.url.path, to: aside.path)) != nil else { continue }
             removed.append(checkpoint.name)
             try? FileManager.default.removeItem(at: aside)
         }
-        if !removed.isEmpty { try fsyncDirectory(directory.path) }
+        if !removed.isEmpty { try? fsyncDirectory(directory.path) }
         return removed
     }
 
@@ -284,7 +285,8 @@ public struct CheckpointSaveResult: Sendable {
     public var checkpoint: CheckpointDirectory
     /// Its manifest (sizes and SHA-256 of its files).
     public var manifest: CheckpointManifest
-    /// Checkpoints the retention policy removed.
+    /// Checkpoints the retention policy removed (best effort: one that could not be removed is
+    /// not listed and stays until a later save).
     public var removed: [String]
     /// Temporary entries of earlier, dead writers that were removed.
     public var removedTemporaries: [String]
@@ -293,7 +295,7 @@ public struct CheckpointSaveResult: Sendable {
 /// The result of ``CheckpointStore/latestValid()``.
 public struct CheckpointLookup: Sendable {
     /// The newest checkpoint that verifies, with its contents; nil when none does.
-    public var checkpoint: CheckpointSummary?
+    public var found: CheckpointSummary?
     /// Newer checkpoints that failed verification, newest first, with the reason.
     public var skipped: [SkippedCheckpoint]
     /// Remarks on `LATEST` (missing, naming a missing directory, lagging behind).

@@ -190,7 +190,7 @@ struct TemporaryOwner: Equatable {
     static var currentHost: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown-host" }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Parses `.tmp-<anything>-<pid>@<host>`; nil for any other name.

@@ -8,6 +8,8 @@ struct BGPO: ParsableCommand {
         commandName: "bgpo",
         abstract: "Memory-efficient RL (BGPO) for masked-diffusion language models on CPU clusters.",
         subcommands: [
+            CheckpointCommand.self,
+            BenchCheckpointCommand.self,
         ]
     )
 }

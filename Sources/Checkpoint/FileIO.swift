@@ -43,7 +43,8 @@ final class OutputFile: ByteSink {
             let n = Foundation.write(descriptor, base + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CheckpointError(.io, path: path, "write failed after \(digest.byteCount + done) bytes: \(errnoDescription())")
+                throw CheckpointError(.io, path: path,
+                                      "write failed after \(digest.byteCount + done) bytes: \(errnoDescription())")
             }
             done += n
         }
@@ -141,7 +142,9 @@ func fsyncDirectory(_ path: String) throws {
     let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     if descriptor < 0 { throw CheckpointError(.io, path: path, "cannot open directory: \(errnoDescription())") }
     defer { close(descriptor) }
-    if fsync(descriptor) != 0 { throw CheckpointError(.io, path: path, "fsync of directory failed: \(errnoDescription())") }
+    if fsync(descriptor) != 0 {
+        throw CheckpointError(.io, path: path, "fsync of directory failed: \(errnoDescription())")
+    }
 }
 
 /// Renames `source` to `destination` (atomic within one file system; replaces a file, not a

@@ -56,12 +56,16 @@ struct CheckpointCommand: ParsableCommand {
             print("state.json  \(stateSummary(summary.state))")
             print("")
             print("\(pad("file", 26)) \(pad("size", 10)) \(pad("uncompressed", 12)) \(pad("ratio", 6)) sha256")
-            let manifestSize = (try? FileManager.default.attributesOfItem(atPath: checkpoint.path(of: CheckpointDirectory.manifestFile))[.size] as? Int) ?? 0
+            let manifestPath = checkpoint.path(of: CheckpointDirectory.manifestFile)
+            let manifestSize = (try? FileManager.default.attributesOfItem(atPath: manifestPath)[.size] as? Int) ?? 0
             for file in manifest.files {
                 let digest = file.digest
                 let uncompressed = digest.uncompressedByteCount.map(byteText) ?? "-"
-                let ratio = digest.uncompressedByteCount.map { String(format: "%.3f", Double($0) / Double(max(1, digest.byteCount))) } ?? "-"
-                print("\(pad(file.name, 26)) \(pad(byteText(digest.byteCount), 10)) \(pad(uncompressed, 12)) \(pad(ratio, 6)) \(digest.sha256.prefix(16))…")
+                let ratio = digest.uncompressedByteCount.map {
+                    String(format: "%.3f", Double($0) / Double(max(1, digest.byteCount)))
+                } ?? "-"
+                print("\(pad(file.name, 26)) \(pad(byteText(digest.byteCount), 10)) \(pad(uncompressed, 12)) "
+                      + "\(pad(ratio, 6)) \(digest.sha256.prefix(16))…")
             }
             print("\(pad(CheckpointDirectory.manifestFile, 26)) \(byteText(manifestSize))")
             print("")
@@ -77,12 +81,14 @@ struct CheckpointCommand: ParsableCommand {
         private func printTensors(_ title: String, _ header: SafetensorsHeader) {
             let total = header.entries.reduce(0) { $0 + $1.descriptor.elementCount }
             let width = max(4, header.entries.map(\.descriptor.name.count).max() ?? 0)
+            let metadata = header.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
             print("\(title): \(header.entries.count) tensors, \(total) elements, \(byteText(header.dataByteCount))"
-                  + (header.metadata.isEmpty ? "" : ", metadata \(header.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"))
+                  + (metadata.isEmpty ? "" : ", metadata " + metadata.joined(separator: " ")))
             print("  \(pad("name", width)) \(pad("dtype", 5)) \(pad("shape", 16)) count")
             for entry in header.entries {
                 let d = entry.descriptor
-                print("  \(pad(d.name, width)) \(pad(d.dtype.rawValue, 5)) \(pad(d.shapeDescription, 16)) \(d.elementCount)")
+                print("  \(pad(d.name, width)) \(pad(d.dtype.rawValue, 5)) \(pad(d.shapeDescription, 16)) "
+                      + "\(d.elementCount)")
             }
         }
     }

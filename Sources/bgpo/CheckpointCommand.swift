@@ -17,11 +17,11 @@ struct CheckpointCommand: ParsableCommand {
             abstract: "Check every file of a checkpoint: manifest, sizes, SHA-256, zstd checksums, headers, tensors.",
             discussion: "Exits 0 when the checkpoint is intact, 74 naming the file and the problem otherwise.")
 
-        @Argument(help: "The checkpoint directory.")
+        @Argument(help: "The checkpoint directory, or a run directory to take the checkpoint LATEST names.")
         var path: String
 
         func run() throws {
-            let checkpoint = CheckpointDirectory(url: URL(fileURLWithPath: path))
+            let checkpoint = try mappingExitCode { try resolveCheckpoint(path) }
             let summary = try mappingExitCode { try checkpoint.verify() }
             print("\(checkpoint.url.path): OK (step \(summary.manifest.step))")
             for file in summary.manifest.files {
@@ -40,14 +40,14 @@ struct CheckpointCommand: ParsableCommand {
             abstract: "Show a checkpoint's step, run state, files and tensors.",
             discussion: "Reads the manifest, state.json and the safetensors headers only; add --verify to check every byte.")
 
-        @Argument(help: "The checkpoint directory.")
+        @Argument(help: "The checkpoint directory, or a run directory to take the checkpoint LATEST names.")
         var path: String
 
         @Flag(help: "Also verify every file completely (reads all data).")
         var verify = false
 
         func run() throws {
-            let checkpoint = CheckpointDirectory(url: URL(fileURLWithPath: path))
+            let checkpoint = try mappingExitCode { try resolveCheckpoint(path) }
             let summary = try mappingExitCode { try verify ? checkpoint.verify() : checkpoint.summary() }
             let manifest = summary.manifest
             print("checkpoint  \(checkpoint.url.path)")
@@ -100,19 +100,35 @@ struct CheckpointCommand: ParsableCommand {
             discussion: "The file is written beside --out under a temporary name and renamed when complete and verified; "
                 + "on failure nothing is left behind.")
 
-        @Argument(help: "The checkpoint directory.")
+        @Argument(help: "The checkpoint directory, or a run directory to take the checkpoint LATEST names.")
         var path: String
 
-        @Option(name: .customLong("out"), help: "The safetensors file to write.")
+        @Option(name: .customLong("out"), help: ArgumentHelp("The safetensors file to write.", valueName: "file"))
         var output: String
 
         func run() throws {
-            let checkpoint = CheckpointDirectory(url: URL(fileURLWithPath: path))
+            let checkpoint = try mappingExitCode { try resolveCheckpoint(path) }
             let out = URL(fileURLWithPath: output)
             let digest = try mappingExitCode { try checkpoint.exportModel(to: out) }
             print("wrote \(out.path) (\(byteText(digest.byteCount)), sha256 \(digest.sha256))")
         }
     }
+}
+
+/// The checkpoint `path` names: a checkpoint directory itself, or for a run directory (or its
+/// `checkpoints` directory) the checkpoint its `LATEST` file names.
+private func resolveCheckpoint(_ path: String) throws -> CheckpointDirectory {
+    let url = URL(fileURLWithPath: path).standardizedFileURL
+    let given = CheckpointDirectory(url: url)
+    if given.step != nil || FileManager.default.fileExists(atPath: given.path(of: CheckpointDirectory.manifestFile)) {
+        return given
+    }
+    let run = url.lastPathComponent == "checkpoints" ? url.deletingLastPathComponent() : url
+    let store = CheckpointStore(runDirectory: run)
+    guard let latest = try store.latestName() else { return given }
+    let checkpoint = CheckpointDirectory(url: store.directory.appendingPathComponent(latest, isDirectory: true))
+    FileHandle.standardError.write(Data("checkpoint: \(checkpoint.url.path) (named by LATEST)\n".utf8))
+    return checkpoint
 }
 
 /// Runs `body`; an error that carries an exit code is printed to standard error and becomes

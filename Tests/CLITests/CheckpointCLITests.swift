@@ -40,6 +40,11 @@ private func writeCheckpoint(in run: URL, step: Int) throws -> URL {
         #expect(inspect.stdout.contains("optimizer: 4 tensors"))
         #expect(inspect.stdout.contains("model.safetensors.zst"))
 
+        // A run directory stands for the checkpoint its LATEST names.
+        let latest = try runBGPO(["checkpoint", "verify", run.path])
+        #expect(latest.status == 0, "\(latest.stderr)")
+        #expect(latest.stderr == "checkpoint: \(checkpoint.standardizedFileURL.path) (named by LATEST)\n")
+
         let out = run.appendingPathComponent("model.safetensors")
         let export = try runBGPO(["checkpoint", "export", checkpoint.path, "--out", out.path])
         #expect(export.status == 0, "\(export.stderr)")

@@ -10,6 +10,8 @@ struct BGPO: ParsableCommand {
         subcommands: [
             ClusterCommand.self,
             ConfigCommand.self,
+            CheckpointCommand.self,
+            BenchCheckpointCommand.self,
         ]
     )
 }

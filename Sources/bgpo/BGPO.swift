@@ -12,6 +12,7 @@ struct BGPO: ParsableCommand {
             ConfigCommand.self,
             CheckpointCommand.self,
             BenchCheckpointCommand.self,
+            ScoreCommand.self,
         ]
     )
 }

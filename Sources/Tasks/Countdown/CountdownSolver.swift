@@ -1,0 +1,101 @@
+/// Finds a short expression for a 3-number Countdown problem, for SFT targets and for generation.
+public enum CountdownSolver {
+    /// The shortest expression over `numbers` (each used once, `+ - * /`, parentheses only where
+    /// needed) that the countdown reward judges correct, or nil when there is none.
+    ///
+    /// Among expressions of equal length it prefers those whose every intermediate value is a
+    /// non-negative integer, then the given order of the numbers. Only 3-number problems with
+    /// numbers of magnitude at most 10^6 are solved (so that exact fractions cannot overflow).
+    public static func solve(numbers: [Int], target: Int) -> String? {
+        guard numbers.count == 3, numbers.allSatisfy({ $0.magnitude <= 1_000_000 }) else { return nil }
+        var candidates: [(text: String, nice: Bool, order: Int)] = []
+        for (a, b, c) in permutations(numbers) {
+            for op1 in Operator.allCases {
+                for op2 in Operator.allCases {
+                    // (a op1 b) op2 c  and  a op1 (b op2 c)
+                    if let inner = op1.apply(Rational(a), Rational(b)), let value = op2.apply(inner, Rational(c)),
+                       value == Rational(target) {
+                        let left = op1.precedence < op2.precedence ? "(\(a)\(op1.symbol)\(b))" : "\(a)\(op1.symbol)\(b)"
+                        candidates.append((left + op2.symbol + "\(c)", inner.isNatural && value.isNatural, candidates.count))
+                    }
+                    if let inner = op2.apply(Rational(b), Rational(c)), let value = op1.apply(Rational(a), inner),
+                       value == Rational(target) {
+                        let bare = op2.precedence > op1.precedence || (op2.precedence == op1.precedence && op1.isAssociative)
+                        let right = bare ? "\(b)\(op2.symbol)\(c)" : "(\(b)\(op2.symbol)\(c))"
+                        candidates.append(("\(a)\(op1.symbol)" + right, inner.isNatural && value.isNatural, candidates.count))
+                    }
+                }
+            }
+        }
+        candidates.sort { ($0.text.count, $0.nice ? 0 : 1, $0.order) < ($1.text.count, $1.nice ? 0 : 1, $1.order) }
+        return candidates.first { CountdownTask.reward(completion: "<answer>\($0.text)</answer>",
+                                                       numbers: numbers, target: target) == 1.0 }?.text
+    }
+
+    private static func permutations(_ n: [Int]) -> [(Int, Int, Int)] {
+        [(n[0], n[1], n[2]), (n[0], n[2], n[1]), (n[1], n[0], n[2]),
+         (n[1], n[2], n[0]), (n[2], n[0], n[1]), (n[2], n[1], n[0])]
+    }
+
+    private enum Operator: CaseIterable {
+        case add, subtract, multiply, divide
+
+        var symbol: String {
+            switch self {
+            case .add: "+"
+            case .subtract: "-"
+            case .multiply: "*"
+            case .divide: "/"
+            }
+        }
+
+        var precedence: Int { self == .add || self == .subtract ? 1 : 2 }
+
+        /// Whether `a op (b op' c)` may drop its parentheses for an `op'` of the same precedence.
+        var isAssociative: Bool { self == .add || self == .multiply }
+
+        func apply(_ x: Rational, _ y: Rational) -> Rational? {
+            switch self {
+            case .add: x + y
+            case .subtract: x - y
+            case .multiply: x * y
+            case .divide: x / y
+            }
+        }
+    }
+
+    /// An exact fraction of small integers, for choosing candidates; the reward re-checks the winner.
+    private struct Rational: Equatable {
+        let numerator: Int
+        let denominator: Int
+
+        init(_ n: Int, _ d: Int = 1) {
+            let g = Rational.gcd(abs(n), abs(d))
+            let s = d < 0 ? -1 : 1
+            numerator = s * n / max(g, 1)
+            denominator = s * d / max(g, 1)
+        }
+
+        var isNatural: Bool { denominator == 1 && numerator >= 0 }
+
+        static func + (x: Rational, y: Rational) -> Rational? {
+            Rational(x.numerator * y.denominator + y.numerator * x.denominator, x.denominator * y.denominator)
+        }
+
+        static func - (x: Rational, y: Rational) -> Rational? {
+            Rational(x.numerator * y.denominator - y.numerator * x.denominator, x.denominator * y.denominator)
+        }
+
+        static func * (x: Rational, y: Rational) -> Rational? {
+            Rational(x.numerator * y.numerator, x.denominator * y.denominator)
+        }
+
+        static func / (x: Rational, y: Rational) -> Rational? {
+            y.numerator == 0 ? nil : Rational(x.numerator * y.denominator, x.denominator * y.numerator)
+        }
+
+        private static func gcd(_ a: Int, _ b: Int) -> Int {
+            b == 0 ? a : gcd(b, a % b)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Kernels
+
+extension CounterRandom {
+    /// The stream for attempt `attempt` at problem `index` of a task's generator.
+    ///
+    /// `tag` separates tasks (and a task's synthetic test split from its training problems), so the
+    /// streams never overlap; `attempt` counts rejected draws, so generation stays a pure function
+    /// of (seed, index).
+    init(problemSeed seed: UInt64, tag: UInt64, index: UInt64, attempt: UInt64) {
+        self.init(seed: seed, purpose: .problemGeneration, tag, index, attempt)
+    }
+
+    /// A uniform integer in `0..<n` (multiply-high; the bias is below n / 2^64).
+    mutating func below(_ n: Int) -> Int {
+        precondition(n > 0)
+        return Int(UInt64(n).multipliedFullWidth(by: next()).high)
+    }
+
+    /// A uniform integer in `range`.
+    mutating func draw(_ range: ClosedRange<Int>) -> Int {
+        range.lowerBound + below(range.count)
+    }
+
+    /// A uniformly chosen element of a non-empty array.
+    mutating func pick<T>(_ items: [T]) -> T {
+        items[below(items.count)]
+    }
+}
+
+/// Generator tags: which task (and which split) a problem stream belongs to.
+enum ProblemTag {
+    static let countdown: UInt64 = 1
+    static let sudoku: UInt64 = 2
+    static let math: UInt64 = 3
+    static let code: UInt64 = 4
+    /// The synthetic math test split (drawn from a fixed seed).
+    static let mathTest: UInt64 = 103
+}

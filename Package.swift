@@ -33,12 +33,10 @@ let package = Package(
 
         .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: codegen),
         .target(name: "DLLM", dependencies: ["Kernels"], swiftSettings: codegen),
-        .target(name: "Tasks", dependencies: ["Kernels"], swiftSettings: codegen),
-        .target(name: "Cluster", dependencies: ["Kernels", "CMPI", "CSignals"], swiftSettings: codegen),
         .target(name: "Tasks", dependencies: ["Kernels"],
                 exclude: ["Datasets/LICENSE-d1-Apache-2.0.txt", "Datasets/generate_standard_splits.py"],
                 swiftSettings: codegen),
-        .target(name: "Cluster", dependencies: ["Kernels", "CMPI"], swiftSettings: codegen),
+        .target(name: "Cluster", dependencies: ["Kernels", "CMPI", "CSignals"], swiftSettings: codegen),
         .target(name: "Checkpoint", dependencies: ["Kernels", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: codegen),
         .target(name: "RL", dependencies: [

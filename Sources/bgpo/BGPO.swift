@@ -12,6 +12,8 @@ struct BGPO: ParsableCommand {
             ClusterCommand.self,
             ModelCommand.self, BenchCommand.self,
             ReportCommand.self, TrainCommand.self,
+            CheckpointCommand.self,
+            BenchCheckpointCommand.self,
             ScoreCommand.self,
         ]
     )

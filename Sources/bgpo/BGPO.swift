@@ -12,6 +12,7 @@ struct BGPO: ParsableCommand {
             ClusterCommand.self,
             ModelCommand.self, BenchCommand.self,
             ScoreCommand.self,
+            SFTCommand.self, SampleCommand.self, EvalCommand.self,
         ]
     )
 }

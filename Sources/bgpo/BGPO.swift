@@ -15,6 +15,7 @@ struct BGPO: ParsableCommand {
             CheckpointCommand.self,
             BenchCheckpointCommand.self,
             ScoreCommand.self,
+            SFTCommand.self, SampleCommand.self, EvalCommand.self,
         ]
     )
 }

@@ -14,8 +14,8 @@ public struct EvaluationResult: Sendable, Equatable {
 
 /// Test accuracy with the evaluation sampler (greedy by default), problems sharded over ranks.
 ///
-/// Rank r decodes the problems whose index i satisfies `i % world_size == r`, in batches of
-/// `train.micro_batch_size` prompts; one all-reduce sums the scores.
+/// Rank r decodes (with ``TaskEvaluator``, in batches of `train.micro_batch_size` prompts) the
+/// problems whose index i satisfies `i % world_size == r`; one all-reduce sums the scores.
 public struct Evaluator {
     /// The run configuration (sampler options, batch size, seed).
     public let config: RunConfig
@@ -42,33 +42,15 @@ public struct Evaluator {
 
     /// Decodes and scores `problems` with `model`; every rank must call it with the same problems.
     public func evaluate(model: Model, problems: [TaskProblem]) throws -> EvaluationResult {
-        let sampler = try DiffusionSampler(options: config.rollout.evaluationOptions, maskTokenID: tokenizer.maskTokenID,
-                                           padTokenID: tokenizer.padTokenID, seed: UInt64(config.train.seed))
-        let runner = ModelRunner(model: model)
-        let local = Array(stride(from: communicator.rank, to: problems.count, by: communicator.size))
-        var sums = [0.0, 0.0, 0.0]   // correct, total, reward
-        let batchSize = config.train.microBatchSize
-        for start in stride(from: 0, to: local.count, by: batchSize) {
-            let indices = local[start..<min(start + batchSize, local.count)]
-            let prompts = try indices.map { i in
-                let prompt = try tokenizer.encodePrompt(problems[i].prompt)
-                let tokens = prompt.count + config.rollout.maxCompletionLength
-                guard tokens <= model.config.maxSeq else {
-                    throw TrainingError.sequenceTooLong(problem: problems[i].id, tokens: tokens, maxSeq: model.config.maxSeq)
-                }
-                return prompt
-            }
-            // Step 0 of the rollout streams is never a training step.
-            let keys = indices.map { [0, UInt64($0), 0] }
-            let responses = try sampler.generate(model: runner, prompts: prompts, keys: keys)
-            for (i, response) in zip(indices, responses) {
-                let score = task.score(completion: tokenizer.decodeResponse(response), problem: problems[i])
-                sums[0] += score.correct
-                sums[1] += score.total
-                sums[2] += score.reward
-            }
-        }
-        sums = try communicator.allReduceSum(scalars: sums)
+        let local = stride(from: communicator.rank, to: problems.count, by: communicator.size).map { problems[$0] }
+        let evaluator = TaskEvaluator(task: task, tokenizer: tokenizer, options: config.rollout.evaluationOptions,
+                                      batchSize: config.train.microBatchSize)
+        let completions = try evaluator.evaluate(model: ModelRunner(model: model), problems: local,
+                                                 seed: UInt64(config.train.seed)).completions
+        let sums = try communicator.allReduceSum(scalars: [
+            completions.reduce(0) { $0 + $1.correct }, completions.reduce(0) { $0 + $1.total },
+            completions.reduce(0) { $0 + $1.reward },
+        ])
         return EvaluationResult(accuracy: sums[1] > 0 ? sums[0] / sums[1] : 0,
                                 reward: problems.isEmpty ? 0 : sums[2] / Double(problems.count), problems: problems.count)
     }

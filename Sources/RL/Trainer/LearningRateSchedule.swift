@@ -3,6 +3,9 @@ import Foundation
 /// The learning rate of each optimiser update: linear warm-up, then a constant, linear or cosine
 /// decay to zero at the last update.
 public struct LearningRateSchedule: Sendable, Equatable {
+    /// How the rate evolves after the warm-up: the configuration's `lr_scheduler_type` names.
+    public typealias Shape = LRSchedule
+
     /// The rate reached at the end of the warm-up.
     public var peak: Double
     /// How many updates the linear warm-up takes (0: none).
@@ -10,10 +13,10 @@ public struct LearningRateSchedule: Sendable, Equatable {
     /// The number of updates of the whole run.
     public var totalUpdates: Int
     /// The shape after the warm-up.
-    public var shape: LRSchedule
+    public var shape: Shape
 
     /// Creates a schedule.
-    public init(peak: Double, warmupUpdates: Int, totalUpdates: Int, shape: LRSchedule) {
+    public init(peak: Double, warmupUpdates: Int, totalUpdates: Int, shape: Shape) {
         self.peak = peak
         self.warmupUpdates = warmupUpdates
         self.totalUpdates = totalUpdates

@@ -215,10 +215,10 @@ public final class TrainingRun {
             let lookup = try store.latestValid()
             for note in lookup.notes { log("resume: \(note)") }
             for skipped in lookup.skipped { log("resume: skipping \(skipped.name): \(skipped.reason)") }
-            if let found = lookup.checkpoint {
+            if let found = lookup.found {
                 log("resume: \(found.checkpoint.name) is the newest checkpoint that verifies")
             }
-            return lookup.checkpoint?.checkpoint
+            return lookup.found?.checkpoint
         }
     }
 

@@ -127,12 +127,12 @@ public final class RLTrainer {
         let watch = Stopwatch()
         var timing = (rollout: 0.0, likelihood: 0.0, allreduce: 0.0, optimizer: 0.0)
         let groups = try Stopwatch.time(&timing.rollout) { try rollouts(step: step) }
-        let rolloutStatistics = statistics(of: groups)
 
         let updates = updatesPerStep
         let miniBatches = config.train.miniBatches
         let promptsPerMiniBatch = config.train.promptsPerStep / miniBatches
         let inputs = Stopwatch.time(&timing.likelihood) { policyInputs(groups, step: step, offPolicy: updates > 1) }
+        let rolloutStatistics = statistics(of: groups) + digest(of: groups, inputs: inputs).slots
 
         var total = ObjectiveStatistics()
         var lossSum = 0.0, gradNormSum = 0.0, learningRate = 0.0
@@ -325,7 +325,7 @@ public final class RLTrainer {
 
     /// Local sums of the rollout metrics, all-reduced with the update's scalars: reward sum,
     /// responses, sum of group standard deviations, groups, zero-std groups, scored-length sum,
-    /// then one sum per reward component.
+    /// then one sum per reward component (followed, in the all-reduce, by the ``RolloutDigest`` slots).
     private func statistics(of groups: [Group]) -> [Double] {
         var sums = [Double](repeating: 0, count: 6 + task.rewardNames.count)
         for group in groups {
@@ -356,5 +356,22 @@ public final class RLTrainer {
         }
         metrics["frac_reward_zero_std"] = sums[4] / sums[3]
         metrics["completions/mean_length"] = sums[5] / sums[1]
+        metrics["rollout_hash"] = RolloutDigest.combine(sums[(6 + task.rewardNames.count)...])
+    }
+
+    /// This rank's share of the step's ``RolloutDigest``: responses, rewards, advantages and the
+    /// likelihood masks (ELBO objectives) or mask-stream keys (diffu-GRPO) of its prompts.
+    private func digest(of groups: [Group], inputs: PolicyInputs) -> RolloutDigest {
+        var digest = RolloutDigest(promptsPerStep: config.train.promptsPerStep)
+        for (g, group) in groups.enumerated() {
+            let masks: [[UInt64]]
+            switch inputs {
+            case .elbo(let responses): masks = responses[g].map { RolloutDigest.maskWords($0.samples) }
+            case .tokens(let responses, _, _): masks = responses[g].map(\.key)
+            }
+            digest.add(position: group.position, promptIndex: group.promptIndex, responses: group.responses,
+                       rewards: group.scores.map(\.reward), advantages: group.advantages.values, masks: masks)
+        }
+        return digest
     }
 }

@@ -5,8 +5,10 @@ import Kernels
 
 extension RLTrainer {
     /// Writes the checkpoint of the completed steps (weights, Adam moments, state.json) into
-    /// `store`; call it on rank 0 only.
-    public func saveCheckpoint(to store: CheckpointStore, worldSize: Int) throws -> CheckpointSaveResult {
+    /// `store`; call it on rank 0 only. `beforePublishing` runs when the files are written,
+    /// before the checkpoint becomes visible (see ``CheckpointStore/save(step:model:optimizer:state:beforePublishing:)``).
+    public func saveCheckpoint(to store: CheckpointStore, worldSize: Int,
+                               beforePublishing: () throws -> Void = {}) throws -> CheckpointSaveResult {
         let state = TrainingState(step: completedSteps, updates: optimizer.updates, config: config, worldSize: worldSize)
         let entries = model.layout.entries
         func views(_ buffer: FlatBuffer, _ name: (String) -> String) -> [TensorView] {
@@ -17,7 +19,7 @@ extension RLTrainer {
         }
         let optimizerViews = views(optimizer.m, OptimizerTensorName.expAvg) + views(optimizer.v, OptimizerTensorName.expAvgSq)
         return try store.save(step: completedSteps, model: views(model.parameters, { $0 }), optimizer: optimizerViews,
-                              state: try state.encoded())
+                              state: try state.encoded(), beforePublishing: beforePublishing)
     }
 
     /// Loads weights and Adam moments from `checkpoint` (verifying every file on the way), sets

@@ -131,18 +131,25 @@ public final class TrainingRun {
             var checkpointSeconds = 0.0
             let saveSteps = config.checkpoint.saveSteps
             if isLast || stopping || (saveSteps > 0 && step % saveSteps == 0) {
+                // The step's metrics line is appended once the checkpoint's files are written and
+                // before it is published: a crash can then leave a line without its checkpoint
+                // (dropped on resume), never a checkpoint without its line.
                 let checkpointWatch = Stopwatch()
                 try onRoot {
-                    let saved = try trainer.saveCheckpoint(to: store, worldSize: communicator.size)
+                    let saved = try trainer.saveCheckpoint(to: store, worldSize: communicator.size) {
+                        metrics["timing_s/checkpoint"] = checkpointWatch.elapsed
+                        try metricsLog?.append(metrics)
+                    }
                     if !saved.removed.isEmpty { log("removed old checkpoints: \(saved.removed.joined(separator: ", "))") }
                 }
                 try communicator.barrier()
                 checkpointSeconds = checkpointWatch.elapsed
                 longestCheckpoint = max(longestCheckpoint, checkpointSeconds)
+            } else {
+                metrics["timing_s/checkpoint"] = 0
+                try onRoot { try metricsLog?.append(metrics) }
             }
-            metrics["timing_s/checkpoint"] = checkpointSeconds
             longestStep = max(longestStep, watch.elapsed - checkpointSeconds)
-            try onRoot { try metricsLog?.append(metrics) }
             if step % config.train.loggingSteps == 0 || isLast || stopping {
                 log(progress.line(for: metrics, seconds: watch.elapsed))
             }

@@ -149,11 +149,15 @@ public struct CheckpointStore: Sendable {
     /// one renamed in, the old one removed (a crash in between leaves the other checkpoints).
     /// The checkpoint `LATEST` names (the new one) is never removed by retention.
     ///
-    /// Throws `.invalidArgument` (exit 70) for inconsistent input, otherwise `.io` (74); on
-    /// failure the previous checkpoints and `LATEST` are untouched and the temporary directory
-    /// is removed.
-    public func save(step: Int, model: [TensorView], optimizer: [TensorView],
-                     state: Data) throws -> CheckpointSaveResult {
+    /// `beforePublishing` runs once the files are written and synced, just before the rename
+    /// that publishes the checkpoint: whatever it writes (a training run's metrics line of the
+    /// step) then exists whenever the checkpoint does, even after a crash in between.
+    ///
+    /// Throws `.invalidArgument` (exit 70) for inconsistent input, otherwise `.io` (74), or what
+    /// `beforePublishing` throws; on failure the previous checkpoints and `LATEST` are untouched
+    /// and the temporary directory is removed.
+    public func save(step: Int, model: [TensorView], optimizer: [TensorView], state: Data,
+                     beforePublishing: () throws -> Void = {}) throws -> CheckpointSaveResult {
         let name = CheckpointDirectory.name(forStep: step)
         let target = directory.appendingPathComponent(name, isDirectory: true)
         func invalid(_ problem: String) -> CheckpointError { CheckpointError(.invalidArgument, path: target.path, problem) }
@@ -196,6 +200,7 @@ public struct CheckpointStore: Sendable {
             try manifest.encoded().withUnsafeBytes { try manifestFile.write($0) }
             _ = try manifestFile.finish()
             try fsyncDirectory(temporary.path)
+            try beforePublishing()
             try publish(temporary, as: target)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
@@ -293,7 +298,7 @@ public struct CheckpointStore: Sendable {
     }
 }
 
-/// The result of ``CheckpointStore/save(step:model:optimizer:state:)``.
+/// The result of ``CheckpointStore/save(step:model:optimizer:state:beforePublishing:)``.
 public struct CheckpointSaveResult: Sendable {
     /// The checkpoint written.
     public var checkpoint: CheckpointDirectory

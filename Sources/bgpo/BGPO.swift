@@ -8,11 +8,14 @@ struct BGPO: ParsableCommand {
         commandName: "bgpo",
         abstract: "Memory-efficient RL (BGPO) for masked-diffusion language models on CPU clusters.",
         subcommands: [
-            ClusterCommand.self,
             ConfigCommand.self,
+            ClusterCommand.self,
+            ModelCommand.self, BenchCommand.self,
+            ReportCommand.self, TrainCommand.self,
             CheckpointCommand.self,
             BenchCheckpointCommand.self,
             ScoreCommand.self,
+            SFTCommand.self, SampleCommand.self, EvalCommand.self,
         ]
     )
 }

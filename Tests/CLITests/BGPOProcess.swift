@@ -17,24 +17,7 @@ struct ProcessResult {
 /// launched under mpirun must not leak them), plus `environment`. Standard input is closed.
 func runBGPO(_ arguments: [String], ranks: Int? = nil, environment: [String: String] = [:],
              directory: URL? = nil) throws -> ProcessResult {
-    let process = Process()
-    var env = ProcessInfo.processInfo.environment.filter { key, _ in
-        !key.hasPrefix("OMPI_") && !key.hasPrefix("PMIX_")
-    }
-    if let ranks {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["mpirun", "-np", String(ranks), bgpoBinary.path] + arguments
-        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        env["OMPI_MCA_pml"] = "ob1"
-        env["OMPI_MCA_btl"] = "self,vader"
-    } else {
-        process.executableURL = bgpoBinary
-        process.arguments = arguments
-    }
-    env.merge(environment) { _, new in new }
-    process.environment = env
-    if let directory { process.currentDirectoryURL = directory }
+    let process = bgpoProcess(arguments, ranks: ranks, environment: environment, directory: directory)
     // Standard error goes to a file so that neither stream can block the child on a full pipe.
     let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("bgpo-stderr-\(UUID().uuidString)")
     _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
@@ -53,6 +36,30 @@ func runBGPO(_ arguments: [String], ranks: Int? = nil, environment: [String: Str
         ? 128 + process.terminationStatus : process.terminationStatus
     return ProcessResult(status: status, stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// A `Process` set up to run the built `bgpo` (under `mpirun -np ranks` when `ranks` is given)
+/// with this process's environment minus Open MPI / PMIx variables, plus `environment`.
+func bgpoProcess(_ arguments: [String], ranks: Int?, environment: [String: String], directory: URL?) -> Process {
+    let process = Process()
+    var env = ProcessInfo.processInfo.environment.filter { key, _ in
+        !key.hasPrefix("OMPI_") && !key.hasPrefix("PMIX_")
+    }
+    if let ranks {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["mpirun", "-np", String(ranks), bgpoBinary.path] + arguments
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        env["OMPI_MCA_pml"] = "ob1"
+        env["OMPI_MCA_btl"] = "self,vader"
+    } else {
+        process.executableURL = bgpoBinary
+        process.arguments = arguments
+    }
+    env.merge(environment) { _, new in new }
+    process.environment = env
+    if let directory { process.currentDirectoryURL = directory }
+    return process
 }
 
 /// The `bgpo` executable built beside this test bundle.

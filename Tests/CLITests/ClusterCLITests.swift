@@ -108,16 +108,6 @@ private func jsonLines(_ text: String) throws -> [[String: Any]] {
     }
 }
 
-/// Polls `condition` every 50 ms for up to `seconds`; whether it became true.
-private func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        Thread.sleep(forTimeInterval: 0.05)
-    }
-    return condition()
-}
-
 /// The process whose command name is `name` and one of whose arguments is `argument` (Linux /proc).
 private func processID(withArgument argument: String, named name: String) -> pid_t? {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

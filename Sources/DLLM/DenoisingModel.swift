@@ -1,0 +1,11 @@
+/// Anything that maps a batch of token sequences to per-position vocabulary logits: the transformer
+/// (``ModelRunner``) or, in tests, a stand-in whose outputs are known.
+public protocol DenoisingModel: AnyObject {
+    /// Logits per position.
+    var vocabSize: Int { get }
+    /// The longest sequence a forward accepts.
+    var maxSequence: Int { get }
+    /// Runs a forward pass. `tokens`, `keyMask`: `[batch*seq]` (keyMask 1 = real token, 0 = padding
+    /// key; nil = all real). Returns logits `[batch*seq, vocabSize]`, valid until the next call.
+    func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int) -> UnsafePointer<Float>
+}

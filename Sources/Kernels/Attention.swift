@@ -1,0 +1,125 @@
+/// Bidirectional multi-head attention with a key padding mask and grouped key/value heads:
+/// `out_h = softmax(q_h k_g^T / sqrt(headDim) + mask) v_g` for head `h` and its group `g = h / (heads / kvHeads)`.
+///
+/// q, out: [batch * seq, heads * headDim]; k, v: [batch * seq, kvHeads * headDim];
+/// keyMask: [batch * seq], 1 = real token, 0 = padding key never attended to (nil = all real);
+/// probs: [batch, heads, seq, seq] receives the attention probabilities the backward needs.
+/// A query row whose keys are all padding gets all-zero probabilities (and output).
+/// `kvHeads` must divide `heads`.
+public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                             keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>,
+                             out: UnsafeMutablePointer<Float>,
+                             batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int) {
+    precondition(kvHeads > 0 && heads % kvHeads == 0, "attentionForward: kvHeads \(kvHeads) must divide heads \(heads)")
+    let group = heads / kvHeads
+    let qStride = heads * headDim, kvStride = kvHeads * headDim
+    let scale = 1 / Float(headDim).squareRoot()
+    for b in 0..<batch {
+        let mask = keyMask.map { $0 + b * seq }
+        for h in 0..<heads {
+            let g = h / group
+            let qh = q + b * seq * qStride + h * headDim
+            let kg = k + b * seq * kvStride + g * headDim
+            let vg = v + b * seq * kvStride + g * headDim
+            let p = probs + (b * heads + h) * seq * seq
+            // scores: [seq, seq] = scale * q_h k_g^T
+            sgemm(.none, .transposed, m: seq, n: seq, k: headDim, alpha: scale,
+                  a: qh, lda: qStride, b: kg, ldb: kvStride, beta: 0, c: p, ldc: seq)
+            for i in 0..<seq { maskedSoftmaxRow(p + i * seq, mask, seq) }
+            // out_h: [seq, headDim] = p v_g
+            sgemm(.none, .none, m: seq, n: headDim, k: seq,
+                  a: p, lda: seq, b: vg, ldb: kvStride, beta: 0, c: out + b * seq * qStride + h * headDim, ldc: qStride)
+        }
+    }
+}
+
+/// Backward of ``attentionForward(q:k:v:keyMask:probs:out:batch:seq:heads:kvHeads:headDim:)``:
+/// accumulates into dQ, dK and dV.
+///
+/// q, dOut, dQ: [batch * seq, heads * headDim]; k, v, dK, dV: [batch * seq, kvHeads * headDim];
+/// probs: [batch, heads, seq, seq] from the forward (masked keys have probability 0, so the mask
+/// is not needed again); scratch: [seq, seq], overwritten.
+public func attentionBackward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                              probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+                              dQ: UnsafeMutablePointer<Float>, dK: UnsafeMutablePointer<Float>,
+                              dV: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                              batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int) {
+    precondition(kvHeads > 0 && heads % kvHeads == 0, "attentionBackward: kvHeads \(kvHeads) must divide heads \(heads)")
+    let group = heads / kvHeads
+    let qStride = heads * headDim, kvStride = kvHeads * headDim
+    let scale = 1 / Float(headDim).squareRoot()
+    for b in 0..<batch {
+        for h in 0..<heads {
+            let g = h / group
+            let qOffset = b * seq * qStride + h * headDim
+            let kvOffset = b * seq * kvStride + g * headDim
+            let p = probs + (b * heads + h) * seq * seq
+            // dP: [seq, seq] = dOut_h v_g^T
+            sgemm(.none, .transposed, m: seq, n: seq, k: headDim,
+                  a: dOut + qOffset, lda: qStride, b: v + kvOffset, ldb: kvStride, beta: 0, c: scratch, ldc: seq)
+            // dV_g += p^T dOut_h
+            sgemm(.transposed, .none, m: seq, n: headDim, k: seq,
+                  a: p, lda: seq, b: dOut + qOffset, ldb: qStride, beta: 1, c: dV + kvOffset, ldc: kvStride)
+            // dS = p * (dP - rowsum(p * dP)) * scale, in place in scratch
+            for i in 0..<seq {
+                let pr = p + i * seq
+                let dr = scratch + i * seq
+                let rowDot = dot(pr, dr, seq)
+                for o in stride(from: 0, to: seq, by: FloatVector.scalarCount) {
+                    let lanes = min(FloatVector.scalarCount, seq - o)
+                    let pv = loadVector(pr + o, lanes)
+                    storeVector(pv * (loadVector(dr + o, lanes) - rowDot) * scale, dr + o, lanes)
+                }
+            }
+            // dQ_h += dS k_g; dK_g += dS^T q_h
+            sgemm(.none, .none, m: seq, n: headDim, k: seq,
+                  a: scratch, lda: seq, b: k + kvOffset, ldb: kvStride, beta: 1, c: dQ + qOffset, ldc: qStride)
+            sgemm(.transposed, .none, m: seq, n: headDim, k: seq,
+                  a: scratch, lda: seq, b: q + qOffset, ldb: qStride, beta: 1, c: dK + kvOffset, ldc: kvStride)
+        }
+    }
+}
+
+/// Softmax of one score row in place, with padding keys (mask byte 0) given probability 0.
+///
+/// row: [count]; mask: [count] or nil.
+@inline(__always)
+func maskedSoftmaxRow(_ row: UnsafeMutablePointer<Float>, _ mask: UnsafePointer<UInt8>?, _ count: Int) {
+    if let mask {
+        for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, count - o)
+            let padding = loadMaskBytes(mask + o, lanes) .== 0
+            storeVector(loadVector(row + o, lanes).replacing(with: -.infinity, where: padding), row + o, lanes)
+        }
+    }
+    let m = maxElement(row, count)
+    guard m > -.infinity else {
+        row.update(repeating: 0, count: count)
+        return
+    }
+    var sum = FloatVector()
+    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+        let lanes = min(FloatVector.scalarCount, count - o)
+        let e = vectorExp(loadVector(row + o, lanes, padding: -.infinity) - m)
+        sum += e
+        storeVector(e, row + o, lanes)
+    }
+    let inverse = 1 / sum.sum()
+    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+        let lanes = min(FloatVector.scalarCount, count - o)
+        storeVector(loadVector(row + o, lanes) * inverse, row + o, lanes)
+    }
+}
+
+/// Loads `lanes` mask bytes widened to 32-bit lanes (missing lanes read as 1, a real token).
+@inline(__always)
+func loadMaskBytes(_ p: UnsafePointer<UInt8>, _ lanes: Int) -> SIMD16<Int32> {
+    if lanes == 16 {
+        return SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self))
+    }
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
+        buffer.initialize(repeating: 1)
+        for i in 0..<lanes { buffer[i] = p[i] }
+        return SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(buffer.baseAddress!).loadUnaligned(as: SIMD16<UInt8>.self))
+    }
+}

@@ -1,0 +1,45 @@
+/// RMSNorm in fp32: `y = x * rsqrt(mean(x^2) + eps) * weight`, row by row.
+///
+/// x, y: [rows, dim]; weight: [dim]; rstd: [rows] receives `rsqrt(mean(x^2) + eps)` for the backward.
+public func rmsnormForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                           rstd: UnsafeMutablePointer<Float>, rows: Int, dim: Int, eps: Float) {
+    for r in 0..<rows {
+        let xr = x + r * dim
+        let yr = y + r * dim
+        let s = 1 / (dot(xr, xr, dim) / Float(dim) + eps).squareRoot()
+        rstd[r] = s
+        for o in stride(from: 0, to: dim, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, dim - o)
+            storeVector(loadVector(xr + o, lanes) * s * loadVector(weight + o, lanes), yr + o, lanes)
+        }
+    }
+}
+
+/// Backward of ``rmsnormForward(x:weight:y:rstd:rows:dim:eps:)``.
+///
+/// `dX += rstd * (dY * w) - x * rstd^3 * mean(dY * w * x)` and `dWeight += sum over rows of dY * x * rstd`.
+/// x, dY, dX: [rows, dim]; weight, dWeight: [dim]; rstd: [rows] from the forward.
+public func rmsnormBackward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
+                            dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+                            rows: Int, dim: Int) {
+    for r in 0..<rows {
+        let xr = x + r * dim
+        let gr = dY + r * dim
+        let dxr = dX + r * dim
+        let s = rstd[r]
+        var acc = FloatVector()
+        for o in stride(from: 0, to: dim, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, dim - o)
+            let xv = loadVector(xr + o, lanes)
+            let gv = loadVector(gr + o, lanes)
+            acc += gv * loadVector(weight + o, lanes) * xv
+            storeVector(loadVector(dWeight + o, lanes) + gv * xv * s, dWeight + o, lanes)
+        }
+        let c = acc.sum() * s * s * s / Float(dim)
+        for o in stride(from: 0, to: dim, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, dim - o)
+            let dx = loadVector(gr + o, lanes) * loadVector(weight + o, lanes) * s - loadVector(xr + o, lanes) * c
+            storeVector(loadVector(dxr + o, lanes) + dx, dxr + o, lanes)
+        }
+    }
+}

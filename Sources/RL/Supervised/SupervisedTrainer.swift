@@ -1,0 +1,189 @@
+import DLLM
+import Foundation
+import Kernels
+
+/// One supervised training example: prompt ids (BOS included) and the response ids, EOS-padded to
+/// the generation length.
+public struct SupervisedExample: Sendable, Equatable {
+    /// The prompt, never masked.
+    public var prompt: [Int32]
+    /// The target response, EOS padding included.
+    public var response: [Int32]
+
+    /// Creates an example.
+    public init(prompt: [Int32], response: [Int32]) {
+        self.prompt = prompt
+        self.response = response
+    }
+}
+
+/// The knobs of supervised training.
+public struct SupervisedTrainingOptions: Sendable, Equatable {
+    /// Examples per optimiser step.
+    public var batchSize: Int
+    /// Examples per forward/backward pass (a divisor of nothing in particular: the last
+    /// micro-batch of a step may be smaller).
+    public var microBatchSize: Int
+    /// The learning rate of each update.
+    public var schedule: LearningRateSchedule
+    /// AdamW's decoupled weight decay.
+    public var weightDecay: Double
+    /// Adam β1.
+    public var beta1: Double
+    /// Adam β2.
+    public var beta2: Double
+    /// Adam ε.
+    public var epsilon: Double
+    /// Global gradient-norm clip; 0 turns clipping off.
+    public var maxGradNorm: Double
+    /// Seed of the masks (``DLLM/SupervisedMasking``).
+    public var seed: UInt64
+
+    /// Creates options.
+    public init(batchSize: Int, microBatchSize: Int, schedule: LearningRateSchedule, weightDecay: Double = 0.01,
+                beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, maxGradNorm: Double = 1,
+                seed: UInt64) {
+        self.batchSize = batchSize
+        self.microBatchSize = microBatchSize
+        self.schedule = schedule
+        self.weightDecay = weightDecay
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.maxGradNorm = maxGradNorm
+        self.seed = seed
+    }
+}
+
+/// What one supervised optimiser step did.
+public struct SupervisedStepReport: Sendable {
+    /// The 1-based update number.
+    public var step: Int
+    /// LLaDA's supervised loss, averaged over the step's examples.
+    public var loss: Double
+    /// The gradient norm before clipping.
+    public var gradNorm: Double
+    /// The learning rate applied.
+    public var learningRate: Double
+    /// Real (non-padding) tokens through forward and backward.
+    public var tokens: Int
+    /// Wall time of the step, in seconds.
+    public var seconds: Double
+}
+
+/// A supervised step that cannot go on.
+public enum SupervisedTrainingError: Error, ExitCodeProviding, CustomStringConvertible {
+    /// The loss or the gradient norm is NaN or infinite.
+    case nonFinite(step: Int, loss: Double, gradNorm: Double)
+    /// A step got a number of examples other than the batch size.
+    case batchSize(step: Int, got: Int, expected: Int)
+
+    /// 70 (internal error or non-finite loss).
+    public var exitCode: Int32 { ExitStatus.software }
+
+    /// A message naming the step and values.
+    public var description: String {
+        switch self {
+        case let .nonFinite(step, loss, gradNorm):
+            "supervised step \(step): non-finite loss \(loss) or gradient norm \(gradNorm)"
+        case let .batchSize(step, got, expected):
+            "supervised step \(step): \(got) examples, the batch size is \(expected)"
+        }
+    }
+}
+
+/// LLaDA-style masked supervised training (ALGORITHM.md §2) with AdamW on the flat buffers.
+///
+/// Each step masks every example with ``DLLM/SupervisedMasking`` keyed by (seed, step, example
+/// index), runs forward and backward micro-batch by micro-batch, accumulating into one gradient
+/// buffer, clips the global norm and takes one AdamW step. Sequences are left-padded to the
+/// longest of the step; the workspace grows to the longest sequence seen and is reused.
+public final class SupervisedTrainer {
+    /// The model being trained (updated in place).
+    public let model: Model
+    /// The training knobs.
+    public let options: SupervisedTrainingOptions
+    /// Updates taken so far.
+    public private(set) var step: Int
+    /// Updates taken with the current Adam moments (its bias correction counts these).
+    private var optimizerSteps = 0
+    private let gradients: FlatBuffer
+    private let firstMoment: FlatBuffer
+    private let secondMoment: FlatBuffer
+    private let masking: SupervisedMasking
+    private var workspace: Workspace?
+
+    /// Creates a trainer with fresh optimiser state; the first update is `startStep + 1` (the
+    /// masks of update s are keyed by s, so a continued run draws new ones).
+    public init(model: Model, options: SupervisedTrainingOptions, startStep: Int = 0) {
+        precondition(options.batchSize > 0 && options.microBatchSize > 0, "SupervisedTrainer: batch sizes must be positive")
+        self.model = model
+        self.options = options
+        self.step = startStep
+        let count = model.layout.totalCount
+        gradients = FlatBuffer(count: count)
+        firstMoment = FlatBuffer(count: count)
+        secondMoment = FlatBuffer(count: count)
+        masking = SupervisedMasking(maskTokenID: model.config.maskTokenID, seed: options.seed)
+    }
+
+    /// One optimiser step on `examples` (exactly ``SupervisedTrainingOptions/batchSize`` of them).
+    public func train(on examples: [SupervisedExample]) throws -> SupervisedStepReport {
+        let start = Date()
+        let update = step + 1
+        guard examples.count == options.batchSize else {
+            throw SupervisedTrainingError.batchSize(step: update, got: examples.count, expected: options.batchSize)
+        }
+        let config = model.config
+        let seq = examples.map { $0.prompt.count + $0.response.count }.max() ?? 1
+        let micro = min(options.microBatchSize, examples.count)
+        let ws = workspace(batch: micro, seq: seq)
+        gradients.zero()
+        var loss = 0.0
+        var tokens = 0
+        for first in stride(from: 0, to: examples.count, by: micro) {
+            let samples = (first..<min(first + micro, examples.count)).map { index in
+                masking.sample(prompt: examples[index].prompt, response: examples[index].response,
+                               step: UInt64(update), exampleIndex: UInt64(index))
+            }
+            let batch = MaskedBatch(samples: samples, batch: ws.batch, seq: ws.seq, padTokenID: config.padTokenID)
+            batch.tokens.withUnsafeBufferPointer { tokenBuffer in
+                batch.keyMask.withUnsafeBufferPointer { maskBuffer in
+                    modelForward(model, tokens: tokenBuffer.baseAddress!, keyMask: batch.isPadded ? maskBuffer.baseAddress : nil,
+                                 workspace: ws)
+                }
+            }
+            loss += supervisedLossForward(batch, logits: ws.logits, vocab: config.vocabSize, examples: examples.count)
+            ws.zeroLogitGradients()
+            supervisedLossBackward(batch, logits: ws.logits, vocab: config.vocabSize, examples: examples.count,
+                                   dLogits: ws.dLogits)
+            modelBackward(model, workspace: ws, gradients: gradients)
+            tokens += samples.reduce(0) { $0 + $1.tokens.count }
+        }
+        let gradNorm = GradientClipping.clip(gradients, maxNorm: options.maxGradNorm)
+        guard loss.isFinite, gradNorm.isFinite else {
+            throw SupervisedTrainingError.nonFinite(step: update, loss: loss, gradNorm: gradNorm)
+        }
+        let rate = options.schedule.rate(update: update)
+        adamwStep(parameters: model.parameters.pointer, gradients: gradients.pointer, m: firstMoment.pointer,
+                  v: secondMoment.pointer, count: gradients.count, learningRate: Float(rate),
+                  beta1: Float(options.beta1), beta2: Float(options.beta2), epsilon: Float(options.epsilon),
+                  weightDecay: Float(options.weightDecay), step: optimizerSteps + 1)
+        optimizerSteps += 1
+        step = update
+        return SupervisedStepReport(step: update, loss: loss, gradNorm: gradNorm, learningRate: rate, tokens: tokens,
+                                    seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The workspace for `batch` sequences of at least `seq` tokens, grown when needed.
+    private func workspace(batch: Int, seq: Int) -> Workspace {
+        if let ws = workspace, ws.batch == batch, ws.seq >= seq {
+            return ws
+        }
+        let longest = max(seq, workspace?.seq ?? 0)
+        workspace = nil
+        let ws = Workspace(config: model.config, batch: batch, seq: longest)
+        workspace = ws
+        return ws
+    }
+}

@@ -1,0 +1,216 @@
+import ArgumentParser
+import DLLM
+import Foundation
+import Kernels
+
+/// `bgpo bench`: throughput measurements.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput on this machine.",
+        subcommands: [ModelBench.self]
+    )
+}
+
+/// `bgpo bench model`: forward and forward+backward tokens/s and GFLOPS of a preset.
+struct ModelBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Time the model's forward and forward+backward passes and the sgemm ceiling of its shapes.",
+        discussion: """
+            FLOPs per token count the matrix products, 2N forward and 6N forward+backward with N the \
+            matrix parameters (every matrix but the embedding lookup, head included), plus the \
+            bidirectional attention, 4 L T d forward and 12 L T d forward+backward. Peak is \
+            \(Int(peakGFLOPSPerCore)) GFLOPS per core (AVX-512, 2 FMA per cycle at 3.8 GHz) times the threads. \
+            OpenBLAS picks its kernels from OPENBLAS_CORETYPE when it loads; unset it for AVX-512 kernels.
+            """
+    )
+
+    /// FP32 peak of one core of the reference machine (2 x 512-bit FMA per cycle at about 3.8 GHz).
+    static let peakGFLOPSPerCore = 245.0
+
+    @Option(help: "Model preset: \(ModelConfig.presetNames.joined(separator: ", ")).")
+    var preset = "small"
+
+    @Option(help: "Sequences per pass.")
+    var batch = 8
+
+    @Option(help: "Tokens per sequence (default: the preset's maximum).")
+    var seq: Int?
+
+    @Option(help: "OpenBLAS threads.")
+    var threads = 1
+
+    @Option(help: "Timed runs per measurement; the median is reported.")
+    var runs = 3
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        for (name, value) in [("batch", batch), ("threads", threads), ("runs", runs), ("seq", seq ?? 1)] where value <= 0 {
+            throw ValidationError("--\(name) must be positive, got \(value)")
+        }
+    }
+
+    func run() throws {
+        let config = try ModelConfig.preset(preset)
+        try config.validate()
+        let seq = self.seq ?? config.maxSeq
+        guard seq <= config.maxSeq else {
+            throw ValidationError("--seq \(seq) exceeds the preset's max_sequence_length \(config.maxSeq)")
+        }
+        BLAS.setThreads(threads)
+        let model = Model(config: config, seed: 1)
+        let workspace = Workspace(config: config, batch: batch, seq: seq)
+        let gradients = FlatBuffer(count: model.layout.totalCount)
+        let n = batch * seq
+        let tokens = (0..<n).map { Int32(($0 * 7 + 3) % config.vocabSize) }
+        let rows = (0..<n).map { Int32($0) }
+        let targets = (0..<n).map { Int32(($0 * 5 + 1) % config.vocabSize) }
+        let dLogProbs = [Float](repeating: 1 / Float(n), count: n)
+
+        func forward() {
+            modelForward(model, tokens: tokens, keyMask: nil, workspace: workspace)
+        }
+        func forwardBackward() {
+            forward()
+            workspace.zeroLogitGradients()
+            tokenLogProbBackward(logits: workspace.logits, vocab: config.vocabSize, rows: rows, targets: targets,
+                                 count: n, dLogProbs: dLogProbs, dLogits: workspace.dLogits)
+            modelBackward(model, workspace: workspace, gradients: gradients)
+        }
+        forwardBackward()  // warm-up: page in the buffers, start the BLAS threads
+        let (forwardSeconds, forwardCPUSeconds) = medianSeconds(runs, forward)
+        let (trainingSeconds, trainingCPUSeconds) = medianSeconds(runs, forwardBackward)
+        let ceiling = gemmCeiling(config: config, rows: n)
+
+        let peak = Self.peakGFLOPSPerCore * Double(threads)
+        let forwardGFLOPS = config.forwardFLOPsPerToken(seq: seq) * Double(n) / forwardSeconds / 1e9
+        let trainingGFLOPS = config.trainingFLOPsPerToken(seq: seq) * Double(n) / trainingSeconds / 1e9
+        let report = BenchReport(
+            preset: preset, batch: batch, seq: seq, threads: threads, runs: runs, blasCore: BLAS.coreName,
+            openblasCoretypeEnv: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+            flopsPerTokenFwd: config.forwardFLOPsPerToken(seq: seq),
+            flopsPerTokenFwdbwd: config.trainingFLOPsPerToken(seq: seq),
+            fwdSeconds: forwardSeconds, fwdbwdSeconds: trainingSeconds,
+            fwdCPUSeconds: forwardCPUSeconds, fwdbwdCPUSeconds: trainingCPUSeconds,
+            fwdTokensPerS: Double(n) / forwardSeconds, fwdbwdTokensPerS: Double(n) / trainingSeconds,
+            gflopsFwd: forwardGFLOPS, gflopsFwdbwd: trainingGFLOPS, peakGflops: peak,
+            peakFractionFwd: forwardGFLOPS / peak, peakFractionFwdbwd: trainingGFLOPS / peak,
+            gemmCeilingGflops: ceiling.wall, gemmCeilingGflopsPerCPUSecond: ceiling.cpu, workspaceBytes: workspace.byteCount)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            report.printText()
+        }
+    }
+
+    /// The median wall time and the median process CPU time of `runs` calls of `body`, in seconds.
+    ///
+    /// On a shared machine the CPU time shows what the work costs when other processes take turns
+    /// on the cores; with one thread it is the time the pass would take on an idle core.
+    private func medianSeconds(_ runs: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
+        var wall: [Double] = [], cpu: [Double] = []
+        for _ in 0..<runs {
+            let start = ContinuousClock.now, cpuStart = processCPUSeconds()
+            body()
+            let elapsed = ContinuousClock.now - start
+            cpu.append(processCPUSeconds() - cpuStart)
+            wall.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
+        return (wall.sorted()[runs / 2], cpu.sorted()[runs / 2])
+    }
+
+    /// CPU time used by all threads of this process so far, in seconds.
+    private func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    /// GFLOPS of the linear layers' products of one block plus the head, forward and backward, as
+    /// OpenBLAS runs them on this model's shapes: the ceiling for the matrix part of a training step.
+    /// Returns GFLOPS per wall second and per CPU second.
+    private func gemmCeiling(config: ModelConfig, rows: Int) -> (wall: Double, cpu: Double) {
+        let d = config.dModel, kvd = config.nKVHeads * config.headDim, m = config.mlpHidden
+        let shapes = [(d, d), (d, kvd), (d, kvd), (d, d), (d, m), (d, m), (m, d), (d, config.vocabSize)]
+        let widest = shapes.map { max($0.0, $0.1) }.max()!
+        let x = FlatBuffer(count: rows * widest), dX = FlatBuffer(count: rows * widest)
+        let y = FlatBuffer(count: rows * widest), weight = FlatBuffer(count: widest * widest)
+        let dWeight = FlatBuffer(count: widest * widest)
+        func pass() {
+            for (inFeatures, outFeatures) in shapes {
+                linearForward(x: x.pointer, weight: weight.pointer, y: y.pointer, rows: rows,
+                              inFeatures: inFeatures, outFeatures: outFeatures)
+                linearBackward(x: x.pointer, weight: weight.pointer, dY: y.pointer, dX: dX.pointer,
+                               dWeight: dWeight.pointer, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+            }
+        }
+        pass()
+        let flops = shapes.reduce(0.0) { $0 + 6 * Double(rows) * Double($1.0) * Double($1.1) }
+        let seconds = withExtendedLifetime((x, dX, y, weight, dWeight)) { medianSeconds(runs, pass) }
+        return (flops / seconds.wall / 1e9, flops / seconds.cpu / 1e9)
+    }
+}
+
+/// What `bgpo bench model` measured; the JSON keys are the snake_case names.
+struct BenchReport: Encodable {
+    var preset: String
+    var batch, seq, threads, runs: Int
+    var blasCore: String
+    var openblasCoretypeEnv: String?
+    var flopsPerTokenFwd, flopsPerTokenFwdbwd: Double
+    var fwdSeconds, fwdbwdSeconds: Double
+    var fwdCPUSeconds, fwdbwdCPUSeconds: Double
+    var fwdTokensPerS, fwdbwdTokensPerS: Double
+    var gflopsFwd, gflopsFwdbwd, peakGflops: Double
+    var peakFractionFwd, peakFractionFwdbwd: Double
+    var gemmCeilingGflops, gemmCeilingGflopsPerCPUSecond: Double
+    var workspaceBytes: Int
+
+    enum CodingKeys: String, CodingKey {
+        case preset, batch, seq, threads, runs
+        case blasCore = "blas_core"
+        case openblasCoretypeEnv = "openblas_coretype_env"
+        case flopsPerTokenFwd = "flops_per_token_fwd"
+        case flopsPerTokenFwdbwd = "flops_per_token_fwdbwd"
+        case fwdSeconds = "fwd_seconds"
+        case fwdbwdSeconds = "fwdbwd_seconds"
+        case fwdCPUSeconds = "fwd_cpu_seconds"
+        case fwdbwdCPUSeconds = "fwdbwd_cpu_seconds"
+        case fwdTokensPerS = "fwd_tokens_per_s"
+        case fwdbwdTokensPerS = "fwdbwd_tokens_per_s"
+        case gflopsFwd = "gflops_fwd"
+        case gflopsFwdbwd = "gflops_fwdbwd"
+        case peakGflops = "peak_gflops"
+        case peakFractionFwd = "peak_fraction_fwd"
+        case peakFractionFwdbwd = "peak_fraction_fwdbwd"
+        case gemmCeilingGflops = "gemm_ceiling_gflops"
+        case gemmCeilingGflopsPerCPUSecond = "gemm_ceiling_gflops_per_cpu_s"
+        case workspaceBytes = "workspace_bytes"
+    }
+
+    /// The human-readable report.
+    func printText() {
+        func f(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
+        print("bgpo bench model: preset \(preset), batch \(batch), seq \(seq), threads \(threads), "
+              + "OpenBLAS core \(blasCore), median of \(runs) runs")
+        if let openblasCoretypeEnv {
+            print("note: OPENBLAS_CORETYPE=\(openblasCoretypeEnv) is set and chooses the OpenBLAS kernels")
+        }
+        print("FLOPs per token: forward \(f(flopsPerTokenFwd / 1e6, 2)) M, forward+backward \(f(flopsPerTokenFwdbwd / 1e6, 2)) M "
+              + "(matmuls 2N/6N without the embedding, attention 4LTd/12LTd)")
+        print("forward:          \(f(fwdTokensPerS, 0)) tokens/s  \(f(gflopsFwd)) GFLOPS  "
+              + "\(f(100 * peakFractionFwd))% of peak \(f(peakGflops, 0)) GFLOPS  (\(f(fwdSeconds * 1000)) ms per pass)")
+        print("forward+backward: \(f(fwdbwdTokensPerS, 0)) tokens/s  \(f(gflopsFwdbwd)) GFLOPS  "
+              + "\(f(100 * peakFractionFwdbwd))% of peak  (\(f(fwdbwdSeconds * 1000)) ms per step)")
+        print("CPU time (all threads): forward \(f(fwdCPUSeconds * 1000)) ms, forward+backward \(f(fwdbwdCPUSeconds * 1000)) ms "
+              + "= \(f(gflopsFwdbwd * fwdbwdSeconds / fwdbwdCPUSeconds)) GFLOPS per busy core")
+        print("sgemm ceiling (this model's linear shapes, forward+backward): \(f(gemmCeilingGflops)) GFLOPS  "
+              + "\(f(100 * gemmCeilingGflops / peakGflops))% of peak, \(f(gemmCeilingGflopsPerCPUSecond)) GFLOPS per busy core")
+        print("workspace: \(f(Double(workspaceBytes) / Double(1 << 20))) MiB")
+    }
+}

@@ -1,0 +1,103 @@
+import Checkpoint
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `kill -9` of a training run while it writes a checkpoint, and damaged checkpoints: `--resume
+/// auto` continues from the newest checkpoint that verifies, never from a temporary directory,
+/// and the finished run equals an uninterrupted one.
+@Suite(.serialized) struct CrashSafetyTests {
+    private let steps = 5
+    /// The checkpoint being written when the kill comes.
+    private let killedStep = 3
+
+    /// The newest checkpoint of `run` that verifies, checked file by file here (not by bgpo).
+    private func newestCompleteStep(_ run: URL) throws -> Int? {
+        try CheckpointStore(runDirectory: run).list().reversed().first { (try? $0.verify()) != nil }?.step
+    }
+
+    /// The entries of `run`'s checkpoints directory.
+    private func entries(_ run: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("checkpoints").path)) ?? []).sorted()
+    }
+
+    @Test func killedWhileCheckpointingResumesFromTheNewestCompleteCheckpoint() throws {
+        let base = try warmStartedBaseModel()
+        let reference = try temporaryDirectory("bgpo-crash-reference")
+        defer { try? FileManager.default.removeItem(at: reference) }
+        let whole = try runBGPO(tinyRLArguments(reference, base: base, steps: steps, saveSteps: 1), environment: rlRunEnvironment)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        let referenceFiles = try checkpointFiles(reference, step: steps)
+        let referenceMetrics = try deterministicMetrics(reference)
+
+        // The kill comes at 0 to 2 times the reference run's longest checkpoint write after the
+        // temporary directory of step 3's checkpoint appears: inside the model file, the
+        // optimizer file, the manifest, between rename and LATEST, or after the checkpoint.
+        let writeSeconds = try #require(try metricsValues(reference, "timing_s/checkpoint").max())
+        var outcomes: [String] = []
+        for fraction in [0, 0.25, 0.5, 0.75, 1, 2] {
+            let delay = Int(fraction * writeSeconds * 1e6)
+            let run = try temporaryDirectory("bgpo-crash")
+            defer { try? FileManager.default.removeItem(at: run) }
+            let arguments = tinyRLArguments(run, base: base, steps: steps, saveSteps: 1)
+            let process = try BackgroundBGPO(arguments, environment: rlRunEnvironment)
+            let temporaryPrefix = ".tmp-" + CheckpointDirectory.name(forStep: killedStep)
+            let seen = waitUntil(seconds: 120, interval: 0.0001) {
+                entries(run).contains { $0.hasPrefix(temporaryPrefix) } || !process.isRunning
+            }
+            #expect(seen && process.isRunning, "delay \(delay) µs: the run ended before step \(killedStep)'s checkpoint")
+            usleep(useconds_t(delay))
+            process.signal(SIGKILL)
+            let killed = try process.finish()
+            #expect(killed.status == 128 + SIGKILL)
+
+            let left = entries(run)
+            let expected = try newestCompleteStep(run)
+            outcomes.append("\(delay) µs: resume from \(expected.map(String.init) ?? "none"), left \(left)")
+            let resumed = try runBGPO(arguments, environment: rlRunEnvironment)
+            #expect(resumed.status == 0, "delay \(delay) µs: \(resumed.stderr)")
+            let expectedStep = try #require(expected, "delay \(delay) µs: no complete checkpoint (step 1 and 2 were written)")
+            #expect(expectedStep >= killedStep - 1)
+            #expect(resumed.stdout.contains("resuming from \(checkpointDirectory(run, step: expectedStep).path) at step \(expectedStep)"),
+                    "delay \(delay) µs, left \(left): \(resumed.stdout)")
+            #expect(!resumed.stdout.contains("resuming from \(run.path)/checkpoints/.tmp"))
+            // The dead writer's temporary directory is removed by the next save.
+            #expect(!entries(run).contains { $0.hasPrefix(".tmp") }, "delay \(delay) µs: \(entries(run))")
+
+            #expect(try checkpointFiles(run, step: steps) == referenceFiles, "delay \(delay) µs: final checkpoint differs")
+            #expect(try deterministicMetrics(run) == referenceMetrics, "delay \(delay) µs: metrics differ")
+        }
+        print("crash safety (checkpoint write \(Int(writeSeconds * 1e6)) µs): " + outcomes.joined(separator: "; "))
+    }
+
+    @Test func aDamagedNewestCheckpointIsSkippedByAutoAndRefusedByName() throws {
+        let base = try warmStartedBaseModel()
+        let run = try temporaryDirectory("bgpo-damaged")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let arguments = tinyRLArguments(run, base: base, steps: 3, saveSteps: 1)
+        let first = try runBGPO(arguments, environment: rlRunEnvironment)
+        #expect(first.status == 0, "\(first.stderr)")
+
+        let newest = checkpointDirectory(run, step: 3)
+        let model = newest.appendingPathComponent(CheckpointDirectory.modelFile)
+        var data = try Data(contentsOf: model)
+        data[data.count / 2] ^= 0x20
+        try data.write(to: model)
+
+        let named = try runBGPO(arguments + ["--resume", newest.path], environment: rlRunEnvironment)
+        #expect(named.status == 74, "\(named.stderr)")
+        #expect(named.stderr.contains(model.path), "\(named.stderr)")
+
+        let auto = try runBGPO(arguments, environment: rlRunEnvironment)
+        #expect(auto.status == 0, "\(auto.stderr)")
+        #expect(auto.stdout.contains("resume: skipping step-000003: \(model.path)"), "\(auto.stdout)")
+        #expect(auto.stdout.contains("resuming from \(checkpointDirectory(run, step: 2).path) at step 2"), "\(auto.stdout)")
+        #expect(recordedSteps(run) == [0, 1, 2, 3])
+        #expect(try CheckpointStore(runDirectory: run).verify("step-000003").isVerified)
+    }
+}

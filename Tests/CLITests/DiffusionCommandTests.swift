@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+
+/// `bgpo sft`, `bgpo sample` and `bgpo eval` end to end on a tiny model.
+@Suite(.serialized) struct DiffusionCommandTests {
+    @Test func sftSampleAndEvalRunEndToEnd() throws {
+        let directory = try temporaryDirectory("bgpo-sft")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let modelPath = directory.appendingPathComponent("model").path
+        let sft = try runBGPO(["sft", "--task", "countdown", "--out", modelPath, "--preset", "tiny", "--max-seq", "64",
+                               "--steps", "3", "--batch-size", "4", "--micro-batch-size", "3", "--log-every", "1",
+                               "--eval-every", "2", "--eval-limit", "3", "--generation-length", "32",
+                               "--block-length", "16", "--diffusion-steps", "8", "--threads", "1"])
+        #expect(sft.status == 0, "\(sft.stderr)")
+        #expect(sft.stdout.contains("step     3/3"))
+        #expect(sft.stdout.components(separatedBy: "eval  step").count == 3)
+        let description = try String(contentsOfFile: modelPath + "/model.json", encoding: .utf8)
+        #expect(description.contains("\"tokenizer\" : \"char-v1\""))
+        #expect(description.contains("\"sft_steps\" : \"3\""))
+
+        let jsonl = directory.appendingPathComponent("eval.jsonl").path
+        let eval = try runBGPO(["eval", "--model", modelPath, "--task", "countdown", "--limit", "3", "--out", jsonl,
+                                "--threads", "1"])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        #expect(eval.stdout.contains("countdown test: accuracy"))
+        #expect(eval.stdout.contains("L 32  block 16  steps 32"))
+        let lines = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines.allSatisfy { $0.contains("\"reward\":") && $0.contains("\"completion\":") })
+
+        let sample = try runBGPO(["sample", "--model", modelPath, "--task", "countdown", "--index", "2", "--threads", "1"])
+        #expect(sample.status == 0, "\(sample.stderr)")
+        #expect(sample.stdout.contains("completion:") && sample.stdout.contains("reward:"))
+        let text = try runBGPO(["sample", "--model", modelPath, "--task", "countdown", "--prompt", "3 4 5 -> 12\\n",
+                                "--temperature", "1", "--samples", "2", "--threads", "1"])
+        #expect(text.status == 0, "\(text.stderr)")
+    }
+
+    @Test func badTasksLengthsAndModelsMapToTheirExitCodes() throws {
+        let directory = try temporaryDirectory("bgpo-eval")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let unknown = try runBGPO(["sft", "--task", "chess", "--out", directory.path, "--threads", "1"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("chess"))
+        let missing = try runBGPO(["eval", "--model", directory.appendingPathComponent("none").path, "--task", "countdown"])
+        #expect(missing.status == 74)
+        #expect(missing.stderr.contains("model.json"))
+        let blocks = try runBGPO(["sft", "--task", "countdown", "--out", directory.path, "--preset", "tiny",
+                                  "--generation-length", "30", "--block-length", "16", "--threads", "1"])
+        #expect(blocks.status == 64)
+        #expect(blocks.stderr.contains("30") && blocks.stderr.contains("16"))
+        let long = try runBGPO(["sft", "--task", "countdown", "--out", directory.path, "--preset", "tiny", "--steps", "1",
+                                "--batch-size", "1", "--generation-length", "8", "--block-length", "8", "--threads", "1"])
+        #expect(long.status == 65)
+        #expect(long.stderr.contains("does not fit 8 positions"))
+    }
+}

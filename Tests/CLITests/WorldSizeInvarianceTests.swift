@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+
+/// One rank and two ranks run the same training: identical rollouts, rewards and masks (the
+/// per-step `rollout_hash` over every prompt's responses, rewards, advantages and masked
+/// samples), and weights equal up to float summation order.
+@Suite struct WorldSizeInvarianceTests {
+    /// Keys that only depend on the rollouts and are counts (or the hash): equal exactly.
+    private let exactKeys = ["rollout_hash", "frac_reward_zero_std", "completions/mean_length", "learning_rate"]
+
+    /// Whether two sums of the same terms agree; each rank adds its prompts' rewards first, so
+    /// the order of the additions (not the terms, which the hash covers) differs.
+    private func agree(_ u: Double?, _ v: Double?, relative: Double) -> Bool {
+        guard let u, let v else { return false }
+        return abs(u - v) <= 1e-12 + relative * abs(u)
+    }
+
+    @Test func oneAndTwoRanksDrawTheSameRolloutsAndReachTheSameWeights() throws {
+        let base = try warmStartedBaseModel()
+        let one = try temporaryDirectory("bgpo-world-1"), two = try temporaryDirectory("bgpo-world-2")
+        defer { try? FileManager.default.removeItem(at: one); try? FileManager.default.removeItem(at: two) }
+
+        let single = try runBGPO(tinyRLArguments(one, base: base, steps: 3), environment: rlRunEnvironment)
+        #expect(single.status == 0, "\(single.stderr)")
+        #expect(single.stdout.contains("1 rank(s)"))
+        let pair = try runBGPO(tinyRLArguments(two, base: base, steps: 3), ranks: 2, environment: rlRunEnvironment)
+        #expect(pair.status == 0, "\(pair.stderr)")
+        #expect(pair.stdout.contains("2 rank(s) (mpirun)"))
+
+        let a = try deterministicMetrics(one), b = try deterministicMetrics(two)
+        #expect(a.map { $0["step"] } == [0, 1, 2, 3])
+        #expect(b.map { $0["step"] } == [0, 1, 2, 3])
+        for (x, y) in zip(a, b) {
+            let step = Int(x["step"] ?? -1)
+            #expect(Set(x.keys) == Set(y.keys), "step \(step)")
+            for key in exactKeys where step > 0 {
+                #expect(x[key] != nil && x[key] == y[key], "step \(step) \(key): \(x[key] ?? .nan) vs \(y[key] ?? .nan)")
+            }
+            // Before step 1 the weights are equal (the evaluation at step 0 too): sums agree to rounding.
+            for key in x.keys where key.hasPrefix("reward") || (step == 0 && key.hasPrefix("eval/")) {
+                #expect(agree(x[key], y[key], relative: 1e-12), "step \(step) \(key): \(x[key] ?? .nan) vs \(y[key] ?? .nan)")
+            }
+            // Gradients are summed in another order (two partial sums, then the all-reduce).
+            for key in ["loss", "grad_norm"] where step > 0 {
+                #expect(agree(x[key], y[key], relative: 1e-5), "step \(step) \(key): \(x[key] ?? .nan) vs \(y[key] ?? .nan)")
+            }
+        }
+        // The test means something only if advantages were non-zero: masks drawn, gradients summed.
+        #expect(a.dropFirst().contains { ($0["frac_reward_zero_std"] ?? 1) < 1 && ($0["grad_norm"] ?? 0) > 0 })
+        #expect(Set(a.dropFirst().compactMap { $0["rollout_hash"] }).count == 3, "each step draws other rollouts")
+
+        // Weights: the ranks' partial gradient sums make the summed gradient differ in the last
+        // bits (relative 1e-7); AdamW divides m by sqrt(v), so each of the 3 updates (at most
+        // about lr = 1e-3 per weight) moves by an amount that differs far less than 1% of lr.
+        // Observed: 6e-8. Tolerance 1e-5 absolute, while the weights move by about 1e-3.
+        let start = try safetensorsTensors(base.appendingPathComponent("model.safetensors"))
+        let w1 = try exportedWeights(one, step: 3), w2 = try exportedWeights(two, step: 3)
+        let tolerance: Float = 1e-5
+        #expect(try largestDifference(w1, w2) <= tolerance)
+        #expect(try largestDifference(w1, start) > 50 * tolerance, "the weights must move for the comparison to count")
+    }
+}

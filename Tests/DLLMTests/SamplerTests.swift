@@ -1,0 +1,218 @@
+import DLLM
+import Foundation
+import Kernels
+import Testing
+
+/// A denoiser whose logits are a fixed function of the row's real tokens and the position relative
+/// to the first real token, so that results do not depend on left padding. Counts its forwards.
+private final class FakeDenoiser: DenoisingModel {
+    let vocabSize: Int
+    let maxSequence = 512
+    var forwards = 0
+    var lastBatch = 0
+    private var buffer: [Float] = []
+
+    init(vocab: Int = 12) { vocabSize = vocab }
+
+    func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int) -> UnsafePointer<Float> {
+        forwards += 1
+        lastBatch = batch
+        buffer = [Float](repeating: 0, count: batch * seq * vocabSize)
+        for b in 0..<batch {
+            var start = 0
+            while let keyMask, start < seq, keyMask[b * seq + start] == 0 { start += 1 }
+            var context = 0
+            for t in start..<seq { context = context &* 31 &+ Int(tokens[b * seq + t]) }
+            for t in 0..<seq {
+                for v in 0..<vocabSize {
+                    let x = Double((context &+ (t - start) &* 7919 &+ v &* 104_729) & 0xFFFF) / 65536
+                    buffer[(b * seq + t) * vocabSize + v] = Float(4 * sin(13 * x) + Double(v % 3))
+                }
+            }
+        }
+        return buffer.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
+    }
+}
+
+/// A denoiser with the same logits at every position: log-weights `base`, plus `promptShift` added
+/// to token 0's logit when no prompt token is masked (so conditional and unconditional rows differ).
+private final class ConstantDenoiser: DenoisingModel {
+    let vocabSize: Int
+    let maxSequence = 64
+    let base: [Float]
+    let promptShift: Float
+    let promptLength: Int
+    let mask: Int32
+    private var buffer: [Float] = []
+
+    init(base: [Float], promptShift: Float = 0, promptLength: Int = 0, mask: Int32 = 1) {
+        self.base = base
+        self.vocabSize = base.count
+        self.promptShift = promptShift
+        self.promptLength = promptLength
+        self.mask = mask
+    }
+
+    func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int) -> UnsafePointer<Float> {
+        buffer = [Float](repeating: 0, count: batch * seq * vocabSize)
+        for b in 0..<batch {
+            let conditional = (0..<promptLength).allSatisfy { tokens[b * seq + $0] != mask }
+            for t in 0..<seq {
+                for v in 0..<vocabSize {
+                    buffer[(b * seq + t) * vocabSize + v] = base[v] + (conditional && v == 0 ? promptShift : 0)
+                }
+            }
+        }
+        return buffer.withUnsafeBufferPointer { UnsafePointer($0.baseAddress!) }
+    }
+}
+
+@Suite struct SamplerTests {
+    let prompts: [[Int32]] = [[2, 5, 6, 7], [2, 8], [2, 9, 9, 9, 4, 5]]
+    let keys: [[UInt64]] = [[0, 0, 0], [0, 1, 0], [0, 2, 0]]
+
+    @Test func transferScheduleSpreadsTheRemainderOverTheFirstSteps() {
+        #expect(SamplingOptions.transferSchedule(masked: 10, steps: 4) == [3, 3, 2, 2])
+        #expect(SamplingOptions.transferSchedule(masked: 32, steps: 32) == [Int](repeating: 1, count: 32))
+        #expect(SamplingOptions.transferSchedule(masked: 3, steps: 5) == [1, 1, 1, 0, 0])
+        #expect(SamplingOptions.transferSchedule(masked: 8, steps: 1) == [8])
+    }
+
+    @Test func lengthsAndStepsThatDoNotDivideAreUsageErrorsNamingTheValues() {
+        let lengthError = #expect(throws: SamplingError.lengthNotMultipleOfBlock(generationLength: 10, blockLength: 4)) {
+            try SamplingOptions(generationLength: 10, blockLength: 4, steps: 5).validate()
+        }
+        #expect(lengthError?.exitCode == ExitStatus.usage)
+        #expect(throws: SamplingError.stepsNotMultipleOfBlocks(steps: 6, blocks: 4)) {
+            try SamplingOptions(generationLength: 16, blockLength: 4, steps: 6).validate()
+        }
+        #expect(SamplingError.stepsNotMultipleOfBlocks(steps: 6, blocks: 4).description.contains("6"))
+        #expect(throws: SamplingError.badTemperature(-1)) {
+            try SamplingOptions(generationLength: 16, blockLength: 4, steps: 4, temperature: -1).validate()
+        }
+        #expect(throws: SamplingError.nonPositive(name: "diffusion steps", value: 0)) {
+            try DiffusionSampler(options: SamplingOptions(generationLength: 8, blockLength: 8, steps: 0),
+                                 maskTokenID: 1, padTokenID: 0, seed: 0)
+        }
+        let model = FakeDenoiser()
+        let sampler = try? DiffusionSampler(options: SamplingOptions(generationLength: 510, blockLength: 510, steps: 1),
+                                            maskTokenID: 1, padTokenID: 0, seed: 0)
+        #expect(throws: SamplingError.sequenceTooLong(promptLength: 4, generationLength: 510, maxSequence: 512)) {
+            try sampler?.generate(model: model, prompts: [[2, 3, 4, 5]], keys: [[0]])
+        }
+    }
+
+    @Test(arguments: [(0.0, Remasking.lowConfidence), (0.0, .random), (0.9, .lowConfidence), (1.5, .random)])
+    func unmasksTheScheduleBlockByBlockAndNeverChangesACommittedToken(temperature: Double, remasking: Remasking) throws {
+        // L = 12, blocks of 6, 8 steps: 4 steps per block committing 2, 2, 1, 1.
+        let options = SamplingOptions(generationLength: 12, blockLength: 6, steps: 8, temperature: temperature, remasking: remasking)
+        let sampler = try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 42)
+        let model = FakeDenoiser()
+        var trace: [SamplerStep] = []
+        let responses = try sampler.generate(model: model, prompts: prompts, keys: keys) { trace.append($0) }
+        #expect(trace.count == 8)
+        #expect(model.forwards == 8)
+        #expect(model.lastBatch == 3)
+        var previous = [[Int32]](repeating: [Int32](repeating: 1, count: 12), count: 3)
+        for (index, step) in trace.enumerated() {
+            #expect(step.globalStep == index && step.block == index / 4 && step.step == index % 4)
+            for b in 0..<3 {
+                let committed = step.committed[b]
+                #expect(committed.count == [2, 2, 1, 1][step.step])
+                #expect(committed.allSatisfy { $0 >= step.block * 6 && $0 < step.block * 6 + 6 })
+                for i in 0..<12 {
+                    if committed.contains(i) {
+                        #expect(previous[b][i] == 1 && step.responses[b][i] != 1)
+                    } else {
+                        #expect(step.responses[b][i] == previous[b][i])
+                    }
+                }
+            }
+            previous = step.responses
+        }
+        #expect(previous == responses)
+        #expect(responses.allSatisfy { $0.count == 12 && !$0.contains(1) })
+    }
+
+    @Test func greedyDecodingIsDeterministicAndBatchIndependent() throws {
+        let options = SamplingOptions(generationLength: 8, blockLength: 4, steps: 4)
+        let model = FakeDenoiser()
+        let first = try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 1)
+            .generate(model: model, prompts: prompts, keys: keys)
+        let second = try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 99)
+            .generate(model: model, prompts: prompts, keys: [[7], [8], [9]])
+        #expect(first == second)
+        // Alone, unpadded, each prompt decodes the same as in the padded batch.
+        let sampler = try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 1)
+        for b in 0..<3 {
+            #expect(try sampler.generate(model: model, prompts: [prompts[b]], keys: [keys[b]]) == [first[b]])
+        }
+    }
+
+    @Test func samplingIsKeyedBySeedAndSequenceKey() throws {
+        let options = SamplingOptions(generationLength: 16, blockLength: 8, steps: 8, temperature: 1)
+        let model = FakeDenoiser()
+        let sampler = try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 5)
+        let batch = try sampler.generate(model: model, prompts: [prompts[0], prompts[0]], keys: [[1, 0], [1, 1]])
+        #expect(batch[0] != batch[1])
+        #expect(try sampler.generate(model: model, prompts: [prompts[0]], keys: [[1, 1]]) == [batch[1]])
+        let reseeded = try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 6)
+            .generate(model: model, prompts: [prompts[0]], keys: [[1, 1]])
+        #expect(reseeded != [batch[1]])
+    }
+
+    @Test func temperatureSamplesFromTheTemperedSoftmax() throws {
+        let base: [Float] = [0, 1, 0.5, -1]
+        let temperature = 0.7
+        let model = ConstantDenoiser(base: base)
+        let options = SamplingOptions(generationLength: 1, blockLength: 1, steps: 1, temperature: temperature)
+        let sampler = try DiffusionSampler(options: options, maskTokenID: 9, padTokenID: 0, seed: 3)
+        let n = 20_000
+        let tokens = try sampler.generate(model: model, prompts: [[Int32]](repeating: [2], count: n),
+                                          keys: (0..<n).map { [UInt64($0)] }).map { Int($0[0]) }
+        let weights = base.map { exp(Double($0) / temperature) }
+        let total = weights.reduce(0, +)
+        for v in 0..<4 {
+            let p = weights[v] / total
+            let observed = Double(tokens.count(where: { $0 == v })) / Double(n)
+            #expect(abs(observed - p) < 4 * (p * (1 - p) / Double(n)).squareRoot(), "token \(v): \(observed) vs \(p)")
+        }
+    }
+
+    @Test func guidanceExtrapolatesFromTheUnconditionalLogits() throws {
+        // cond = base + 0.4 on token 0, uncond = base; base favours token 1 by 1.0.
+        // w = 1: uncond + 2 (cond - uncond) puts token 0 at +0.8 (< 1.0); w = 2: +1.2 (> 1.0).
+        let model = ConstantDenoiser(base: [0, 1, -2, -3], promptShift: 0.4, promptLength: 2, mask: 3)
+        let decode = { (w: Double) throws -> Int32 in
+            let options = SamplingOptions(generationLength: 1, blockLength: 1, steps: 1, cfgScale: w)
+            return try DiffusionSampler(options: options, maskTokenID: 3, padTokenID: 2, seed: 0)
+                .generate(model: model, prompts: [[0, 0]], keys: [[0]])[0][0]
+        }
+        #expect(try decode(0) == 1)
+        #expect(try decode(1) == 1)
+        #expect(try decode(2) == 0)
+    }
+
+    @Test func lowConfidenceCommitsTheMostConfidentPositionsFirst() throws {
+        // Position-dependent confidence: FakeDenoiser logits differ per position; the committed
+        // position at a one-token step must be the masked position with the highest max-probability.
+        let model = FakeDenoiser()
+        let options = SamplingOptions(generationLength: 6, blockLength: 6, steps: 6)
+        let sampler = try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 0)
+        var trace: [SamplerStep] = []
+        _ = try sampler.generate(model: model, prompts: [prompts[0]], keys: [[0]]) { trace.append($0) }
+        var state: [Int32] = prompts[0] + [Int32](repeating: 1, count: 6)
+        for step in trace {
+            let logits = state.withUnsafeBufferPointer { model.logits(tokens: $0.baseAddress!, keyMask: nil, batch: 1, seq: 10) }
+            let confidence = (0..<6).map { i -> Double in
+                guard state[4 + i] == 1 else { return -.infinity }
+                let row = (0..<12).map { Double(logits[(4 + i) * 12 + $0]) }
+                let m = row.max()!
+                return 1 / row.reduce(0) { $0 + exp($1 - m) }
+            }
+            let best = confidence.indices.max { confidence[$0] < confidence[$1] || (confidence[$0] == confidence[$1] && $0 > $1) }!
+            #expect(step.committed[0] == [best])
+            for i in 0..<6 { state[4 + i] = step.responses[0][i] }
+        }
+    }
+}

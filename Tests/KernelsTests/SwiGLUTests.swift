@@ -1,0 +1,24 @@
+import Foundation
+import Kernels
+import Testing
+
+/// `silu(gate) * up` in Double; gate, up: [count].
+func referenceSwiGLU(_ gate: [Double], _ up: [Double]) -> [Double] {
+    zip(gate, up).map { g, u in g / (1 + exp(-g)) * u }
+}
+
+@Test func swigluForwardAndBackward() {
+    let count = 45
+    // Gates cover the saturated ends of the sigmoid as well as its middle.
+    let gate = randomValues(count, seed: 70, scale: 12), up = randomValues(count, seed: 71)
+    let out = FlatBuffer(count: count)
+    swigluForward(gate: gate, up: up, out: out.pointer, count: count)
+    #expect(relativeError(out.array, referenceSwiGLU(gate.map(Double.init), up.map(Double.init))) < 1e-6)
+
+    checkGradients(inputs: [gate, up], wrt: [0, 1], names: ["gate", "up"], seed: 72,
+                   reference: { referenceSwiGLU($0[0], $0[1]) },
+                   backward: { inputs, dOut, grads in
+                       swigluBackward(gate: inputs[0].pointer, up: inputs[1].pointer, dOut: dOut.pointer,
+                                      dGate: grads[0].pointer, dUp: grads[1].pointer, count: count)
+                   })
+}

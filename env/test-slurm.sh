@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# A real Slurm job end to end on this machine: brings up the one-node Slurm (env/slurm-up.sh),
+# submits slurm/train.sbatch with 2 tasks and a tiny configuration, stops it once its first
+# checkpoint exists with `scancel --signal=USR1 --batch`, and checks that the job checkpointed,
+# exited 75, requeued itself, resumed from that checkpoint and completed with exactly the
+# configured steps in one continuous metrics file (steps 0..N, each once) and one appended log.
+# Then a second job is cancelled with plain `scancel` (SIGTERM): it checkpoints, exits 75 and is
+# not requeued. Brings Slurm down again if this script brought it up. Needs root; exits non-zero on any failure.
+#
+#   env/test-slurm.sh                  # uses .build/release/bgpo (built if missing)
+#   BGPO=/path/to/bgpo env/test-slurm.sh
+#   BGPO_TEST_KEEP=1 env/test-slurm.sh # keep the work directory (run, log) for a look
+#
+# About a minute here: Slurm start 3 s, 40 steps of about 0.4 s on 2 ranks, the requeue.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+steps=40
+slurm_dir=${BGPO_SLURM_DIR:-/var/lib/bgpo-slurm}
+export SLURM_CONF=$slurm_dir/slurm.conf
+started=$(date +%s)
+
+say() { echo "test-slurm: $*"; }
+fail() { echo "test-slurm: FAILED: $*" >&2; [ -n "${log:-}" ] && [ -f "$log" ] && sed 's/^/  log: /' "$log" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || fail "run as root (Slurm's daemons need it)"
+
+bgpo=${BGPO:-$repo/.build/release/bgpo}
+if [ ! -x "$bgpo" ]; then
+  say "building $bgpo"
+  swift build -c release --product bgpo
+fi
+bgpo=$(realpath "$bgpo")
+
+# Bring Slurm up unless its controller already runs; only then bring it down at the end.
+ours=
+if ! { [ -s "$slurm_dir/run/slurmctld.pid" ] && [ -d "/proc/$(cat "$slurm_dir/run/slurmctld.pid")" ]; }; then
+  ours=1
+fi
+work=$(mktemp -d /tmp/bgpo-test-slurm.XXXXXX)
+job=
+cleanup() {
+  local rc=$?
+  if [ -n "$job" ] && squeue -h -j "$job" 2>/dev/null | grep -q .; then scancel "$job" 2>/dev/null || true; fi
+  if [ -n "$ours" ]; then bash "$repo/env/slurm-down.sh" >/dev/null || true; fi
+  if [ -n "${BGPO_TEST_KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+bash "$repo/env/slurm-up.sh"
+
+# Each step waits until `condition` (a command) succeeds, polling every 0.5 s for up to $1 seconds.
+wait_for() {
+  local seconds=$1 what=$2
+  shift 2
+  for _ in $(seq $((seconds * 2))); do
+    "$@" && return 0
+    sleep 0.5
+  done
+  fail "$what: not within $seconds s"
+}
+field() { scontrol show job "$job" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
+state_is() { [ "$(field JobState)" = "$1" ]; }
+requeued() { [ "$(field Restarts)" = 1 ] && state_is PENDING; }
+# The previous run's batch step (slurmstepd) has ended; releasing a requeued job earlier races with
+# its completion in slurmctld (seen here: the new run is then requeued again and cancelled).
+batch_gone() {
+  local f
+  for f in /proc/[0-9]*/cmdline; do
+    case $(tr '\0' ' ' 2>/dev/null < "$f") in "slurmstepd: [$job.batch]"*) return 1 ;; esac
+  done
+}
+
+# srun passes this shell's environment to the ranks; skip network transports that are not there.
+export OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader
+# Submits slurm/train.sbatch (2 tasks, tiny configuration) with run directory $run and log $log; sets job.
+submit() {
+  job=$(BGPO=$bgpo BGPO_RUN_DIR=$run sbatch --parsable --ntasks=2 --cpus-per-task=1 --time=00:10:00 \
+    --output="$log" slurm/train.sbatch \
+    --preset countdown-tiny --set model.preset=tiny --set model.max_seq=96 --set sft.steps=0 \
+    --set train.max_steps=$steps --set train.prompts_per_step=4 --set train.eval_steps=0 --set task.test_size=4 \
+    --set rollout.num_generations=4 --set rollout.max_completion_length=64 --set rollout.block_length=16 \
+    --set rollout.diffusion_steps=64 --set checkpoint.save_steps=5)
+  say "submitted job $job (run directory $run)"
+}
+
+run=$work/run
+log=$work/slurm.out
+submit
+
+wait_for 120 "the first checkpoint" test -s "$run/checkpoints/LATEST"
+first=$(cat "$run/checkpoints/LATEST")
+say "$first written; scancel --signal=USR1 --batch $job"
+scancel --signal=USR1 --batch "$job"
+
+wait_for 120 "the requeue after exit 75" requeued
+stopped=$(cat "$run/checkpoints/LATEST")
+stopped_step=$((10#${stopped#step-}))
+say "job requeued (Reason $(field Reason)); checkpoint $stopped; releasing it now"
+grep -q "batch: SIGUSR1 received" "$log" || fail "the batch shell did not trap SIGUSR1"
+grep -q "stopping at step $stopped_step of $steps (signal SIGUSR1)" "$log" || fail "bgpo did not stop at step $stopped_step on SIGUSR1"
+grep -q "batch: srun exited with status 75" "$log" || fail "the job step did not exit 75"
+grep -q "batch: requeueing job $job" "$log" || fail "the batch script did not requeue the job"
+[ "$stopped_step" -lt "$steps" ] || fail "the run completed before the signal arrived"
+wait_for 60 "the end of the first run's batch step" batch_gone
+sleep 1
+scontrol update JobId="$job" StartTime=now
+
+wait_for 180 "the resumed job's completion" state_is COMPLETED
+[ "$(field ExitCode)" = "0:0" ] || fail "the job ended with ExitCode $(field ExitCode)"
+say "job completed after $(field Restarts) restart(s)"
+
+grep -q "resuming from $run/checkpoints/$stopped at step $stopped_step" "$log" || fail "the second run did not resume from $stopped"
+[ "$(grep -c '^batch: job .* run ' "$log")" -eq 2 ] || fail "expected two runs of the batch script in one log"
+recorded=$(sed -n 's/^{"step": \([0-9]*\),.*/\1/p' "$run/metrics.jsonl" | paste -sd ' ')
+[ "$(grep -c . "$run/metrics.jsonl")" -eq $((steps + 1)) ] || fail "metrics.jsonl has lines that are not steps"
+[ "$recorded" = "$(seq -s ' ' 0 $steps)" ] || fail "metrics.jsonl steps are '$recorded', expected 0..$steps each once"
+[ "$(cat "$run/checkpoints/LATEST")" = "$(printf 'step-%06d' $steps)" ] || fail "LATEST is $(cat "$run/checkpoints/LATEST")"
+out=$("$bgpo" checkpoint verify "$run" 2>&1) || fail "the final checkpoint does not verify: $out"
+say "stopped at step $stopped_step by SIGUSR1, exit 75, requeued, resumed, completed $steps steps"
+
+# scancel (SIGTERM): the run still checkpoints and exits 75, but a cancelled job stays cancelled.
+run=$work/cancelled
+log=$work/cancelled.out
+submit
+wait_for 120 "the first checkpoint" test -s "$run/checkpoints/LATEST"
+scancel "$job"
+wait_for 60 "the batch script's end after scancel" grep -q "batch: not requeueing: stopped by SIGTERM" "$log"
+grep -q "batch: srun exited with status 75" "$log" || fail "the job step did not exit 75 after SIGTERM"
+wait_for 60 "the cancelled job's end" state_is CANCELLED
+[ "$(field Restarts)" = 0 ] || fail "the cancelled job was requeued"
+out=$("$bgpo" checkpoint verify "$run" 2>&1) || fail "the checkpoint written at SIGTERM does not verify: $out"
+say "scancel: checkpoint $(cat "$run/checkpoints/LATEST"), exit 75, not requeued"
+say "OK in $(( $(date +%s) - started )) s"

@@ -31,7 +31,9 @@ let package = Package(
 
         .target(name: "CSignals"),
 
-        .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: codegen),
+        // No errno from sqrt in the kernels: Float.squareRoot() then becomes one instruction that vectorises.
+        .target(name: "Kernels", dependencies: ["COpenBLAS"],
+                swiftSettings: codegen + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "DLLM", dependencies: ["Kernels"], swiftSettings: codegen),
         .target(name: "Tasks", dependencies: ["Kernels"],
                 exclude: ["Datasets/LICENSE-d1-Apache-2.0.txt", "Datasets/generate_standard_splits.py"],

@@ -18,15 +18,13 @@ public func adamwStep(parameters: UnsafeMutablePointer<Float>, gradients: Unsafe
     let stepSize = Float(Double(learningRate) / (1 - pow(Double(beta1), Double(step))))
     let inverseCorrection2 = Float(1 / (1 - pow(Double(beta2), Double(step))).squareRoot())
     let oneMinusBeta1 = 1 - beta1, oneMinusBeta2 = 1 - beta2
-    forEachChunk(count) { o, lanes in
-        let g = loadVector(gradients + o, lanes)
-        var mv = loadVector(m + o, lanes)
-        mv += (g - mv) * oneMinusBeta1
-        let vv = loadVector(v + o, lanes) * beta2 + g * g * oneMinusBeta2
-        let denominator = vv.squareRoot() * inverseCorrection2 + epsilon
-        let p = loadVector(parameters + o, lanes) * decay - mv / denominator * stepSize
-        storeVector(mv, m + o, lanes)
-        storeVector(vv, v + o, lanes)
-        storeVector(p, parameters + o, lanes)
+    // A plain loop the compiler vectorises (Kernels builds with -fno-math-errno, so sqrt is one instruction).
+    for i in 0..<count {
+        let g = gradients[i]
+        let mi = m[i] + (g - m[i]) * oneMinusBeta1
+        let vi = v[i] * beta2 + g * g * oneMinusBeta2
+        m[i] = mi
+        v[i] = vi
+        parameters[i] = parameters[i] * decay - mi / (vi.squareRoot() * inverseCorrection2 + epsilon) * stepSize
     }
 }

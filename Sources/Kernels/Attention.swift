@@ -65,7 +65,8 @@ public func attentionBackward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, 
                 let pr = p + i * seq
                 let dr = scratch + i * seq
                 let rowDot = dot(pr, dr, seq)
-                forEachChunk(seq) { o, lanes in
+                for o in stride(from: 0, to: seq, by: FloatVector.scalarCount) {
+                    let lanes = min(FloatVector.scalarCount, seq - o)
                     let pv = loadVector(pr + o, lanes)
                     storeVector(pv * (loadVector(dr + o, lanes) - rowDot) * scale, dr + o, lanes)
                 }
@@ -85,7 +86,8 @@ public func attentionBackward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, 
 @inline(__always)
 func maskedSoftmaxRow(_ row: UnsafeMutablePointer<Float>, _ mask: UnsafePointer<UInt8>?, _ count: Int) {
     if let mask {
-        forEachChunk(count) { o, lanes in
+        for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, count - o)
             let padding = loadMaskBytes(mask + o, lanes) .== 0
             storeVector(loadVector(row + o, lanes).replacing(with: -.infinity, where: padding), row + o, lanes)
         }
@@ -96,13 +98,15 @@ func maskedSoftmaxRow(_ row: UnsafeMutablePointer<Float>, _ mask: UnsafePointer<
         return
     }
     var sum = FloatVector()
-    forEachChunk(count) { o, lanes in
+    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+        let lanes = min(FloatVector.scalarCount, count - o)
         let e = vectorExp(loadVector(row + o, lanes, padding: -.infinity) - m)
         sum += e
         storeVector(e, row + o, lanes)
     }
     let inverse = 1 / sum.sum()
-    forEachChunk(count) { o, lanes in
+    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+        let lanes = min(FloatVector.scalarCount, count - o)
         storeVector(loadVector(row + o, lanes) * inverse, row + o, lanes)
     }
 }
@@ -113,7 +117,9 @@ func loadMaskBytes(_ p: UnsafePointer<UInt8>, _ lanes: Int) -> SIMD16<Int32> {
     if lanes == 16 {
         return SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt8>.self))
     }
-    var m = SIMD16<Int32>(repeating: 1)
-    for i in 0..<lanes { m[i] = Int32(p[i]) }
-    return m
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16) { buffer in
+        buffer.initialize(repeating: 1)
+        for i in 0..<lanes { buffer[i] = p[i] }
+        return SIMD16<Int32>(truncatingIfNeeded: UnsafeRawPointer(buffer.baseAddress!).loadUnaligned(as: SIMD16<UInt8>.self))
+    }
 }

@@ -20,7 +20,8 @@ public func embeddingBackward(tokens: UnsafePointer<Int32>, dOut: UnsafePointer<
         precondition(token >= 0 && token < vocab, "embeddingBackward: token \(token) at \(i) outside 0..<\(vocab)")
         let src = dOut + i * dim
         let dst = dTable + token * dim
-        forEachChunk(dim) { o, lanes in
+        for o in stride(from: 0, to: dim, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, dim - o)
             storeVector(loadVector(dst + o, lanes) + loadVector(src + o, lanes), dst + o, lanes)
         }
     }

@@ -8,7 +8,8 @@ public func rmsnormForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>
         let yr = y + r * dim
         let s = 1 / (dot(xr, xr, dim) / Float(dim) + eps).squareRoot()
         rstd[r] = s
-        forEachChunk(dim) { o, lanes in
+        for o in stride(from: 0, to: dim, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, dim - o)
             storeVector(loadVector(xr + o, lanes) * s * loadVector(weight + o, lanes), yr + o, lanes)
         }
     }
@@ -27,14 +28,16 @@ public func rmsnormBackward(x: UnsafePointer<Float>, weight: UnsafePointer<Float
         let dxr = dX + r * dim
         let s = rstd[r]
         var acc = FloatVector()
-        forEachChunk(dim) { o, lanes in
+        for o in stride(from: 0, to: dim, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, dim - o)
             let xv = loadVector(xr + o, lanes)
             let gv = loadVector(gr + o, lanes)
             acc += gv * loadVector(weight + o, lanes) * xv
             storeVector(loadVector(dWeight + o, lanes) + gv * xv * s, dWeight + o, lanes)
         }
         let c = acc.sum() * s * s * s / Float(dim)
-        forEachChunk(dim) { o, lanes in
+        for o in stride(from: 0, to: dim, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, dim - o)
             let dx = loadVector(gr + o, lanes) * loadVector(weight + o, lanes) * s - loadVector(xr + o, lanes) * c
             storeVector(loadVector(dxr + o, lanes) + dx, dxr + o, lanes)
         }

@@ -35,7 +35,8 @@ public func rotaryForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float
         for h in 0..<heads {
             let xh = x + (row * heads + h) * headDim
             let yh = y + (row * heads + h) * headDim
-            forEachChunk(half) { o, lanes in
+            for o in stride(from: 0, to: half, by: FloatVector.scalarCount) {
+                let lanes = min(FloatVector.scalarCount, half - o)
                 let cv = loadVector(c + o, lanes), sv = loadVector(s + o, lanes)
                 let x1 = loadVector(xh + o, lanes), x2 = loadVector(xh + half + o, lanes)
                 storeVector(x1 * cv - x2 * sv, yh + o, lanes)
@@ -58,7 +59,8 @@ public func rotaryBackward(dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Fl
         for h in 0..<heads {
             let gh = dY + (row * heads + h) * headDim
             let dh = dX + (row * heads + h) * headDim
-            forEachChunk(half) { o, lanes in
+            for o in stride(from: 0, to: half, by: FloatVector.scalarCount) {
+                let lanes = min(FloatVector.scalarCount, half - o)
                 let cv = loadVector(c + o, lanes), sv = loadVector(s + o, lanes)
                 let g1 = loadVector(gh + o, lanes), g2 = loadVector(gh + half + o, lanes)
                 storeVector(loadVector(dh + o, lanes) + g1 * cv + g2 * sv, dh + o, lanes)

@@ -3,7 +3,8 @@
 /// gate, up, out: [count].
 public func swigluForward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
                           count: Int) {
-    forEachChunk(count) { o, lanes in
+    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+        let lanes = min(FloatVector.scalarCount, count - o)
         let g = loadVector(gate + o, lanes)
         let s = 1 / (1 + vectorExp(-g))
         storeVector(g * s * loadVector(up + o, lanes), out + o, lanes)
@@ -16,7 +17,8 @@ public func swigluForward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, 
 /// gate, up, dOut, dGate, dUp: [count].
 public func swigluBackward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                            dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int) {
-    forEachChunk(count) { o, lanes in
+    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+        let lanes = min(FloatVector.scalarCount, count - o)
         let g = loadVector(gate + o, lanes)
         let d = loadVector(dOut + o, lanes)
         let s = 1 / (1 + vectorExp(-g))

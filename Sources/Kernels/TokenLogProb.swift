@@ -59,7 +59,8 @@ public func weightedCrossEntropyBackward(logits: UnsafePointer<Float>, vocab: In
 func shiftedLogSumExp(_ x: UnsafePointer<Float>, _ count: Int) -> (max: Float, logSum: Float) {
     let m = maxElement(x, count)
     var sum = FloatVector()
-    forEachChunk(count) { o, lanes in
+    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+        let lanes = min(FloatVector.scalarCount, count - o)
         sum += vectorExp(loadVector(x + o, lanes, padding: -.infinity) - m)
     }
     return (m, log(sum.sum()))
@@ -82,7 +83,8 @@ func accumulateRowLogProbGradient(_ logits: UnsafePointer<Float>, _ dLogits: Uns
     let x = logits + Int(row) * vocab
     let d = dLogits + Int(row) * vocab
     let (m, logSum) = shiftedLogSumExp(x, vocab)
-    forEachChunk(vocab) { o, lanes in
+    for o in stride(from: 0, to: vocab, by: FloatVector.scalarCount) {
+        let lanes = min(FloatVector.scalarCount, vocab - o)
         let p = vectorExp((loadVector(x + o, lanes) - m) - logSum)
         storeVector(loadVector(d + o, lanes) - p * scale, d + o, lanes)
     }

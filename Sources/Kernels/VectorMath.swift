@@ -1,17 +1,9 @@
 /// The SIMD vector the element-wise kernels work in: two AVX2 registers or one AVX-512 register.
 typealias FloatVector = SIMD16<Float>
 
-/// Calls `body(offset, lanes)` for consecutive chunks covering `0..<count`; every chunk but the
-/// last has `lanes == FloatVector.scalarCount`.
-@inline(__always)
-func forEachChunk(_ count: Int, _ body: (_ offset: Int, _ lanes: Int) -> Void) {
-    var offset = 0
-    while offset + FloatVector.scalarCount <= count {
-        body(offset, FloatVector.scalarCount)
-        offset += FloatVector.scalarCount
-    }
-    if offset < count { body(offset, count - offset) }
-}
+// Element-wise loops run over `stride(from: 0, to: count, by: FloatVector.scalarCount)` with
+// `lanes = min(FloatVector.scalarCount, count - o)`: full vectors, then one partial vector through the
+// same code. (A closure-taking helper would be neater, but the optimiser does not inline its body.)
 
 /// Loads `lanes` elements from `p`, filling the remaining lanes with `padding`.
 @inline(__always)
@@ -19,9 +11,12 @@ func loadVector(_ p: UnsafePointer<Float>, _ lanes: Int, padding: Float = 0) -> 
     if lanes == FloatVector.scalarCount {
         return UnsafeRawPointer(p).loadUnaligned(as: FloatVector.self)
     }
-    var v = FloatVector(repeating: padding)
-    for i in 0..<lanes { v[i] = p[i] }
-    return v
+    // Through a stack buffer: inserting lanes one by one would push the whole loop's vectors to memory.
+    return withUnsafeTemporaryAllocation(of: Float.self, capacity: FloatVector.scalarCount) { buffer in
+        buffer.initialize(repeating: padding)
+        for i in 0..<lanes { buffer[i] = p[i] }
+        return UnsafeRawPointer(buffer.baseAddress!).loadUnaligned(as: FloatVector.self)
+    }
 }
 
 /// Loads `lanes` elements from `p`, filling the remaining lanes with `padding`.
@@ -37,7 +32,10 @@ func storeVector(_ v: FloatVector, _ p: UnsafeMutablePointer<Float>, _ lanes: In
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: FloatVector.self)
         return
     }
-    for i in 0..<lanes { p[i] = v[i] }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: FloatVector.scalarCount) { buffer in
+        UnsafeMutableRawPointer(buffer.baseAddress!).storeBytes(of: v, as: FloatVector.self)
+        for i in 0..<lanes { p[i] = buffer[i] }
+    }
 }
 
 /// `e^x` lane-wise, relative error about 2e-7; exactly 0 below -87.3 (so `-inf` gives 0).
@@ -72,8 +70,11 @@ func vectorExp(_ x: FloatVector) -> FloatVector {
 @inline(__always)
 func maxElement(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
     var m = FloatVector(repeating: -.infinity)
-    forEachChunk(count) { o, lanes in
-        m = pointwiseMax(m, loadVector(x + o, lanes, padding: -.infinity))
+    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+        let lanes = min(FloatVector.scalarCount, count - o)
+        // Compare-and-blend: the standard library's pointwiseMax is not vectorised for SIMD16<Float>.
+        let v = loadVector(x + o, lanes, padding: -.infinity)
+        m = m.replacing(with: v, where: v .> m)
     }
     return m.max()
 }
@@ -82,7 +83,8 @@ func maxElement(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
 @inline(__always)
 func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ count: Int) -> Float {
     var s = FloatVector()
-    forEachChunk(count) { o, lanes in
+    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
+        let lanes = min(FloatVector.scalarCount, count - o)
         s += loadVector(x + o, lanes) * loadVector(y + o, lanes)
     }
     return s.sum()

@@ -81,8 +81,8 @@ struct ModelBench: ParsableCommand {
             modelBackward(model, workspace: workspace, gradients: gradients)
         }
         forwardBackward()  // warm-up: page in the buffers, start the BLAS threads
-        let forwardSeconds = medianSeconds(runs, forward)
-        let trainingSeconds = medianSeconds(runs, forwardBackward)
+        let (forwardSeconds, forwardCPUSeconds) = medianSeconds(runs, forward)
+        let (trainingSeconds, trainingCPUSeconds) = medianSeconds(runs, forwardBackward)
         let ceiling = gemmCeiling(config: config, rows: n)
 
         let peak = Self.peakGFLOPSPerCore * Double(threads)
@@ -94,10 +94,11 @@ struct ModelBench: ParsableCommand {
             flopsPerTokenFwd: config.forwardFLOPsPerToken(seq: seq),
             flopsPerTokenFwdbwd: config.trainingFLOPsPerToken(seq: seq),
             fwdSeconds: forwardSeconds, fwdbwdSeconds: trainingSeconds,
+            fwdCPUSeconds: forwardCPUSeconds, fwdbwdCPUSeconds: trainingCPUSeconds,
             fwdTokensPerS: Double(n) / forwardSeconds, fwdbwdTokensPerS: Double(n) / trainingSeconds,
             gflopsFwd: forwardGFLOPS, gflopsFwdbwd: trainingGFLOPS, peakGflops: peak,
             peakFractionFwd: forwardGFLOPS / peak, peakFractionFwdbwd: trainingGFLOPS / peak,
-            gemmCeilingGflops: ceiling, workspaceBytes: workspace.byteCount)
+            gemmCeilingGflops: ceiling.wall, gemmCeilingGflopsPerCPUSecond: ceiling.cpu, workspaceBytes: workspace.byteCount)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -107,20 +108,33 @@ struct ModelBench: ParsableCommand {
         }
     }
 
-    /// The median wall time of `runs` calls of `body`, in seconds.
-    private func medianSeconds(_ runs: Int, _ body: () -> Void) -> Double {
-        let times = (0..<runs).map { _ in
-            let start = ContinuousClock.now
+    /// The median wall time and the median process CPU time of `runs` calls of `body`, in seconds.
+    ///
+    /// On a shared machine the CPU time shows what the work costs when other processes take turns
+    /// on the cores; with one thread it is the time the pass would take on an idle core.
+    private func medianSeconds(_ runs: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
+        var wall: [Double] = [], cpu: [Double] = []
+        for _ in 0..<runs {
+            let start = ContinuousClock.now, cpuStart = processCPUSeconds()
             body()
             let elapsed = ContinuousClock.now - start
-            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        }.sorted()
-        return times[times.count / 2]
+            cpu.append(processCPUSeconds() - cpuStart)
+            wall.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
+        return (wall.sorted()[runs / 2], cpu.sorted()[runs / 2])
+    }
+
+    /// CPU time used by all threads of this process so far, in seconds.
+    private func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     /// GFLOPS of the linear layers' products of one block plus the head, forward and backward, as
     /// OpenBLAS runs them on this model's shapes: the ceiling for the matrix part of a training step.
-    private func gemmCeiling(config: ModelConfig, rows: Int) -> Double {
+    /// Returns GFLOPS per wall second and per CPU second.
+    private func gemmCeiling(config: ModelConfig, rows: Int) -> (wall: Double, cpu: Double) {
         let d = config.dModel, kvd = config.nKVHeads * config.headDim, m = config.mlpHidden
         let shapes = [(d, d), (d, kvd), (d, kvd), (d, d), (d, m), (d, m), (m, d), (d, config.vocabSize)]
         let widest = shapes.map { max($0.0, $0.1) }.max()!
@@ -137,7 +151,8 @@ struct ModelBench: ParsableCommand {
         }
         pass()
         let flops = shapes.reduce(0.0) { $0 + 6 * Double(rows) * Double($1.0) * Double($1.1) }
-        return withExtendedLifetime((x, dX, y, weight, dWeight)) { flops / medianSeconds(runs, pass) / 1e9 }
+        let seconds = withExtendedLifetime((x, dX, y, weight, dWeight)) { medianSeconds(runs, pass) }
+        return (flops / seconds.wall / 1e9, flops / seconds.cpu / 1e9)
     }
 }
 
@@ -149,10 +164,11 @@ struct BenchReport: Encodable {
     var openblasCoretypeEnv: String?
     var flopsPerTokenFwd, flopsPerTokenFwdbwd: Double
     var fwdSeconds, fwdbwdSeconds: Double
+    var fwdCPUSeconds, fwdbwdCPUSeconds: Double
     var fwdTokensPerS, fwdbwdTokensPerS: Double
     var gflopsFwd, gflopsFwdbwd, peakGflops: Double
     var peakFractionFwd, peakFractionFwdbwd: Double
-    var gemmCeilingGflops: Double
+    var gemmCeilingGflops, gemmCeilingGflopsPerCPUSecond: Double
     var workspaceBytes: Int
 
     enum CodingKeys: String, CodingKey {
@@ -163,6 +179,8 @@ struct BenchReport: Encodable {
         case flopsPerTokenFwdbwd = "flops_per_token_fwdbwd"
         case fwdSeconds = "fwd_seconds"
         case fwdbwdSeconds = "fwdbwd_seconds"
+        case fwdCPUSeconds = "fwd_cpu_seconds"
+        case fwdbwdCPUSeconds = "fwdbwd_cpu_seconds"
         case fwdTokensPerS = "fwd_tokens_per_s"
         case fwdbwdTokensPerS = "fwdbwd_tokens_per_s"
         case gflopsFwd = "gflops_fwd"
@@ -171,6 +189,7 @@ struct BenchReport: Encodable {
         case peakFractionFwd = "peak_fraction_fwd"
         case peakFractionFwdbwd = "peak_fraction_fwdbwd"
         case gemmCeilingGflops = "gemm_ceiling_gflops"
+        case gemmCeilingGflopsPerCPUSecond = "gemm_ceiling_gflops_per_cpu_s"
         case workspaceBytes = "workspace_bytes"
     }
 
@@ -188,8 +207,10 @@ struct BenchReport: Encodable {
               + "\(f(100 * peakFractionFwd))% of peak \(f(peakGflops, 0)) GFLOPS  (\(f(fwdSeconds * 1000)) ms per pass)")
         print("forward+backward: \(f(fwdbwdTokensPerS, 0)) tokens/s  \(f(gflopsFwdbwd)) GFLOPS  "
               + "\(f(100 * peakFractionFwdbwd))% of peak  (\(f(fwdbwdSeconds * 1000)) ms per step)")
+        print("CPU time (all threads): forward \(f(fwdCPUSeconds * 1000)) ms, forward+backward \(f(fwdbwdCPUSeconds * 1000)) ms "
+              + "= \(f(gflopsFwdbwd * fwdbwdSeconds / fwdbwdCPUSeconds)) GFLOPS per busy core")
         print("sgemm ceiling (this model's linear shapes, forward+backward): \(f(gemmCeilingGflops)) GFLOPS  "
-              + "\(f(100 * gemmCeilingGflops / peakGflops))% of peak")
+              + "\(f(100 * gemmCeilingGflops / peakGflops))% of peak, \(f(gemmCeilingGflopsPerCPUSecond)) GFLOPS per busy core")
         print("workspace: \(f(Double(workspaceBytes) / Double(1 << 20))) MiB")
     }
 }

@@ -52,7 +52,8 @@ private func answer(_ program: String) -> String {
 }
 
 @Test func infiniteLoopsThatSwallowTheAlarmAreKilled() throws {
-    let task = try quickTask()
+    // The CPU limit (about 2 s here) or the wall-clock deadline ends the run.
+    let task = try CodeTask(secondsPerTest: 0.3)
     let stubborn = answer("def f(x):\n    while True:\n        try:\n            while True:\n                pass\n        except BaseException:\n            pass")
     #expect(task.score(completion: stubborn, problem: codeProblem(["assert f(1) == 2"])).reward == 0)
     let atImport = answer("while True:\n    pass")

@@ -8,11 +8,13 @@ import Tasks
 
         {"reward": 9, "completion": "<answer>30+93</answer>", "numbers": [30,100,93], "target": 23}
         {"completion":"none","numbers":[1,2,3],"target":6,"note":"\\u00e9\\"}"}
+        {"\\u0072eward": 2, "numbers": [1, 2, 3], "target": 6, "completion": "<answer>1+2+3</answer>"}
         """
     #expect(try scorer.scoreLines(of: text, file: "in.jsonl") == [
         #"{"id": 7, "numbers": [30, 100, 93], "target": 23, "completion": "<answer>30+93-100</answer>", "meta": {"a": [1, "},"], "b": null}, "reward": 1.0}"#,
         #"{"completion": "<answer>30+93</answer>", "numbers": [30,100,93], "target": 23, "reward": 0.1}"#,
         #"{"completion":"none", "numbers":[1,2,3], "target":6, "note":"\u00e9\"}", "reward": 0.0}"#,
+        #"{"numbers": [1, 2, 3], "target": 6, "completion": "<answer>1+2+3</answer>", "reward": 1.0}"#,
     ])
 }
 

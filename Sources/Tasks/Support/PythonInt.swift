@@ -105,8 +105,9 @@ struct PythonInt: Equatable, Sendable {
         if e.isZero || self == .one { return .one }
         if isZero { return .zero }
         if limbs == [1] { return e.isOdd ? self : .one }  // -1
-        guard let n = e.intValue, (bitWidth - 1).multipliedReportingOverflow(by: n).partialValue < PythonInt.maxBits,
-              !(bitWidth - 1).multipliedReportingOverflow(by: n).overflow else { throw .tooLarge }
+        guard let n = e.intValue else { throw .tooLarge }
+        let (minimumBits, overflow) = (bitWidth - 1).multipliedReportingOverflow(by: n)
+        guard !overflow, minimumBits < PythonInt.maxBits else { throw .tooLarge }
         var result = PythonInt.one
         var base = self
         var k = n

@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
         .testTarget(name: "RLTests", dependencies: ["RL"]),
-        .testTarget(name: "CLITests", dependencies: ["bgpo"]),
+        .testTarget(name: "CLITests", dependencies: ["bgpo", "Checkpoint"]),
     ]
 )

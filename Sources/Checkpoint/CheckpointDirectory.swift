@@ -126,7 +126,9 @@ public struct CheckpointDirectory: Sendable, Hashable {
             }
         }
         if let optimizer {
-            _ = try streamFile(Self.optimizerFile, manifest, into: optimizer) { try checkOptimizer($0, matches: header) }
+            _ = try streamFile(Self.optimizerFile, manifest, into: optimizer) {
+                try checkOptimizer($0, matches: header)
+            }
         }
         return state
     }
@@ -179,7 +181,8 @@ public struct CheckpointDirectory: Sendable, Hashable {
     /// `exp_avg_sq.<name>` with the shape of each tensor of `model`.
     private func checkOptimizer(_ optimizer: SafetensorsHeader, matches model: SafetensorsHeader) throws {
         let path = path(of: Self.optimizerFile)
-        if let problem = optimizerMismatch(optimizer: optimizer.entries.map(\.descriptor), model: model.entries.map(\.descriptor)) {
+        if let problem = optimizerMismatch(optimizer: optimizer.entries.map(\.descriptor),
+                                           model: model.entries.map(\.descriptor)) {
             throw CheckpointError(.invalidContent, path: path, problem)
         }
     }

@@ -93,13 +93,15 @@ public struct CheckpointManifest: Sendable, Equatable {
         guard bytes.count > tailLength, bytes[bytes.count - tailLength - 1] == UInt8(ascii: "\n"),
               Array(bytes[(bytes.count - tailLength)..<(bytes.count - tailLength + marker.count)]) == marker,
               Array(bytes.suffix(4)) == Array("\"\n}\n".utf8) else {
-            throw CheckpointError(.corrupt, path: path, "damaged: the manifest_sha256 line at its end is missing or malformed")
+            throw CheckpointError(.corrupt, path: path,
+                                  "damaged: the manifest_sha256 line at its end is missing or malformed")
         }
         let body = bytes[..<(bytes.count - tailLength)]
         let recorded = String(decoding: bytes[(bytes.count - 68)..<(bytes.count - 4)], as: UTF8.self)
         let actual = hexString(SHA256.hash(data: Data(body)))
         guard recorded == actual else {
-            throw CheckpointError(.corrupt, path: path, "damaged: its content has SHA-256 \(actual), its manifest_sha256 says \(recorded)")
+            throw CheckpointError(.corrupt, path: path,
+                                  "damaged: its content has SHA-256 \(actual), its manifest_sha256 says \(recorded)")
         }
         func invalid(_ problem: String) -> CheckpointError { CheckpointError(.invalidContent, path: path, problem) }
         guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -108,7 +110,8 @@ public struct CheckpointManifest: Sendable, Equatable {
         guard root["format"] as? String == Self.formatName else { throw invalid("format is not \"\(Self.formatName)\"") }
         guard let version = root["format_version"] as? Int else { throw invalid("no format_version") }
         guard version == Self.currentFormatVersion else {
-            throw invalid("format_version \(version) is not supported (this bgpo reads version \(Self.currentFormatVersion))")
+            throw invalid("format_version \(version) is not supported "
+                          + "(this bgpo reads version \(Self.currentFormatVersion))")
         }
         guard let step = root["step"] as? Int, step >= 0 else { throw invalid("no valid step") }
         guard let list = root["files"] as? [[String: Any]] else { throw invalid("no files list") }

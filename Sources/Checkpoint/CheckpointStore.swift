@@ -69,7 +69,8 @@ public struct CheckpointStore: Sendable {
     public func checkpoint(named name: String) throws -> CheckpointDirectory {
         let checkpoint = CheckpointDirectory(url: directory.appendingPathComponent(name, isDirectory: true))
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: checkpoint.url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: checkpoint.url.path, isDirectory: &isDirectory),
+              isDirectory.boolValue else {
             throw CheckpointError(.notFound, path: checkpoint.url.path, "no such checkpoint")
         }
         return checkpoint
@@ -107,7 +108,7 @@ public struct CheckpointStore: Sendable {
     /// Verification reads every byte of each candidate.
     public func latestValid() throws -> CheckpointLookup {
         let checkpoints = try list()
-        var lookup = CheckpointLookup(checkpoint: nil, skipped: [], notes: [])
+        var lookup = CheckpointLookup(found: nil, skipped: [], notes: [])
         let latest: String?
         do {
             latest = try latestName()
@@ -116,19 +117,20 @@ public struct CheckpointStore: Sendable {
             lookup.notes.append("\(error); chose by scanning the checkpoint directories")
         }
         if let latest, !checkpoints.contains(where: { $0.name == latest }) {
-            lookup.notes.append("LATEST names \(latest), which does not exist; chose by scanning the checkpoint directories")
+            lookup.notes.append("LATEST names \(latest), which does not exist; "
+                                + "chose by scanning the checkpoint directories")
         } else if latest == nil, !checkpoints.isEmpty, lookup.notes.isEmpty {
             lookup.notes.append("no LATEST file; chose by scanning the checkpoint directories")
         }
         for checkpoint in checkpoints.reversed() {
             do {
-                lookup.checkpoint = try checkpoint.verify()
+                lookup.found = try checkpoint.verify()
                 break
             } catch {
                 lookup.skipped.append(SkippedCheckpoint(name: checkpoint.name, reason: "\(error)"))
             }
         }
-        if let found = lookup.checkpoint?.checkpoint, let latest, latest != found.name,
+        if let found = lookup.found?.checkpoint, let latest, latest != found.name,
            let latestStep = CheckpointDirectory.step(fromName: latest), let step = found.step, latestStep < step,
            checkpoints.contains(where: { $0.name == latest }) {
             lookup.notes.append("LATEST names \(latest), but \(found.name) is newer and verifies "
@@ -143,13 +145,15 @@ public struct CheckpointStore: Sendable {
     /// `model` holds the weights; `optimizer` exactly `exp_avg.<name>` and `exp_avg_sq.<name>`
     /// (``OptimizerTensorName``) of each model tensor, with its shape; `state` the bytes of
     /// state.json (JSON). Tensor data is streamed from the views through zstd to disk, never
-    /// copied whole. An existing checkpoint of the same step is replaced. The checkpoint
-    /// `LATEST` names (the new one) is never removed by retention.
+    /// copied whole. An existing checkpoint of the same step is replaced: moved aside, the new
+    /// one renamed in, the old one removed (a crash in between leaves the other checkpoints).
+    /// The checkpoint `LATEST` names (the new one) is never removed by retention.
     ///
     /// Throws `.invalidArgument` (exit 70) for inconsistent input, otherwise `.io` (74); on
     /// failure the previous checkpoints and `LATEST` are untouched and the temporary directory
     /// is removed.
-    public func save(step: Int, model: [TensorView], optimizer: [TensorView], state: Data) throws -> CheckpointSaveResult {
+    public func save(step: Int, model: [TensorView], optimizer: [TensorView],
+                     state: Data) throws -> CheckpointSaveResult {
         let name = CheckpointDirectory.name(forStep: step)
         let target = directory.appendingPathComponent(name, isDirectory: true)
         func invalid(_ problem: String) -> CheckpointError { CheckpointError(.invalidArgument, path: target.path, problem) }
@@ -159,8 +163,12 @@ public struct CheckpointStore: Sendable {
             throw invalid("optimizer tensors: \(problem)")
         }
         guard (try? JSONSerialization.jsonObject(with: state)) != nil else { throw invalid("state.json: not valid JSON") }
-        let modelHeader = try Safetensors.makeHeader(model, metadata: ["format": "pt"], path: target.appendingPathComponent(CheckpointDirectory.modelFile).path)
-        let optimizerHeader = try Safetensors.makeHeader(optimizer, metadata: [:], path: target.appendingPathComponent(CheckpointDirectory.optimizerFile).path)
+        // "format": "pt" lets Hugging Face transformers load the exported model file.
+        let finalPath = { (file: String) in target.appendingPathComponent(file).path }
+        let modelHeader = try Safetensors.makeHeader(model, metadata: ["format": "pt"],
+                                                     path: finalPath(CheckpointDirectory.modelFile))
+        let optimizerHeader = try Safetensors.makeHeader(optimizer, metadata: [:],
+                                                         path: finalPath(CheckpointDirectory.optimizerFile))
 
         try createDirectory(directory)
         let cleaned = removeStaleTemporaries()
@@ -169,9 +177,11 @@ public struct CheckpointStore: Sendable {
         try createDirectory(temporary)
         let manifest: CheckpointManifest
         do {
-            func file(_ name: String) throws -> OutputFile { try OutputFile(path: temporary.appendingPathComponent(name).path) }
-            let modelDigest = try Safetensors.emit(model, header: modelHeader, to: try file(CheckpointDirectory.modelFile),
-                                                   compression: compression)
+            func file(_ name: String) throws -> OutputFile {
+                try OutputFile(path: temporary.appendingPathComponent(name).path)
+            }
+            let modelDigest = try Safetensors.emit(model, header: modelHeader,
+                                                   to: try file(CheckpointDirectory.modelFile), compression: compression)
             let optimizerDigest = try Safetensors.emit(optimizer, header: optimizerHeader,
                                                        to: try file(CheckpointDirectory.optimizerFile), compression: compression)
             let stateFile = try file(CheckpointDirectory.stateFile)
@@ -196,7 +206,7 @@ public struct CheckpointStore: Sendable {
             try Array((name + "\n").utf8).withUnsafeBytes { try file.write($0) }
             return try file.finish()
         }
-        let removed = try applyRetention(protecting: step)
+        let removed = applyRetention(protecting: step)
         return CheckpointSaveResult(checkpoint: CheckpointDirectory(url: target), manifest: manifest,
                                     removed: removed, removedTemporaries: cleaned)
     }
@@ -230,7 +240,9 @@ public struct CheckpointStore: Sendable {
             try renameEntry(temporary.path, to: target.path)
             try fsyncDirectory(directory.path)
         } catch {
-            if let aside, !FileManager.default.fileExists(atPath: target.path) { try? renameEntry(aside.path, to: target.path) }
+            if let aside, !FileManager.default.fileExists(atPath: target.path) {
+                try? renameEntry(aside.path, to: target.path)
+            }
             throw error
         }
         if let aside { try? FileManager.default.removeItem(at: aside) }
@@ -238,20 +250,23 @@ public struct CheckpointStore: Sendable {
 
     /// Removes the checkpoints the retention policy drops (never `protecting` or LATEST's) and
     /// returns their names. Each is first renamed to a temporary name, so that it disappears
-    /// from the list at once even if removing its files is interrupted.
-    private func applyRetention(protecting step: Int) throws -> [String] {
-        let checkpoints = try list()
+    /// from the list at once even if removing its files is interrupted. Best effort: a
+    /// checkpoint that cannot be removed stays, and the next save tries again.
+    private func applyRetention(protecting step: Int) -> [String] {
+        guard let checkpoints = try? list() else { return [] }
         var protected: Set<Int> = [step]
-        if let latest = try latestName(), let latestStep = CheckpointDirectory.step(fromName: latest) { protected.insert(latestStep) }
+        if let latest = try? latestName(), let latestStep = CheckpointDirectory.step(fromName: latest) {
+            protected.insert(latestStep)
+        }
         let doomed = Set(retention.stepsToRemove(from: checkpoints.compactMap(\.step), protecting: protected))
         var removed: [String] = []
         for checkpoint in checkpoints where checkpoint.step.map(doomed.contains) == true {
             let aside = directory.appendingPathComponent(temporaryName(for: "removed-" + checkpoint.name))
-            try renameEntry(checkpoint.url.path, to: aside.path)
+            guard (try? renameEntry(checkpoint.url.path, to: aside.path)) != nil else { continue }
             removed.append(checkpoint.name)
             try? FileManager.default.removeItem(at: aside)
         }
-        if !removed.isEmpty { try fsyncDirectory(directory.path) }
+        if !removed.isEmpty { try? fsyncDirectory(directory.path) }
         return removed
     }
 
@@ -270,11 +285,11 @@ public struct CheckpointStore: Sendable {
     /// The latest modification time of `url` and the entries directly inside it.
     private func lastModification(_ url: URL) -> Date {
         let manager = FileManager.default
-        var dates = [(try? manager.attributesOfItem(atPath: url.path)[.modificationDate]) as? Date]
-        for name in (try? manager.contentsOfDirectory(atPath: url.path)) ?? [] {
-            dates.append((try? manager.attributesOfItem(atPath: url.appendingPathComponent(name).path)[.modificationDate]) as? Date)
+        let paths = [url.path] + ((try? manager.contentsOfDirectory(atPath: url.path)) ?? []).map {
+            url.appendingPathComponent($0).path
         }
-        return dates.compactMap { $0 }.max() ?? .distantPast
+        let dates = paths.compactMap { (try? manager.attributesOfItem(atPath: $0)[.modificationDate]) as? Date }
+        return dates.max() ?? .distantPast
     }
 }
 
@@ -284,7 +299,8 @@ public struct CheckpointSaveResult: Sendable {
     public var checkpoint: CheckpointDirectory
     /// Its manifest (sizes and SHA-256 of its files).
     public var manifest: CheckpointManifest
-    /// Checkpoints the retention policy removed.
+    /// Checkpoints the retention policy removed (best effort: one that could not be removed is
+    /// not listed and stays until a later save).
     public var removed: [String]
     /// Temporary entries of earlier, dead writers that were removed.
     public var removedTemporaries: [String]
@@ -293,7 +309,7 @@ public struct CheckpointSaveResult: Sendable {
 /// The result of ``CheckpointStore/latestValid()``.
 public struct CheckpointLookup: Sendable {
     /// The newest checkpoint that verifies, with its contents; nil when none does.
-    public var checkpoint: CheckpointSummary?
+    public var found: CheckpointSummary?
     /// Newer checkpoints that failed verification, newest first, with the reason.
     public var skipped: [SkippedCheckpoint]
     /// Remarks on `LATEST` (missing, naming a missing directory, lagging behind).

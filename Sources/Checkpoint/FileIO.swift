@@ -43,7 +43,8 @@ final class OutputFile: ByteSink {
             let n = Foundation.write(descriptor, base + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CheckpointError(.io, path: path, "write failed after \(digest.byteCount + done) bytes: \(errnoDescription())")
+                throw CheckpointError(.io, path: path,
+                                      "write failed after \(digest.byteCount + done) bytes: \(errnoDescription())")
             }
             done += n
         }
@@ -141,7 +142,9 @@ func fsyncDirectory(_ path: String) throws {
     let descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     if descriptor < 0 { throw CheckpointError(.io, path: path, "cannot open directory: \(errnoDescription())") }
     defer { close(descriptor) }
-    if fsync(descriptor) != 0 { throw CheckpointError(.io, path: path, "fsync of directory failed: \(errnoDescription())") }
+    if fsync(descriptor) != 0 {
+        throw CheckpointError(.io, path: path, "fsync of directory failed: \(errnoDescription())")
+    }
 }
 
 /// Renames `source` to `destination` (atomic within one file system; replaces a file, not a
@@ -190,7 +193,7 @@ struct TemporaryOwner: Equatable {
     static var currentHost: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown-host" }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Parses `.tmp-<anything>-<pid>@<host>`; nil for any other name.

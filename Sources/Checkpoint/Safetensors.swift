@@ -23,30 +23,29 @@ public enum Safetensors {
     /// Every tensor named in `destinations` must be present with the destination's shape;
     /// other tensors are skipped. The whole file is checked: header sanity, data length, and for
     /// zstd the content checksum, truncation and trailing bytes.
-    public static func read(_ url: URL, compressed: Bool,
-                            into destinations: [TensorDestination] = []) throws -> (header: SafetensorsHeader, digest: FileDigest) {
+    public static func read(_ url: URL, compressed: Bool, into destinations: [TensorDestination] = [])
+        throws -> (header: SafetensorsHeader, digest: FileDigest) {
         try stream(url.path, compressed: compressed, expected: nil, into: destinations)
     }
 
     /// Checks `tensors` and lays out their header; `path` names the file in errors.
-    static func makeHeader(_ tensors: [TensorView], metadata: [String: String], path: String) throws -> SafetensorsHeader {
+    static func makeHeader(_ tensors: [TensorView], metadata: [String: String],
+                           path: String) throws -> SafetensorsHeader {
         for tensor in tensors {
             let d = tensor.descriptor
             guard d.dtype.canConvert(from: tensor.memoryDType) else {
                 throw CheckpointError(.invalidArgument, path: path,
-                                      "tensor '\(d.name)': cannot store \(tensor.memoryDType.rawValue) memory as \(d.dtype.rawValue)")
+                                      "tensor '\(d.name)': cannot store \(tensor.memoryDType.rawValue) memory "
+                                      + "as \(d.dtype.rawValue)")
             }
-            guard d.shape.allSatisfy({ $0 >= 0 }), tensor.bytes.count == d.elementCount * tensor.memoryDType.byteWidth else {
+            guard d.shape.allSatisfy({ $0 >= 0 }),
+                  tensor.bytes.count == d.elementCount * tensor.memoryDType.byteWidth else {
                 throw CheckpointError(.invalidArgument, path: path,
                                       "tensor '\(d.name)': \(tensor.bytes.count) bytes in memory do not hold shape "
                                       + "\(d.shapeDescription) of \(tensor.memoryDType.rawValue)")
             }
         }
-        do {
-            return try SafetensorsHeader(tensors: tensors.map(\.descriptor), metadata: metadata)
-        } catch let error as CheckpointError {
-            throw CheckpointError(error.kind, path: path, "tensor '\(error.path)': \(error.problem)")
-        }
+        return try SafetensorsHeader(tensors: tensors.map(\.descriptor), metadata: metadata, path: path)
     }
 
     /// Writes `header` and the tensors' data to `file` (through zstd if `compression` is given),
@@ -107,7 +106,8 @@ public enum Safetensors {
             try validate(header)
             try reader.readAll(into: destinations)
             uncompressed = decoder?.decompressedByteCount
-        } catch let error as CheckpointError where expected != nil && error.kind != .invalidArgument && error.kind != .io {
+        } catch let error as CheckpointError
+                    where expected != nil && error.kind != .invalidArgument && error.kind != .io {
             if let digest = try? input.finishDigest(), digest.sha256 != expected!.sha256 {
                 throw CheckpointError(.corrupt, path: path,
                                       "SHA-256 is \(digest.sha256), the manifest says \(expected!.sha256): "
@@ -140,7 +140,8 @@ func checkSize(_ size: Int, expected: Int, path: String) throws {
 func checkDigest(_ digest: FileDigest, expected: FileDigest, path: String) throws {
     guard digest.sha256 == expected.sha256 else {
         throw CheckpointError(.corrupt, path: path,
-                              "SHA-256 is \(digest.sha256), the manifest says \(expected.sha256): the file changed after it was written")
+                              "SHA-256 is \(digest.sha256), the manifest says \(expected.sha256): "
+                              + "the file changed after it was written")
     }
 }
 

@@ -26,10 +26,13 @@ public final class SafetensorsFile {
         let header = try SafetensorsHeader(json: json, path: url.path)
         self.header = header
         guard header.fileByteCount == input.size else {
-            let problem = header.fileByteCount > input.size
-                ? "truncated: the header describes \(header.fileByteCount) bytes, the file has \(input.size)"
-                : "\(input.size - header.fileByteCount) bytes after the last tensor's data (the header accounts for \(header.dataByteCount))"
-            throw CheckpointError(header.fileByteCount > input.size ? .corrupt : .invalidContent, path: url.path, problem)
+            if header.fileByteCount > input.size {
+                throw CheckpointError(.corrupt, path: url.path,
+                                      "truncated: the header describes \(header.fileByteCount) bytes, the file has \(input.size)")
+            }
+            throw CheckpointError(.invalidContent, path: url.path,
+                                  "\(input.size - header.fileByteCount) bytes after the last tensor's data "
+                                  + "(the header accounts for \(header.dataByteCount))")
         }
     }
 
@@ -58,7 +61,8 @@ public final class SafetensorsFile {
             let chunk = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(n * stored.dtype.byteWidth)])
             try input.read(into: chunk, at: start + done * stored.dtype.byteWidth)
             convertElements(UnsafeRawPointer(chunk.baseAddress!), from: stored.dtype,
-                            destination.bytes.baseAddress! + done * destination.dtype.byteWidth, to: destination.dtype, count: n)
+                            destination.bytes.baseAddress! + done * destination.dtype.byteWidth,
+                            to: destination.dtype, count: n)
             done += n
         }
     }
@@ -74,7 +78,8 @@ func checkDestination(_ destination: TensorDestination, against stored: TensorDe
     }
     guard destination.dtype.canConvert(from: stored.dtype) else {
         throw CheckpointError(.invalidContent, path: path,
-                              "tensor '\(stored.name)' is \(stored.dtype.rawValue), which cannot be read as \(destination.dtype.rawValue)")
+                              "tensor '\(stored.name)' is \(stored.dtype.rawValue), "
+                              + "which cannot be read as \(destination.dtype.rawValue)")
     }
     let expected = destination.elementCount * destination.dtype.byteWidth
     guard destination.bytes.count == expected else {

@@ -33,20 +33,22 @@ public struct SafetensorsHeader: Sendable, Equatable {
     /// The entry named `name`, if any.
     public subscript(name: String) -> SafetensorsEntry? { entries.first { $0.descriptor.name == name } }
 
-    /// The header for `tensors` stored back to back in the given order.
+    /// The header for `tensors` stored back to back in the given order; `path` names the file
+    /// in errors.
     ///
     /// Throws `.invalidArgument` for duplicate names, the reserved name `__metadata__`, or a
     /// negative dimension.
-    public init(tensors: [TensorDescriptor], metadata: [String: String] = [:]) throws {
+    init(tensors: [TensorDescriptor], metadata: [String: String], path: String) throws {
         var names = Set<String>()
         var offset = 0
         entries = []
         for tensor in tensors {
             guard tensor.name != "__metadata__", names.insert(tensor.name).inserted else {
-                throw CheckpointError(.invalidArgument, path: tensor.name, "duplicate or reserved tensor name")
+                throw CheckpointError(.invalidArgument, path: path, "tensor '\(tensor.name)': duplicate or reserved name")
             }
             guard tensor.shape.allSatisfy({ $0 >= 0 }) else {
-                throw CheckpointError(.invalidArgument, path: tensor.name, "negative dimension in shape \(tensor.shapeDescription)")
+                throw CheckpointError(.invalidArgument, path: path,
+                                      "tensor '\(tensor.name)': negative dimension in shape \(tensor.shapeDescription)")
             }
             entries.append(SafetensorsEntry(descriptor: tensor, dataOffsets: offset..<(offset + tensor.byteCount)))
             offset += tensor.byteCount
@@ -128,7 +130,8 @@ public struct SafetensorsHeader: Sendable, Equatable {
             guard let fields = value as? [String: Any] else { throw invalid("tensor '\(name)' is not an object") }
             guard let dtypeName = fields["dtype"] as? String else { throw invalid("tensor '\(name)' has no dtype") }
             guard let dtype = TensorDType(rawValue: dtypeName) else {
-                throw invalid("tensor '\(name)' has unsupported dtype '\(dtypeName)' (supported: F32, F16, BF16, I64, I32)")
+                throw invalid("tensor '\(name)' has unsupported dtype '\(dtypeName)' "
+                              + "(supported: F32, F16, BF16, I64, I32)")
             }
             guard let shape = Self.integers(fields["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
                 throw invalid("tensor '\(name)' has no valid shape (an array of non-negative integers)")
@@ -144,13 +147,16 @@ public struct SafetensorsHeader: Sendable, Equatable {
                 bytes = product
             }
             guard offsets[1] - offsets[0] == bytes else {
-                throw invalid("tensor '\(name)' data_offsets [\(offsets[0]), \(offsets[1])] hold \(offsets[1] - offsets[0]) bytes, "
+                throw invalid("tensor '\(name)' data_offsets [\(offsets[0]), \(offsets[1])] "
+                              + "hold \(offsets[1] - offsets[0]) bytes, "
                               + "but shape \(shape) of \(dtypeName) needs \(bytes)")
             }
             entries.append(SafetensorsEntry(descriptor: TensorDescriptor(name: name, shape: shape, dtype: dtype),
                                             dataOffsets: offsets[0]..<offsets[1]))
         }
-        entries.sort { ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < ($1.dataOffsets.lowerBound, $1.dataOffsets.upperBound) }
+        entries.sort {
+            ($0.dataOffsets.lowerBound, $0.dataOffsets.upperBound) < ($1.dataOffsets.lowerBound, $1.dataOffsets.upperBound)
+        }
         var end = 0
         for entry in entries {
             guard entry.dataOffsets.lowerBound == end else {

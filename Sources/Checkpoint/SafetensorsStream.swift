@@ -109,7 +109,8 @@ final class SafetensorsStreamReader {
         }
         if extra > 0 {
             throw CheckpointError(.invalidContent, path: path,
-                                  "\(extra) bytes after the last tensor's data (the header accounts for \(header.dataByteCount))")
+                                  "\(extra) bytes after the last tensor's data "
+                                  + "(the header accounts for \(header.dataByteCount))")
         }
     }
 

@@ -4,7 +4,7 @@
 /// (F32, F16 or BF16 in the file into F32 memory) and while writing (F32 memory stored as F16 or
 /// BF16, rounding to nearest even). Integer tensors are copied as they are. All data is
 /// little-endian, as safetensors requires and as every platform bgpo runs on stores it.
-public enum TensorDType: String, Sendable, CaseIterable, Codable {
+public enum TensorDType: String, Sendable {
     /// IEEE 754 single precision.
     case f32 = "F32"
     /// IEEE 754 half precision.

@@ -18,7 +18,8 @@ final class ZstdEncoder: ByteSink {
         self.context = context
         self.output = output
         buffer = .allocate(byteCount: 1 << 20, alignment: 64)
-        try check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(options.level)), "set level \(options.level)")
+        try check(ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, Int32(options.level)),
+                  "set level \(options.level)")
         try check(ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1), "enable the content checksum")
         if options.workers > 0 {
             // A library without multithreading rejects this; compression then runs in this thread.
@@ -119,7 +120,8 @@ final class ZstdDecoder: ByteSource {
                 if trailing > 0 {
                     let end = input.position - (inBuffer.size - inBuffer.pos)
                     throw CheckpointError(.corrupt, path: input.path,
-                                          "\(trailing) bytes of trailing data after the zstd frame, which ends at byte \(end)")
+                                          "\(trailing) bytes of trailing data after the zstd frame, "
+                                          + "which ends at byte \(end)")
                 }
             }
         }

@@ -12,6 +12,8 @@ struct BGPO: ParsableCommand {
             ClusterCommand.self,
             ModelCommand.self, BenchCommand.self,
             ScoreCommand.self,
+            CheckpointCommand.self,
+            BenchCheckpointCommand.self,
             SFTCommand.self, SampleCommand.self, EvalCommand.self,
         ]
     )

@@ -12,8 +12,8 @@ import Testing
         try flipByte(at: 50, in: store.directory.appendingPathComponent("step-000030/optimizer.safetensors.zst").path)
         try FileManager.default.removeItem(at: store.directory.appendingPathComponent("step-000020/MANIFEST.json"))
         let lookup = try store.latestValid()
-        #expect(lookup.checkpoint?.checkpoint.name == "step-000010")
-        #expect(lookup.checkpoint?.isVerified == true)
+        #expect(lookup.found?.checkpoint.name == "step-000010")
+        #expect(lookup.found?.isVerified == true)
         #expect(lookup.skipped.map(\.name) == ["step-000030", "step-000020"])
         #expect(lookup.skipped[0].reason.contains("step-000030/optimizer.safetensors.zst: SHA-256 is"))
         #expect(lookup.skipped[1].reason.contains("MANIFEST.json: missing: the checkpoint is incomplete"))
@@ -34,7 +34,7 @@ import Testing
                                                 withIntermediateDirectories: false)
         #expect(try store.list().map(\.name) == ["step-000001"])
         let lookup = try store.latestValid()
-        #expect(lookup.checkpoint?.checkpoint.name == "step-000001")
+        #expect(lookup.found?.checkpoint.name == "step-000001")
         #expect(lookup.skipped.isEmpty)
     }
 
@@ -47,19 +47,19 @@ import Testing
         try model.save(store, step: 2)
         try FileManager.default.removeItem(at: store.directory.appendingPathComponent("step-000002"))
         var lookup = try store.latestValid()
-        #expect(lookup.checkpoint?.checkpoint.name == "step-000001")
+        #expect(lookup.found?.checkpoint.name == "step-000001")
         #expect(lookup.notes == ["LATEST names step-000002, which does not exist; chose by scanning the checkpoint directories"])
 
         // A LATEST that lags behind a newer complete checkpoint (the writer died between the two renames).
         try model.save(store, step: 3)
         try "step-000001\n".write(to: store.directory.appendingPathComponent("LATEST"), atomically: false, encoding: .utf8)
         lookup = try store.latestValid()
-        #expect(lookup.checkpoint?.checkpoint.name == "step-000003")
+        #expect(lookup.found?.checkpoint.name == "step-000003")
         #expect(lookup.notes == ["LATEST names step-000001, but step-000003 is newer and verifies (its writer stopped before updating LATEST)"])
 
         try FileManager.default.removeItem(at: store.directory.appendingPathComponent("LATEST"))
         lookup = try store.latestValid()
-        #expect(lookup.checkpoint?.checkpoint.name == "step-000003")
+        #expect(lookup.found?.checkpoint.name == "step-000003")
         #expect(lookup.notes == ["no LATEST file; chose by scanning the checkpoint directories"])
     }
 
@@ -67,7 +67,7 @@ import Testing
         let run = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let lookup = try CheckpointStore(runDirectory: run).latestValid()
-        #expect(lookup.checkpoint == nil && lookup.skipped.isEmpty && lookup.notes.isEmpty)
+        #expect(lookup.found == nil && lookup.skipped.isEmpty && lookup.notes.isEmpty)
     }
 
     @Test func staleTemporariesOfDeadWritersAreRemoved() throws {
@@ -75,7 +75,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)
-        let host = ProcessInfo.processInfo.hostName
+        var buffer = [CChar](repeating: 0, count: 256)
+        #expect(gethostname(&buffer, 255) == 0)
+        let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         // A pid that has just exited, pid 1 (alive), and entries from another host, old and new.
         let finished = Process()
         finished.executableURL = URL(fileURLWithPath: "/bin/true")

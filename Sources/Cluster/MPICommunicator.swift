@@ -100,7 +100,7 @@ public final class MPICommunicator: Communicator {
 
     /// Ends the whole job with `MPI_Abort(MPI_COMM_WORLD, code)`; the launcher kills the other ranks.
     public func abort(code: Int32) -> Never {
-        MPI_Abort(world, code)
+        if !finalized { MPI_Abort(world, code) }
         exit(code)
     }
 

@@ -61,6 +61,7 @@ struct ClusterCheckCommand: ParsableCommand {
     var failRank: Int?
 
     func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard (1...Int(Int32.max)).contains(maxCountPerCall) else {
             throw ValidationError("--max-count-per-call must be in 1...\(Int32.max)")
@@ -105,9 +106,9 @@ struct ClusterCheckCommand: ParsableCommand {
         try printJSON(RankReport(communicator: communicator, launcher: launcher, threads: choice,
                                  slurm: slurm, environment: environment))
 
-        try agree(communicator) { try slurm.checkWorldSize(communicator.size) }
-        if let failRank, !(0..<communicator.size).contains(failRank) {
-            try agree(communicator) {
+        try agree(communicator) {
+            try slurm.checkWorldSize(communicator.size)
+            if let failRank, !(0..<communicator.size).contains(failRank) {
                 throw ValidationError("--fail-rank \(failRank) is not a rank of a world of size \(communicator.size)")
             }
         }

@@ -37,7 +37,7 @@ func runBGPO(_ arguments: [String], ranks: Int? = nil, environment: [String: Str
     if let directory { process.currentDirectoryURL = directory }
     // Standard error goes to a file so that neither stream can block the child on a full pipe.
     let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("bgpo-stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: errURL) }
     let out = Pipe()
     let err = try FileHandle(forWritingTo: errURL)

@@ -11,6 +11,20 @@ func tomlRoundTripsExactly(preset: String?) throws {
     #expect(reloaded.hash == config.hash)
 }
 
+@Test func awkwardValuesRoundTripExactly() throws {
+    var config = RunConfig()
+    config.run.outputDir = "runs/\"quoted\"\n\ttab\\ü\u{7F}"
+    config.optim.learningRate = 3.25e-7
+    config.optim.adamEpsilon = 1e-300
+    config.objective.dualClip = 1e16
+    config.train.seed = 9_007_199_254_740_993
+    let fromTOML = try RunConfig().applying(toml: config.toml)
+    let fromJSON = try RunConfig().applying(json: config.canonicalJSON)
+    #expect(fromTOML == config)
+    #expect(fromJSON == config)
+    #expect(fromTOML.toml == config.toml)
+}
+
 @Test func jsonRoundTripsExactly() throws {
     let config = try RunConfig.resolve(preset: "countdown-diffu-grpo", overrides: ["optim.learning_rate=3.25e-7"])
     let reloaded = try RunConfig().applying(json: config.canonicalJSON)

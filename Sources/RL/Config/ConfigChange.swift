@@ -18,6 +18,7 @@ public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
         self.affectsTraining = affectsTraining
     }
 
+    /// `key: old -> new`, marked when the change does not affect training.
     public var description: String {
         "\(key): \(old) -> \(new)" + (affectsTraining ? "" : " (does not affect training)")
     }

@@ -34,8 +34,10 @@ public enum ConfigError: Error, Equatable, ExitCodeProviding, CustomStringConver
         }
     }
 
+    /// Always ``ExitStatus/usage`` (64): the command line or configuration must change.
     public var exitCode: Int32 { ExitStatus.usage }
 
+    /// One message naming the source, the key, the value and what was expected.
     public var description: String {
         switch self {
         case .syntax(let source, let line, let column, let message):

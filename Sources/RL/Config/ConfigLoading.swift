@@ -59,10 +59,7 @@ extension RunConfig {
                 throw ConfigError.invalidOverride(argument: argument, reason: "'\(key)' is not a dotted key path")
             }
             let value = try overrideValue(text, current: config.tree.value(at: path), key: key)
-            var layer = ConfigTable()
-            for (depth, component) in path.enumerated().reversed() {
-                layer = depth == path.count - 1 ? tableWith(component, value) : tableWith(component, .table(layer))
-            }
+            let layer = path.dropLast().reversed().reduce(tableWith(path.last!, value)) { tableWith($1, .table($0)) }
             config = try config.applying(layer, source: "--set")
         }
         return config

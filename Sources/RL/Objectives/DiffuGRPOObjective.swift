@@ -26,7 +26,13 @@ public struct TokenPolicyResponse: Sendable {
         self.response = response
         self.advantage = advantage
         self.key = key
-        scoredLength = (response.firstIndex(of: eosTokenID) ?? (response.count - 1)) + 1
+        scoredLength = Self.scoredLength(of: response, eosTokenID: eosTokenID)
+    }
+
+    /// The number of tokens of `response` up to and including its first EOS (all without one):
+    /// the tokens diffu-GRPO scores and `completions/mean_length` counts.
+    public static func scoredLength(of response: [Int32], eosTokenID: Int32) -> Int {
+        (response.firstIndex(of: eosTokenID) ?? (response.count - 1)) + 1
     }
 }
 

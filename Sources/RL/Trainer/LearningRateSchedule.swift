@@ -3,15 +3,8 @@ import Foundation
 /// The learning rate of each optimiser update: linear warm-up, then a constant, linear or cosine
 /// decay to zero at the last update.
 public struct LearningRateSchedule: Sendable, Equatable {
-    /// How the rate evolves after the warm-up.
-    public enum Shape: String, Sendable, CaseIterable {
-        /// The peak rate until the end.
-        case constant
-        /// A straight line from the peak down to zero at the last update.
-        case linear
-        /// Half a cosine from the peak down to zero at the last update.
-        case cosine
-    }
+    /// How the rate evolves after the warm-up: the configuration's `lr_scheduler_type` names.
+    public typealias Shape = LRSchedule
 
     /// The rate reached at the end of the warm-up.
     public var peak: Double

@@ -1,0 +1,37 @@
+/// Where `bgpo train --resume` starts from.
+public enum ResumeChoice: Sendable, Equatable, CustomStringConvertible {
+    /// The newest checkpoint of the run directory that verifies, or a fresh start when there is none.
+    case auto
+    /// A fresh start, whatever the run directory holds.
+    case never
+    /// This checkpoint directory (a path, or a name such as `step-000120` inside the run
+    /// directory's `checkpoints/`); one that does not verify is an error (exit 74).
+    case path(String)
+
+    /// Parses `auto`, `never` or a path.
+    public init(argument: String) {
+        switch argument {
+        case "auto": self = .auto
+        case "never": self = .never
+        default: self = .path(argument)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .auto: "auto"
+        case .never: "never"
+        case .path(let path): path
+        }
+    }
+}
+
+/// How a training run ended.
+public enum RunOutcome: Sendable, Equatable {
+    /// Every step ran; the last checkpoint is written. Exit 0.
+    case completed(step: Int)
+    /// A stop signal or the time limit ended the run early with a checkpoint. Exit 75.
+    case stopped(step: Int)
+    /// The checkpoint resumed from already had every step; nothing ran. Exit 0.
+    case alreadyComplete(step: Int)
+}

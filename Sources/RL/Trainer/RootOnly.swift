@@ -1,0 +1,21 @@
+import Cluster
+import Foundation
+import Kernels
+
+extension Communicator {
+    /// Runs `body` on rank 0 only and returns its result there (nil elsewhere).
+    ///
+    /// With several ranks an error in `body` is printed and ends every rank with its exit code,
+    /// since the others may be waiting in a collective for rank 0; alone, it is thrown.
+    @discardableResult
+    func rootOnly<T>(_ body: () throws -> T) throws -> T? {
+        guard isRoot else { return nil }
+        do {
+            return try body()
+        } catch {
+            guard size > 1 else { throw error }
+            FileHandle.standardError.write(Data("bgpo: error: \(error)\n".utf8))
+            abort(code: (error as? any ExitCodeProviding)?.exitCode ?? ExitStatus.software)
+        }
+    }
+}

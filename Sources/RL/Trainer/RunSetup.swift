@@ -1,0 +1,67 @@
+import DLLM
+
+extension ModelSettings {
+    /// The model shape these settings describe: the preset with every non-zero override applied,
+    /// the vocabulary and special tokens of `tokenizer`.
+    public func modelConfig(tokenizer: any Tokenizer) throws -> ModelConfig {
+        var config = try ModelConfig.preset(preset)
+        config.vocabSize = vocabSize > 0 ? vocabSize : tokenizer.vocabSize
+        if dModel > 0 { config.dModel = dModel }
+        if nLayers > 0 { config.nLayers = nLayers }
+        if nHeads > 0 { config.nHeads = nHeads }
+        if nKVHeads > 0 { config.nKVHeads = nKVHeads }
+        if mlpHidden > 0 { config.mlpHidden = mlpHidden }
+        if maxSeq > 0 { config.maxSeq = maxSeq }
+        config.maskTokenID = tokenizer.maskTokenID
+        config.eosTokenID = tokenizer.eosTokenID
+        config.padTokenID = tokenizer.padTokenID
+        try config.validate()
+        return config
+    }
+}
+
+extension RolloutSettings {
+    /// The sampler options of training rollouts.
+    public var rolloutOptions: SamplingOptions {
+        SamplingOptions(generationLength: maxCompletionLength, blockLength: blockLength, steps: diffusionSteps,
+                        temperature: temperature, remasking: DLLM.Remasking(rawValue: remasking.rawValue)!,
+                        cfgScale: cfgScale)
+    }
+
+    /// The sampler options of evaluation: `eval_temperature`, and `eval_diffusion_steps` (0: one
+    /// token per step).
+    public var evaluationOptions: SamplingOptions {
+        SamplingOptions(generationLength: maxCompletionLength, blockLength: blockLength,
+                        steps: evalDiffusionSteps > 0 ? evalDiffusionSteps : maxCompletionLength,
+                        temperature: evalTemperature, remasking: DLLM.Remasking(rawValue: remasking.rawValue)!,
+                        cfgScale: cfgScale)
+    }
+}
+
+extension ObjectiveSettings {
+    /// How the masked samples of a response are drawn: `estimator` with, when
+    /// `normalize_by_length`, each term divided by the response length.
+    public func likelihoodMasking(maskTokenID: Int32, seed: UInt64) -> LikelihoodMasking {
+        let kind: DLLM.ELBOEstimator = switch (estimator, normalizeByLength) {
+        case (.stratified, true): .stratifiedNormalized
+        case (.stratified, false): .stratified
+        case (.continuous, _): .continuous
+        }
+        return LikelihoodMasking(estimator: kind, samples: mcNum, maskTokenID: maskTokenID, seed: seed)
+    }
+
+    /// The masked copies of `response`, with the continuous estimator's terms divided by the
+    /// response length when `normalize_by_length` (the stratified one is normalised by its kind).
+    func likelihoodSamples(_ masking: LikelihoodMasking, prompt: [Int32], response: [Int32], step: Int,
+                           promptIndex: UInt64, responseIndex: Int) -> [MaskedSample] {
+        var samples = masking.samples(prompt: prompt, response: response, step: UInt64(step), promptIndex: promptIndex,
+                                      responseIndex: UInt64(responseIndex))
+        if estimator == .continuous, normalizeByLength {
+            let scale = 1 / Float(response.count)
+            for i in samples.indices {
+                samples[i].weights = samples[i].weights.map { $0 * scale }
+            }
+        }
+        return samples
+    }
+}

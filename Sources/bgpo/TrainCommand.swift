@@ -1,0 +1,92 @@
+import ArgumentParser
+import Cluster
+import DLLM
+import Foundation
+import Kernels
+import RL
+import Tasks
+
+/// `bgpo train`: the whole pipeline of a run: base model (loaded, or warm-started by supervised
+/// fine-tuning), test accuracy before RL, the RL steps with records and checkpoints, test accuracy
+/// after.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "RL fine-tuning (BGPO, VRPO-OL, elbo-exact or diffu-GRPO) of a masked-diffusion LM.",
+        discussion: """
+            Run it the same way for the first start and every restart: with --resume auto (the \
+            default) it continues from the newest checkpoint of the run directory that verifies, \
+            and says why newer ones were skipped. Records go to RUN_DIR: config.toml, \
+            metrics.jsonl (one line per step, step 0 being the evaluation before RL), \
+            checkpoints/, and base/ (the warm-started model). Under mpirun or srun --mpi=pmix the \
+            prompts are sharded over the ranks. SIGUSR1, SIGUSR2 and SIGTERM (and the time limit) \
+            stop the run at a step boundary with a checkpoint.
+            Exit codes: 0 done (or already complete), 64 bad command line or configuration \
+            (including a resume whose configuration changed the algorithm or the data, unless \
+            --allow-config-change), 65 bad input data, 70 non-finite loss or gradient or internal \
+            error, 74 I/O or checkpoint failure (a --resume PATH that does not verify), 75 stopped \
+            early with a checkpoint (requeue).
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: ArgumentHelp("The run directory (run.output_dir).", valueName: "dir"))
+    var outputDir: String?
+
+    @Option(help: ArgumentHelp("auto (newest valid checkpoint, else a fresh start), never, or a checkpoint directory.",
+                               valueName: "auto|never|path"))
+    var resume = "auto"
+
+    @Flag(help: "Resume even when the configuration changed in a way that alters the algorithm or the data order.")
+    var allowConfigChange = false
+
+    @Option(help: "BLAS threads per rank (run.threads; default: SLURM_CPUS_PER_TASK, else 1 under MPI, else all cores).")
+    var threads: Int?
+
+    @Option(help: ArgumentHelp("Stop with a checkpoint before this many seconds have passed (run.time_limit).",
+                               valueName: "seconds"))
+    var timeLimit: Int?
+
+    func run() throws {
+        var config = try options.resolve()
+        if let outputDir { config.run.outputDir = outputDir }
+        if let threads { config.run.threads = threads }
+        if let timeLimit { config.run.timeLimit = timeLimit }
+        try config.validate()
+        let task = try TaskRegistry.task(named: config.task.name)
+        let tokenizer = try TokenizerRegistry.tokenizer(identifier: config.model.tokenizer)
+
+        let environment = ProcessInfo.processInfo.environment
+        let slurm = try SlurmEnvironment(environment: environment)
+        try StopSignal.install()
+        let communicator = try makeCommunicator(environment: environment)
+        defer { communicator.finalize() }
+        try slurm.checkWorldSize(communicator.size)
+        let choice = try ThreadChoice(requested: config.run.threads > 0 ? config.run.threads : nil, slurm: slurm,
+                                      worldSize: communicator.size, availableCores: ProcessInfo.processInfo.activeProcessorCount)
+        BLAS.setThreads(choice.threads)
+        let limit = try TimeLimit.resolve(timeLimitSeconds: config.run.timeLimit > 0 ? Double(config.run.timeLimit) : nil,
+                                          slurm: slurm, communicator: communicator)
+        // Unbuffered, so that a log redirected to a file is current when a job is killed.
+        let log: (String) -> Void = { line in
+            if communicator.isRoot { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+        }
+        log("bgpo train: \(communicator.size) rank(s) (\(Launcher(environment: environment).rawValue)), "
+            + "\(choice.threads) BLAS thread(s) per rank (\(choice.source.rawValue)), OpenBLAS core \(BLAS.coreName)")
+        if let deadline = limit.deadline {
+            log("time limit: \(limit.source.rawValue), stop before \(deadline) with a checkpoint")
+        }
+        if let warning = limit.warning { log(warning) }
+
+        let run = TrainingRun(config: config, task: task, tokenizer: tokenizer, communicator: communicator,
+                              resume: ResumeChoice(argument: resume), allowConfigChange: allowConfigChange,
+                              timeLimit: limit, log: log)
+        let outcome = try run.run {
+            try BaseModel.prepare(config: config, task: task, tokenizer: tokenizer, communicator: communicator, log: log)
+        }
+        if case .stopped = outcome {
+            throw ExitCode(ExitStatus.tempFail)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// `bgpo train` on the tiny model, countdown, no warm start: a few seconds.
+private func tinyTrainArguments(_ directory: URL, steps: Int = 2) -> [String] {
+    ["train", "--preset", "countdown-tiny", "--output-dir", directory.path, "--threads", "1",
+     "--set", "model.preset=tiny", "--set", "model.max_seq=64", "--set", "sft.steps=0",
+     "--set", "train.max_steps=\(steps)", "--set", "train.prompts_per_step=2", "--set", "train.micro_batch_size=4",
+     "--set", "train.eval_steps=0", "--set", "task.test_size=4", "--set", "rollout.num_generations=3",
+     "--set", "rollout.max_completion_length=16", "--set", "rollout.block_length=8",
+     "--set", "rollout.diffusion_steps=4", "--set", "objective.mc_num=2", "--set", "checkpoint.save_steps=1"]
+}
+
+@Test func tinyTrainRunWritesMetricsWithEveryKey() throws {
+    let directory = try temporaryDirectory("bgpo-train")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let result = try runBGPO(tinyTrainArguments(directory))
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("resolved configuration"))
+    #expect(result.stdout.contains("step 2/2"))
+    #expect(result.stdout.contains("test accuracy before RL"))
+
+    let text = try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    let lines = try text.split(separator: "\n").map {
+        try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+    #expect(lines.map { $0["step"] as? Int } == [0, 1, 2])
+    #expect(lines[0]["eval/accuracy"] != nil)
+    let keys = ["reward", "reward_std", "frac_reward_zero_std", "loss", "kl", "clip_ratio", "completions/mean_length",
+                "grad_norm", "learning_rate", "step_time", "timing_s/rollout", "timing_s/likelihood", "timing_s/allreduce",
+                "timing_s/optimizer", "timing_s/checkpoint", "tokens_per_s", "max_rss_mb"]
+    for line in lines.dropFirst() {
+        for key in keys { #expect(line[key] is NSNumber, "step \(line["step"] ?? "?") lacks \(key)") }
+        #expect(line.keys.contains { $0.hasPrefix("rewards/") && $0.hasSuffix("/mean") })
+    }
+    #expect(lines[2]["eval/accuracy"] != nil, "the last step is evaluated")
+    #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("config.toml").path))
+    let latest = try String(contentsOf: directory.appendingPathComponent("checkpoints/LATEST"), encoding: .utf8)
+    #expect(latest.trimmingCharacters(in: .whitespacesAndNewlines) == "step-000002")
+
+    let again = try runBGPO(tinyTrainArguments(directory))
+    #expect(again.status == 0, "\(again.stderr)")
+    #expect(again.stdout.contains("already complete"))
+
+    let report = directory.appendingPathComponent("report.html")
+    let reported = try runBGPO(["report", directory.path, "--out", report.path])
+    #expect(reported.status == 0, "\(reported.stderr)")
+    #expect(try String(contentsOf: report, encoding: .utf8).contains("<svg"))
+}
+
+@Test func trainRefusesImpossibleSettingsWith64() throws {
+    let directory = try temporaryDirectory("bgpo-train-bad")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for (setting, key) in [("objective.mc_num=0", "objective.mc_num"),
+                           ("rollout.num_generations=1", "rollout.num_generations")] {
+        let result = try runBGPO(tinyTrainArguments(directory) + ["--set", setting])
+        #expect(result.status == 64, "\(setting): \(result.stderr)")
+        #expect(result.stderr.contains(key))
+    }
+}
+
+@Test func resumeFromACheckpointThatDoesNotExistExits74() throws {
+    let directory = try temporaryDirectory("bgpo-train-resume")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let result = try runBGPO(tinyTrainArguments(directory) + ["--resume", directory.appendingPathComponent("nowhere").path])
+    #expect(result.status == 74, "\(result.stderr)")
+}

@@ -15,8 +15,6 @@ struct BGPO: ParsableCommand {
             CheckpointCommand.self,
             BenchCheckpointCommand.self,
             ScoreCommand.self,
-            CheckpointCommand.self,
-            BenchCheckpointCommand.self,
             SFTCommand.self, SampleCommand.self, EvalCommand.self,
         ]
     )

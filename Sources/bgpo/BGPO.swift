@@ -13,7 +13,6 @@ struct BGPO: ParsableCommand {
             ModelCommand.self, BenchCommand.self,
             ReportCommand.self, TrainCommand.self,
             CheckpointCommand.self,
-            BenchCheckpointCommand.self,
             ScoreCommand.self,
             SFTCommand.self, SampleCommand.self, EvalCommand.self,
         ]

@@ -21,8 +21,8 @@ struct CheckpointCommand: ParsableCommand {
         var path: String
 
         func run() throws {
-            let checkpoint = try mappingExitCode { try resolveCheckpoint(path) }
-            let summary = try mappingExitCode { try checkpoint.verify() }
+            let checkpoint = try resolveCheckpoint(path)
+            let summary = try checkpoint.verify()
             print("\(checkpoint.url.path): OK (step \(summary.manifest.step))")
             for file in summary.manifest.files {
                 let tensors = file.name == CheckpointDirectory.modelFile ? summary.model
@@ -47,8 +47,8 @@ struct CheckpointCommand: ParsableCommand {
         var verify = false
 
         func run() throws {
-            let checkpoint = try mappingExitCode { try resolveCheckpoint(path) }
-            let summary = try mappingExitCode { try verify ? checkpoint.verify() : checkpoint.summary() }
+            let checkpoint = try resolveCheckpoint(path)
+            let summary = try verify ? checkpoint.verify() : checkpoint.summary()
             let manifest = summary.manifest
             print("checkpoint  \(checkpoint.url.path)")
             print("step        \(manifest.step) (format version \(manifest.formatVersion))")
@@ -107,9 +107,9 @@ struct CheckpointCommand: ParsableCommand {
         var output: String
 
         func run() throws {
-            let checkpoint = try mappingExitCode { try resolveCheckpoint(path) }
+            let checkpoint = try resolveCheckpoint(path)
             let out = URL(fileURLWithPath: output)
-            let digest = try mappingExitCode { try checkpoint.exportModel(to: out) }
+            let digest = try checkpoint.exportModel(to: out)
             print("wrote \(out.path) (\(byteText(digest.byteCount)), sha256 \(digest.sha256))")
         }
     }
@@ -129,17 +129,6 @@ private func resolveCheckpoint(_ path: String) throws -> CheckpointDirectory {
     let checkpoint = CheckpointDirectory(url: store.directory.appendingPathComponent(latest, isDirectory: true))
     FileHandle.standardError.write(Data("checkpoint: \(checkpoint.url.path) (named by LATEST)\n".utf8))
     return checkpoint
-}
-
-/// Runs `body`; an error that carries an exit code is printed to standard error and becomes
-/// that exit code.
-private func mappingExitCode<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let error as ExitCodeProviding {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode(error.exitCode)
-    }
 }
 
 /// `text` padded with spaces to `width` characters.

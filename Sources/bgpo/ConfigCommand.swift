@@ -22,7 +22,7 @@ extension ConfigCommand {
         var json = false
 
         func run() throws {
-            let config = try mappingExitCodes { try options.resolve() }
+            let config = try options.resolve()
             if json {
                 print(config.canonicalJSON)
             } else {
@@ -52,7 +52,7 @@ extension ConfigCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() throws {
-            let config = try mappingExitCodes { try options.resolve() }
+            let config = try options.resolve()
             print("valid configuration, hash \(config.hash)")
         }
     }

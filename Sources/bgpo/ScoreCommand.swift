@@ -27,22 +27,17 @@ struct ScoreCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        do {
-            let lines = try RecordScorer(task: TaskRegistry.task(named: task)).scoreFile(atPath: input)
-            let text = lines.map { $0 + "\n" }.joined()
-            if let output {
-                do {
-                    try text.write(toFile: output, atomically: true, encoding: .utf8)
-                } catch {
-                    FileHandle.standardError.write(Data("bgpo score: cannot write \(output): \(error.localizedDescription)\n".utf8))
-                    throw ExitCode(ExitStatus.ioError)
-                }
-            } else {
-                FileHandle.standardOutput.write(Data(text.utf8))
+        let lines = try RecordScorer(task: TaskRegistry.task(named: task)).scoreFile(atPath: input)
+        let text = lines.map { $0 + "\n" }.joined()
+        if let output {
+            do {
+                try text.write(toFile: output, atomically: true, encoding: .utf8)
+            } catch {
+                FileHandle.standardError.write(Data("bgpo score: cannot write \(output): \(error.localizedDescription)\n".utf8))
+                throw ExitCode(ExitStatus.ioError)
             }
-        } catch let error as any ExitCodeProviding {
-            FileHandle.standardError.write(Data("bgpo score: \(error)\n".utf8))
-            throw ExitCode(error.exitCode)
+        } else {
+            FileHandle.standardOutput.write(Data(text.utf8))
         }
     }
 }

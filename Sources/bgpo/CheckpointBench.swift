@@ -3,10 +3,10 @@ import Checkpoint
 import Foundation
 import Kernels
 
-/// `bgpo bench-checkpoint`: checkpoint write and read speed and compression ratio.
-struct BenchCheckpointCommand: ParsableCommand {
+/// `bgpo bench checkpoint`: checkpoint write and read speed and compression ratio.
+struct CheckpointBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-checkpoint",
+        commandName: "checkpoint",
         abstract: "Measure checkpoint file write/read speed and zstd ratio on random-normal F32 weights.",
         discussion: """
             Writes a tensor set of normal(0, 0.02) F32 values (tensors of 4 MiB, like a model's \

@@ -83,6 +83,7 @@ public enum RecordError: Error, CustomStringConvertible, ExitCodeProviding {
     /// A record file could not be read or written.
     case io(path: String, reason: String)
 
+    /// A message naming the step, file or value at fault.
     public var description: String {
         switch self {
         case .malformedLine(let line): "malformed metrics line (expected a JSON object with an integer \"step\"): \(line.prefix(200))"
@@ -90,6 +91,7 @@ public enum RecordError: Error, CustomStringConvertible, ExitCodeProviding {
         }
     }
 
+    /// The process exit code of this error.
     public var exitCode: Int32 {
         switch self {
         case .malformedLine: ExitStatus.dataError

@@ -17,6 +17,7 @@ public enum ResumeChoice: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The value as given to `--resume`.
     public var description: String {
         switch self {
         case .auto: "auto"

@@ -13,6 +13,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, ExitCodePr
     /// The task gives no reference completion that fits the completion length (exit 64).
     case noReferences(task: String, length: Int)
 
+    /// A message naming the step, file or value at fault.
     public var description: String {
         switch self {
         case let .nonFinite(step, quantity, value):
@@ -30,6 +31,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, ExitCodePr
         }
     }
 
+    /// The process exit code of this error.
     public var exitCode: Int32 {
         switch self {
         case .nonFinite: ExitStatus.software

@@ -149,8 +149,10 @@ public final class DiffusionSampler {
     /// Fills the token and key-mask buffers; returns whether any prompt is padded.
     private func prepare(prompts: [[Int32]], promptLength: Int, seq: Int, rows: Int, guidance: Bool) -> Bool {
         let count = prompts.count
-        tokens = [Int32](repeating: maskTokenID, count: rows * seq)
-        keyMask = [UInt8](repeating: 1, count: rows * seq)
+        tokens.removeAll(keepingCapacity: true)
+        tokens.append(contentsOf: repeatElement(maskTokenID, count: rows * seq))
+        keyMask.removeAll(keepingCapacity: true)
+        keyMask.append(contentsOf: repeatElement(1, count: rows * seq))
         var padded = false
         for (b, prompt) in prompts.enumerated() {
             let pad = promptLength - prompt.count

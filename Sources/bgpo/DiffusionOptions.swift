@@ -80,3 +80,9 @@ enum ProblemSplit: String, ExpressibleByArgument, CaseIterable {
 func loadModel(_ path: String) throws -> (model: Model, tokenizer: any Tokenizer, description: ModelDescription) {
     try ModelStore.load(from: URL(fileURLWithPath: path))
 }
+
+/// Writes `line` and a newline straight to standard output (unbuffered), so that progress shows
+/// up in log files as it happens.
+func printLine(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}

@@ -139,7 +139,7 @@ struct SFTCommand: ParsableCommand {
             startStep: startStep)
         let evaluator = TaskEvaluator(task: task, tokenizer: tokenizer, options: options, batchSize: evalBatchSize)
         let c = model.config
-        print("sft \(task.name): model d_model \(c.dModel) layers \(c.nLayers) heads \(c.nHeads)/\(c.nKVHeads) mlp \(c.mlpHidden) "
+        printLine("sft \(task.name): model d_model \(c.dModel) layers \(c.nLayers) heads \(c.nHeads)/\(c.nKVHeads) mlp \(c.mlpHidden) "
               + "vocab \(c.vocabSize), \(model.layout.totalCount) parameters; \(steps) steps x \(batchSize) examples, "
               + "L \(options.generationLength), block \(options.blockLength), eval steps \(options.steps); "
               + "OpenBLAS \(BLAS.coreName) x \(threadCount) threads")
@@ -159,7 +159,7 @@ struct SFTCommand: ParsableCommand {
             tokens += report.tokens
             windowSeconds += report.seconds
             if step % logEvery == 0 || step == steps {
-                print(String(format: "step %5d/%d  loss %.4f  lr %.3e  grad_norm %.3f  tok/s %.0f  elapsed %.0f s",
+                printLine(String(format: "step %5d/%d  loss %.4f  lr %.3e  grad_norm %.3f  tok/s %.0f  elapsed %.0f s",
                              step, steps, report.loss, report.learningRate, report.gradNorm,
                              Double(tokens) / max(windowSeconds, 1e-9), Date().timeIntervalSince(runStart)))
                 tokens = 0
@@ -168,7 +168,7 @@ struct SFTCommand: ParsableCommand {
             if (evalEvery > 0 && step % evalEvery == 0) || step == steps {
                 let evalStart = Date()
                 let result = try evaluator.evaluate(model: ModelRunner(model: model), problems: testProblems, seed: seed)
-                print(String(format: "eval  step %5d  accuracy %.4f (%.1f%%)  mean reward %.4f  %d problems  %.1f s",
+                printLine(String(format: "eval  step %5d  accuracy %.4f (%.1f%%)  mean reward %.4f  %d problems  %.1f s",
                              startStep + step, result.accuracy, 100 * result.accuracy, result.meanReward,
                              testProblems.count, Date().timeIntervalSince(evalStart)))
                 var saved = metadata
@@ -182,7 +182,7 @@ struct SFTCommand: ParsableCommand {
                 try ModelStore.save(model, tokenizer: tokenizer, to: URL(fileURLWithPath: out), metadata: saved)
             }
         }
-        print(String(format: "done: %d steps in %.0f s; model written to %@", steps, Date().timeIntervalSince(runStart), out))
+        printLine(String(format: "done: %d steps in %.0f s; model written to %@", steps, Date().timeIntervalSince(runStart), out))
     }
 
     /// The model to train, its tokenizer and the metadata carried over from a continued model.

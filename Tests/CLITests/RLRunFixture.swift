@@ -56,7 +56,7 @@ func tinyRLArguments(_ run: URL, base: URL, steps: Int, saveSteps: Int = 0) -> [
 }
 
 /// The keys of a metrics line that measure time or memory, and so differ between equal runs.
-func isMeasurement(_ key: String) -> Bool {
+private func isMeasurement(_ key: String) -> Bool {
     key.hasPrefix("timing_s/") || ["step_time", "tokens_per_s", "max_rss_mb"].contains(key)
 }
 

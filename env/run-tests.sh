@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds bgpo (release) and runs every test, then a real Slurm job
-# (env/test-slurm.sh: brings up a one-node Slurm, installing it when missing; about 45 s).
+# (env/test-slurm.sh: brings up a one-node Slurm, installing it when missing; about 50 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash env/setup.sh

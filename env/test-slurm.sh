@@ -5,13 +5,16 @@
 # exited 75, requeued itself, resumed from that checkpoint and completed with exactly the
 # configured steps in one continuous metrics file (steps 0..N, each once) and one appended log.
 # Then a second job is cancelled with plain `scancel` (SIGTERM): it checkpoints, exits 75 and is
-# not requeued. Brings Slurm down again if this script brought it up. Needs root; exits non-zero on any failure.
+# not requeued. Last, slurm/sft.sbatch trains a tiny model for 3 steps and slurm/eval.sbatch
+# evaluates it. Brings Slurm down again if this script brought it up. Needs root; exits non-zero
+# on any failure.
 #
 #   env/test-slurm.sh                  # uses .build/release/bgpo (built if missing)
 #   BGPO=/path/to/bgpo env/test-slurm.sh
 #   BGPO_TEST_KEEP=1 env/test-slurm.sh # keep the work directory (run, log) for a look
 #
-# About a minute here: Slurm start 3 s, 40 steps of about 0.4 s on 2 ranks, the requeue.
+# About 50 s here: Slurm start 3 s, 40 steps of about 0.4 s on 2 ranks, the requeue, the cancel,
+# the sft and eval jobs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -63,6 +66,12 @@ wait_for() {
 field() { scontrol show job "$job" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
 state_is() { [ "$(field JobState)" = "$1" ]; }
 requeued() { [ "$(field Restarts)" = 1 ] && state_is PENDING; }
+ended() { case $(field JobState) in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL) return 0 ;; esac; return 1; }
+# Waits up to $1 seconds for the job to end, and fails unless it completed with exit code 0.
+completes() {
+  wait_for "$1" "the end of job $job" ended
+  state_is COMPLETED && [ "$(field ExitCode)" = "0:0" ] || fail "job $job ended $(field JobState), ExitCode $(field ExitCode)"
+}
 # The previous run's batch step (slurmstepd) has ended; releasing a requeued job earlier races with
 # its completion in slurmctld (seen here: the new run is then requeued again and cancelled).
 batch_gone() {
@@ -107,8 +116,7 @@ wait_for 60 "the end of the first run's batch step" batch_gone
 sleep 1
 scontrol update JobId="$job" StartTime=now
 
-wait_for 180 "the resumed job's completion" state_is COMPLETED
-[ "$(field ExitCode)" = "0:0" ] || fail "the job ended with ExitCode $(field ExitCode)"
+completes 180
 say "job completed after $(field Restarts) restart(s)"
 
 grep -q "resuming from $run/checkpoints/$stopped at step $stopped_step" "$log" || fail "the second run did not resume from $stopped"
@@ -132,4 +140,19 @@ wait_for 60 "the cancelled job's end" state_is CANCELLED
 [ "$(field Restarts)" = 0 ] || fail "the cancelled job was requeued"
 out=$("$bgpo" checkpoint verify "$run" 2>&1) || fail "the checkpoint written at SIGTERM does not verify: $out"
 say "scancel: checkpoint $(cat "$run/checkpoints/LATEST"), exit 75, not requeued"
+
+# sft.sbatch and eval.sbatch: one process each, the model of the first read by the second.
+model=$work/model
+log=$work/sft.out
+job=$(BGPO=$bgpo BGPO_MODEL_DIR=$model sbatch --parsable --time=00:05:00 --output="$log" slurm/sft.sbatch \
+  --task countdown --preset tiny --max-seq 64 --steps 3 --batch-size 4 --generation-length 32 --block-length 8 --eval-limit 2)
+completes 120
+[ -s "$model/model.json" ] || fail "sft.sbatch wrote no model to $model"
+log=$work/eval.out
+job=$(BGPO=$bgpo sbatch --parsable --time=00:05:00 --output="$log" slurm/eval.sbatch \
+  --model "$model" --task countdown --limit 2 --out "$work/eval.jsonl")
+completes 120
+grep -q "countdown test: accuracy" "$log" || fail "eval.sbatch printed no accuracy"
+[ "$(grep -c . "$work/eval.jsonl")" -eq 2 ] || fail "eval.sbatch wrote no completions"
+say "sft.sbatch and eval.sbatch: model written, evaluated"
 say "OK in $(( $(date +%s) - started )) s"

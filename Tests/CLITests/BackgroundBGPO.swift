@@ -69,6 +69,19 @@ final class BackgroundBGPO {
         }.sorted()
     }
 
+    /// The pids of the MPI ranks among the child's children, by rank (`OMPI_COMM_WORLD_RANK` in
+    /// each one's environment).
+    var rankPIDs: [Int: pid_t] {
+        let prefix = "OMPI_COMM_WORLD_RANK="
+        var ranks: [Int: pid_t] = [:]
+        for pid in children {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { continue }
+            let variable = data.split(separator: 0).lazy.map { String(decoding: $0, as: UTF8.self) }.first { $0.hasPrefix(prefix) }
+            if let rank = variable.flatMap({ Int($0.dropFirst(prefix.count)) }) { ranks[rank] = pid }
+        }
+        return ranks
+    }
+
     /// Waits up to `seconds` for the child to end; whether it did.
     @discardableResult
     func wait(seconds: Double) -> Bool {

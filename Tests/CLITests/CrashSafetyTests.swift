@@ -8,7 +8,7 @@ import Glibc
 import Darwin
 #endif
 
-/// `kill -9` of a training run while it writes a checkpoint, and damaged checkpoints: `--resume
+/// `kill -9` of the writing rank while it writes a checkpoint, and damaged checkpoints: `--resume
 /// auto` continues from the newest checkpoint that verifies, never from a temporary directory,
 /// and the finished run equals an uninterrupted one.
 @Suite(.serialized) struct CrashSafetyTests {
@@ -34,26 +34,31 @@ import Darwin
         ((try? FileManager.default.contentsOfDirectory(atPath: run.appendingPathComponent("checkpoints").path)) ?? []).sorted()
     }
 
-    @Test func killedWhileCheckpointingResumesFromTheNewestCompleteCheckpoint() throws {
+    /// One rank: kills at six points. Two ranks: kills of rank 0 (the writer) at three points;
+    /// mpirun then ends rank 1.
+    @Test(arguments: [(1, [0, 0.25, 0.5, 0.75, 1, 2]), (2, [0, 0.5, 1])])
+    func killedWhileCheckpointingResumesFromTheNewestCompleteCheckpoint(ranks: Int, fractions: [Double]) throws {
         let base = try warmStartedBaseModel()
+        let launch = ranks > 1 ? ranks : nil
         let reference = try temporaryDirectory("bgpo-crash-reference")
         defer { try? FileManager.default.removeItem(at: reference) }
-        let whole = try runBGPO(tinyRLArguments(reference, base: base, steps: steps, saveSteps: 1), environment: rlRunEnvironment)
+        let whole = try runBGPO(tinyRLArguments(reference, base: base, steps: steps, saveSteps: 1), ranks: launch,
+                                environment: rlRunEnvironment)
         #expect(whole.status == 0, "\(whole.stderr)")
         let referenceFiles = try checkpointFiles(reference, step: steps)
         let referenceMetrics = try deterministicMetrics(reference)
 
-        // The kill comes at 0 to 2 times the reference run's longest checkpoint write after the
-        // temporary directory of a checkpoint appears: inside the model file, the optimizer
+        // The kill comes at `fraction` times the reference run's longest checkpoint write after
+        // the temporary directory of a checkpoint appears: inside the model file, the optimizer
         // file, the manifest, between rename and LATEST, or after the checkpoint.
         let writeSeconds = try #require(try metricsValues(reference, "timing_s/checkpoint").max())
         var outcomes: [String] = []
-        for fraction in [0, 0.25, 0.5, 0.75, 1, 2] {
+        for fraction in fractions {
             let delay = Int(fraction * writeSeconds * 1e6)
             let run = try temporaryDirectory("bgpo-crash")
             defer { try? FileManager.default.removeItem(at: run) }
             let arguments = tinyRLArguments(run, base: base, steps: steps, saveSteps: 1)
-            let process = try BackgroundBGPO(arguments, environment: rlRunEnvironment)
+            let process = try BackgroundBGPO(arguments, ranks: launch, environment: rlRunEnvironment)
             var killedStep = 0
             let seen = waitUntil(seconds: 120, interval: 0.0001) {
                 killedStep = entries(run).compactMap(temporaryStep).filter { $0 >= firstKilledStep }.first ?? 0
@@ -61,14 +66,15 @@ import Darwin
             }
             #expect(seen && process.isRunning, "delay \(delay) µs: no checkpoint from step \(firstKilledStep) on was seen being written")
             usleep(useconds_t(delay))
-            process.signal(SIGKILL)
+            let writer = ranks > 1 ? try #require(process.rankPIDs[0], "rank 0 of \(process.children)") : process.pid
+            #expect(kill(writer, SIGKILL) == 0)
             let killed = try process.finish()
-            #expect(killed.status == 128 + SIGKILL)
+            #expect(killed.status != 0 && killed.status != 75, "delay \(delay) µs: exit \(killed.status)")
 
             let left = entries(run)
             let expected = try newestCompleteStep(run)
             outcomes.append("\(delay) µs into step \(killedStep)'s: resume from \(expected.map(String.init) ?? "none"), left \(left)")
-            let resumed = try runBGPO(arguments, environment: rlRunEnvironment)
+            let resumed = try runBGPO(arguments, ranks: launch, environment: rlRunEnvironment)
             #expect(resumed.status == 0, "delay \(delay) µs: \(resumed.stderr)")
             let expectedStep = try #require(expected, "delay \(delay) µs: no complete checkpoint (steps before \(killedStep) were written)")
             #expect(expectedStep >= killedStep - 1 && expectedStep <= killedStep + 1)
@@ -81,7 +87,7 @@ import Darwin
             #expect(try checkpointFiles(run, step: steps) == referenceFiles, "delay \(delay) µs: final checkpoint differs")
             #expect(try deterministicMetrics(run) == referenceMetrics, "delay \(delay) µs: metrics differ")
         }
-        print("crash safety (checkpoint write \(Int(writeSeconds * 1e6)) µs): " + outcomes.joined(separator: "; "))
+        print("crash safety, \(ranks) rank(s), checkpoint write \(Int(writeSeconds * 1e6)) µs: " + outcomes.joined(separator: "; "))
     }
 
     @Test func aDamagedNewestCheckpointIsSkippedByAutoAndRefusedByName() throws {

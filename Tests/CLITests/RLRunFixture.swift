@@ -2,6 +2,12 @@ import Checkpoint
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// What the multi-rank, resume and crash tests of `bgpo train` share: a base model whose
 /// rollouts earn different rewards, a tiny RL configuration of well under a second per step, and
 /// readers for metrics and checkpoints.
@@ -11,13 +17,17 @@ struct FixtureError: Error, CustomStringConvertible {
     var description: String
 }
 
+/// Where the shared base model lives; removed when the test process exits.
+private let warmStartedBaseDirectory = FileManager.default.temporaryDirectory
+    .appendingPathComponent("bgpo-cli-base-\(UUID().uuidString)", isDirectory: true)
+
 /// A countdown model warm-started once per test process (`bgpo sft`, tiny preset, 400 steps,
 /// about 10 s): it writes `<answer>` tags often enough that a group's rewards differ (0 or 0.1),
 /// so advantages are non-zero, likelihood masks are drawn and the gradient all-reduce carries
 /// data. A random model earns reward 0 everywhere and would exercise none of that.
 private let warmStartedBase: Result<URL, FixtureError> = {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("bgpo-cli-base-\(UUID().uuidString)", isDirectory: true)
+    let directory = warmStartedBaseDirectory
+    atexit { try? FileManager.default.removeItem(at: warmStartedBaseDirectory) }
     let result: ProcessResult
     do {
         result = try runBGPO(["sft", "--task", "countdown", "--out", directory.path, "--preset", "tiny", "--max-seq", "64",
@@ -56,7 +66,7 @@ func tinyRLArguments(_ run: URL, base: URL, steps: Int, saveSteps: Int = 0) -> [
 }
 
 /// The keys of a metrics line that measure time or memory, and so differ between equal runs.
-func isMeasurement(_ key: String) -> Bool {
+private func isMeasurement(_ key: String) -> Bool {
     key.hasPrefix("timing_s/") || ["step_time", "tokens_per_s", "max_rss_mb"].contains(key)
 }
 

@@ -12,14 +12,6 @@ import Darwin
 @Suite struct RankFailureTests {
     private let steps = 8
 
-    /// The MPI rank of process `pid`, from its environment.
-    private func mpiRank(of pid: pid_t) -> Int? {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return nil }
-        let prefix = "OMPI_COMM_WORLD_RANK="
-        return data.split(separator: 0).lazy.map { String(decoding: $0, as: UTF8.self) }
-            .first { $0.hasPrefix(prefix) }.flatMap { Int($0.dropFirst(prefix.count)) }
-    }
-
     @Test(arguments: [0, 1])
     func aKilledRankEndsTheJobAndARerunResumes(victim: Int) throws {
         let base = try warmStartedBaseModel()
@@ -28,7 +20,7 @@ import Darwin
         let arguments = tinyRLArguments(run, base: base, steps: steps, saveSteps: 1)
         let job = try BackgroundBGPO(arguments, ranks: 2, environment: rlRunEnvironment)
         #expect(waitUntil(seconds: 120, interval: 0.005) { recordedSteps(run).contains(2) || !job.isRunning })
-        let ranks = Dictionary(job.children.compactMap { pid in mpiRank(of: pid).map { ($0, pid) } }) { a, _ in a }
+        let ranks = job.rankPIDs
         #expect(Set(ranks.keys) == [0, 1], "mpirun's children: \(job.children)")
         let pid = try #require(ranks[victim])
 

@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 
 /// Turns text into token ids and back, with the special tokens a masked-diffusion LM needs.
@@ -22,9 +23,14 @@ public protocol Tokenizer: Sendable {
     func encode(_ text: String) throws -> [Int32]
     /// The text of `tokens`; special tokens are written as their names (e.g. `<|mdm_mask|>`).
     func decode<S: Sequence>(_ tokens: S) -> String where S.Element == Int32
+    /// Writes the files this tokenizer is read from into a model directory (none for built-in ones).
+    func writeFiles(to directory: URL) throws
 }
 
 extension Tokenizer {
+    /// Built-in tokenizers have no files.
+    public func writeFiles(to directory: URL) throws {}
+
     /// The text of `tokens` up to (not including) the first EOS: what rewards are computed on.
     public func decodeResponse<S: Sequence>(_ tokens: S) -> String where S.Element == Int32 {
         var kept: [Int32] = []
@@ -84,13 +90,21 @@ public enum TokenizerError: Error, ExitCodeProviding, CustomStringConvertible, E
 /// The tokenizers a model file can name.
 public enum TokenizerRegistry {
     /// Every known tokenizer identifier.
-    public static let identifiers: [String] = [CharTokenizer.identifier]
+    public static let identifiers: [String] = [CharTokenizer.identifier, BPETokenizer.identifier]
 
-    /// The tokenizer stored under `identifier`; throws ``TokenizerError/unknownIdentifier(_:)``.
+    /// The built-in tokenizer stored under `identifier`; throws ``TokenizerError/unknownIdentifier(_:)``
+    /// for anything else (a tokenizer read from files needs ``tokenizer(identifier:directory:config:)``).
     public static func tokenizer(identifier: String) throws -> any Tokenizer {
         switch identifier {
         case CharTokenizer.identifier: CharTokenizer()
         default: throw TokenizerError.unknownIdentifier(identifier)
         }
+    }
+
+    /// The tokenizer of the model directory `directory` whose `model.json` names `identifier`:
+    /// a built-in one, or a ``BPETokenizer`` read from the directory's files for `config`.
+    public static func tokenizer(identifier: String, directory: URL, config: ModelConfig) throws -> any Tokenizer {
+        identifier == BPETokenizer.identifier
+            ? try BPETokenizer(directory: directory, config: config) : try tokenizer(identifier: identifier)
     }
 }

@@ -59,26 +59,30 @@ public enum Safetensors {
         try header.encoded().withUnsafeBytes { try sink.write($0) }
         var scratch: UnsafeMutableRawBufferPointer?
         defer { scratch?.deallocate() }
-        for tensor in tensors {
-            let stored = tensor.descriptor.dtype
-            if stored == tensor.memoryDType {
-                try sink.write(tensor.bytes)
-                continue
-            }
-            let buffer = scratch ?? .allocate(byteCount: 1 << 20, alignment: 64)
-            scratch = buffer
-            let perChunk = buffer.count / tensor.memoryDType.byteWidth
-            var done = 0
-            while done < tensor.descriptor.elementCount {
-                let n = min(perChunk, tensor.descriptor.elementCount - done)
-                convertElements(tensor.bytes.baseAddress! + done * tensor.memoryDType.byteWidth, from: tensor.memoryDType,
-                                buffer.baseAddress!, to: stored, count: n)
-                try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<(n * stored.byteWidth)]))
-                done += n
-            }
-        }
+        for tensor in tensors { try writeData(of: tensor, to: sink, scratch: &scratch) }
         try encoder?.finish()
         return try file.finish(uncompressedByteCount: compression == nil ? nil : header.fileByteCount)
+    }
+
+    /// Writes the data of `tensor` to `sink`, converting it to its stored type through `scratch`
+    /// (allocated on first need, 1 MiB; the caller deallocates it).
+    static func writeData(of tensor: TensorView, to sink: ByteSink, scratch: inout UnsafeMutableRawBufferPointer?) throws {
+        let stored = tensor.descriptor.dtype
+        if stored == tensor.memoryDType {
+            try sink.write(tensor.bytes)
+            return
+        }
+        let buffer = scratch ?? .allocate(byteCount: 1 << 20, alignment: 64)
+        scratch = buffer
+        let perChunk = buffer.count / tensor.memoryDType.byteWidth
+        var done = 0
+        while done < tensor.descriptor.elementCount {
+            let n = min(perChunk, tensor.descriptor.elementCount - done)
+            convertElements(tensor.bytes.baseAddress! + done * tensor.memoryDType.byteWidth, from: tensor.memoryDType,
+                            buffer.baseAddress!, to: stored, count: n)
+            try sink.write(UnsafeRawBufferPointer(rebasing: buffer[0..<(n * stored.byteWidth)]))
+            done += n
+        }
     }
 
     /// Reads a safetensors file front to back into `destinations`.

@@ -28,8 +28,10 @@ public struct ModelDescription: Codable, Sendable, Equatable {
 }
 
 /// Model files: a directory holding `model.json` (``ModelDescription``) and the weights as a
-/// safetensors file with LLaDA's tensor names, F32, either plain (`model.safetensors`) or as one
-/// zstd frame (`model.safetensors.zst`, the checkpoint format's model file).
+/// safetensors file with LLaDA's tensor names, either plain (`model.safetensors`) or as one
+/// zstd frame (`model.safetensors.zst`, the checkpoint format's model file). Saved models are F32;
+/// imported ones keep their BF16 or F16 tensors, widened to F32 on loading. A model with a
+/// Hugging Face tokenizer also holds its `tokenizer.json` and `tokenizer_config.json`.
 public enum ModelStore {
     /// The value of ``ModelDescription/format``.
     public static let format = "bgpo-model"
@@ -61,9 +63,19 @@ public enum ModelStore {
                                   compression: compression)
         let stale = directory.appendingPathComponent(compression == nil ? compressedWeightsFile : weightsFile)
         try? FileManager.default.removeItem(at: stale)
+        do {
+            try tokenizer.writeFiles(to: directory)
+        } catch {
+            throw CheckpointError(.io, path: directory.path, "cannot write the tokenizer files: \(error)")
+        }
+        try writeDescription(ModelDescription(config: model.config, tokenizer: tokenizer.identifier, metadata: metadata),
+                             to: directory)
+    }
+
+    /// Writes `description` as `model.json` in `directory` (pretty-printed, sorted keys, atomically).
+    static func writeDescription(_ description: ModelDescription, to directory: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let description = ModelDescription(config: model.config, tokenizer: tokenizer.identifier, metadata: metadata)
         let url = directory.appendingPathComponent(descriptionFile)
         do {
             try encoder.encode(description).write(to: url, options: .atomic)
@@ -72,9 +84,8 @@ public enum ModelStore {
         }
     }
 
-    /// Reads the model in `directory`: its description, its tokenizer and its weights (every tensor
-    /// of the layout must be present with its shape).
-    public static func load(from directory: URL) throws -> (model: Model, tokenizer: any Tokenizer, description: ModelDescription) {
+    /// Reads and checks the `model.json` of `directory` and builds the tokenizer it names.
+    public static func readDescription(from directory: URL) throws -> (description: ModelDescription, tokenizer: any Tokenizer) {
         let url = directory.appendingPathComponent(descriptionFile)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw CheckpointError(.notFound, path: url.path, "no model description (is \(directory.path) a model directory?)")
@@ -96,11 +107,19 @@ public enum ModelStore {
         }
         let tokenizer: any Tokenizer
         do {
-            tokenizer = try TokenizerRegistry.tokenizer(identifier: description.tokenizer)
+            tokenizer = try TokenizerRegistry.tokenizer(identifier: description.tokenizer, directory: directory,
+                                                        config: description.config)
         } catch {
             throw CheckpointError(.invalidContent, path: url.path, "\(error)")
         }
         try checkConsistency(config: description.config, tokenizer: tokenizer, path: url.path)
+        return (description, tokenizer)
+    }
+
+    /// Reads the model in `directory`: its description, its tokenizer and its weights (every tensor
+    /// of the layout must be present with its shape; F16 and BF16 files are widened to F32).
+    public static func load(from directory: URL) throws -> (model: Model, tokenizer: any Tokenizer, description: ModelDescription) {
+        let (description, tokenizer) = try readDescription(from: directory)
 
         let layout = ParameterLayout(config: description.config)
         let parameters = FlatBuffer(count: layout.totalCount)

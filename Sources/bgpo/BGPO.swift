@@ -15,6 +15,7 @@ struct BGPO: ParsableCommand {
             CheckpointCommand.self,
             ScoreCommand.self,
             SFTCommand.self, SampleCommand.self, EvalCommand.self,
+            ImportCommand.self, ExportCommand.self,
         ]
     )
 }

@@ -6,8 +6,8 @@ import Foundation
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "model",
-        abstract: "Inspect model configurations.",
-        subcommands: [Describe.self]
+        abstract: "Inspect model configurations and compute logits.",
+        subcommands: [Describe.self, Logits.self]
     )
 
     /// `bgpo model describe`: a preset's configuration, parameter count and tensor table.

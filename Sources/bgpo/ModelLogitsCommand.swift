@@ -1,0 +1,50 @@
+import ArgumentParser
+import DLLM
+import Foundation
+
+extension ModelCommand {
+    /// `bgpo model logits`: the logits of one sequence, for parity checks against other implementations.
+    struct Logits: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the logits of one token sequence as JSON: {\"shape\": [T, V], \"logits\": [...]}.",
+            discussion: "The sequence is one batch row without padding; logits are row-major, position by position."
+        )
+
+        @Option(help: "Model directory (model.json and the weights).")
+        var model: String
+
+        @Option(help: "Comma-separated token ids, e.g. 1,2,3.")
+        var ids: String
+
+        @Option(help: "Write the JSON to this file instead of standard output.")
+        var out: String?
+
+        @OptionGroup var threads: ThreadOptions
+
+        func run() throws {
+            try threads.apply()
+            let (model, _, _) = try loadModel(self.model)
+            let c = model.config
+            var tokens: [Int32] = []
+            for field in ids.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let id = Int32(field.trimmingCharacters(in: .whitespaces)), id >= 0, Int(id) < c.vocabSize else {
+                    throw ValidationError("--ids: \"\(field)\" is not a token id in 0..<\(c.vocabSize)")
+                }
+                tokens.append(id)
+            }
+            guard tokens.count <= c.maxSeq else {
+                throw ValidationError("--ids: \(tokens.count) tokens exceed the model's max_sequence_length \(c.maxSeq)")
+            }
+            let workspace = Workspace(config: c, batch: 1, seq: tokens.count)
+            modelForward(model, tokens: tokens, keyMask: nil, workspace: workspace)
+            let values = UnsafeBufferPointer(start: workspace.logits, count: tokens.count * c.vocabSize)
+            let json = "{\"shape\": [\(tokens.count), \(c.vocabSize)], \"logits\": ["
+                + values.map { "\($0)" }.joined(separator: ", ") + "]}\n"
+            if let out {
+                try Data(json.utf8).write(to: URL(fileURLWithPath: out))
+            } else {
+                FileHandle.standardOutput.write(Data(json.utf8))
+            }
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+
+/// The committed Hugging Face fixtures (env/reference/make_*_fixture.py).
+private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Fixtures/HuggingFace")
+
+/// A copy of fixture model `name` in `directory`, with the fixture tokenizer's files beside its weights.
+private func stageFixture(_ name: String, in directory: URL) throws -> URL {
+    let copy = directory.appendingPathComponent(name)
+    try FileManager.default.copyItem(at: fixtures.appendingPathComponent(name), to: copy)
+    for file in ["tokenizer.json", "tokenizer_config.json"] {
+        try FileManager.default.copyItem(at: fixtures.appendingPathComponent("tokenizer/\(file)"),
+                                         to: copy.appendingPathComponent(file))
+    }
+    return copy
+}
+
+/// The files of `directory` and their bytes.
+private func contents(of directory: URL) throws -> [String: Data] {
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    return try Dictionary(uniqueKeysWithValues: names.map { ($0, try Data(contentsOf: directory.appendingPathComponent($0))) })
+}
+
+/// Little-endian F32 values of a file.
+private func floats(_ url: URL) throws -> [Float] {
+    let data = try Data(contentsOf: url)
+    return data.withUnsafeBytes { raw in (0..<(data.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+}
+
+/// One way to spoil a Hugging Face directory, and what the refusal must name.
+enum BadHuggingFaceInput: String, CaseIterable, Sendable {
+    case corruptShard, wrongIndex, unknownBlockType, biases, kvHeadsShapeMismatch, missingTensor
+
+    /// Spoils the F32 fixture copy at `model`.
+    func apply(to model: URL) throws {
+        let config = model.appendingPathComponent("config.json")
+        let index = model.appendingPathComponent("model.safetensors.index.json")
+        func edit(_ url: URL, _ change: (inout [String: Any]) -> Void) throws {
+            var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+            change(&object)
+            try JSONSerialization.data(withJSONObject: object).write(to: url)
+        }
+        switch self {
+        case .corruptShard:
+            let shard = model.appendingPathComponent("model-00002-of-00003.safetensors")
+            try Data(try Data(contentsOf: shard).prefix(5000)).write(to: shard)
+        case .wrongIndex:
+            try edit(index) { root in
+                var map = root["weight_map"] as! [String: Any]
+                map["model.transformer.ln_f.weight"] = "model-00001-of-00003.safetensors"
+                root["weight_map"] = map
+            }
+        case .unknownBlockType:
+            try edit(config) { $0["block_type"] = "sequential" }
+        case .biases:
+            try edit(config) { $0["include_bias"] = true }
+        case .kvHeadsShapeMismatch:
+            try edit(config) { $0["n_kv_heads"] = 4 }
+        case .missingTensor:
+            try edit(index) { root in
+                var map = root["weight_map"] as! [String: Any]
+                map["model.transformer.blocks.1.up_proj.weight"] = nil
+                root["weight_map"] = map
+            }
+        }
+    }
+
+    /// Texts the error message must contain: the file and the field.
+    var expected: [String] {
+        switch self {
+        case .corruptShard: ["model-00002-of-00003.safetensors", "truncated"]
+        case .wrongIndex: ["model.safetensors.index.json", "weight_map.model.transformer.ln_f.weight"]
+        case .unknownBlockType: ["config.json", "block_type", "sequential"]
+        case .biases: ["config.json", "include_bias"]
+        case .kvHeadsShapeMismatch: ["model-0000", "model.transformer.blocks.0.k_proj.weight", "[16, 16]"]
+        case .missingTensor: ["model.safetensors.index.json", "weight_map", "model.transformer.blocks.1.up_proj.weight"]
+        }
+    }
+}
+
+@Suite struct HuggingFaceCLITests {
+    @Test(arguments: ["f32", "bf16"])
+    func importedModelMatchesThePyTorchReferenceLogits(variant: String) throws {
+        let directory = try temporaryDirectory("bgpo-hf")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = try stageFixture("llada-tiny-\(variant)", in: directory)
+        let model = directory.appendingPathComponent("model").path
+        let imported = try runBGPO(["import", "hf", source.path, "--out", model])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let ids = try JSONDecoder().decode([Int].self, from: Data(contentsOf: fixtures.appendingPathComponent("logits-ids.json")))
+        let out = directory.appendingPathComponent("logits.json")
+        let result = try runBGPO(["model", "logits", "--model", model, "--ids", ids.map(String.init).joined(separator: ","),
+                                  "--out", out.path, "--threads", "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out)) as? [String: Any])
+        #expect(json["shape"] as? [Int] == [ids.count, 2048])
+        let logits = try #require(json["logits"] as? [Double])
+        let expected = try floats(fixtures.appendingPathComponent("logits-\(variant).bin"))
+        #expect(logits.count == expected.count)
+        let maxDiff = zip(logits, expected).map { abs($0 - Double($1)) }.max() ?? .infinity
+        #expect(maxDiff < 1e-4, "max abs logits difference \(maxDiff)")
+    }
+
+    @Test(arguments: ["f32", "bf16"])
+    func importExportImportIsBitIdentical(variant: String) throws {
+        let directory = try temporaryDirectory("bgpo-hf")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = try stageFixture("llada-tiny-\(variant)", in: directory)
+        let first = directory.appendingPathComponent("first"), second = directory.appendingPathComponent("second")
+        let exported = directory.appendingPathComponent("exported")
+        #expect(try runBGPO(["import", "hf", source.path, "--out", first.path]).status == 0)
+        let export = try runBGPO(["export", "hf", first.path, "--out", exported.path, "--max-shard-size", "60KB"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let files = try contents(of: exported)
+        #expect(files["model.safetensors.index.json"] != nil && files.keys.filter { $0.hasPrefix("model-") }.count == 3)
+        #expect(files["tokenizer.json"] == (try Data(contentsOf: source.appendingPathComponent("tokenizer.json"))))
+        let configData = try #require(files["config.json"])
+        let config = try #require(try JSONSerialization.jsonObject(with: configData) as? [String: Any])
+        #expect(config["block_type"] as? String == "llama" && config["weight_tying"] as? Bool == false)
+        #expect(config["n_kv_heads"] as? Int == 2 && config["mask_token_id"] as? Int == 2044)
+        #expect(config["torch_dtype"] as? String == (variant == "f32" ? "float32" : "bfloat16"))
+        #expect(try runBGPO(["import", "hf", exported.path, "--out", second.path]).status == 0)
+        #expect(try contents(of: first) == contents(of: second))
+    }
+
+    @Test func sampleAcceptsAnImportedModel() throws {
+        let directory = try temporaryDirectory("bgpo-hf")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = try stageFixture("llada-tiny-bf16", in: directory)
+        let model = directory.appendingPathComponent("model").path
+        #expect(try runBGPO(["import", "hf", source.path, "--out", model, "--dtype", "f32"]).status == 0)
+        let sample = try runBGPO(["sample", "--model", model, "--task", "countdown", "--prompt", "3 4 5 -> 12\\n",
+                                  "--generation-length", "8", "--block-length", "8", "--threads", "1"])
+        #expect(sample.status == 0, "\(sample.stderr)")
+    }
+
+    @Test(arguments: BadHuggingFaceInput.allCases)
+    func badInputExits65NamingFileAndFieldAndLeavesNothing(_ bad: BadHuggingFaceInput) throws {
+        let directory = try temporaryDirectory("bgpo-hf")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = try stageFixture("llada-tiny-f32", in: directory)
+        try bad.apply(to: source)
+        let out = directory.appendingPathComponent("out")
+        let result = try runBGPO(["import", "hf", source.path, "--out", out.path])
+        #expect(result.status == 65, "\(result.stderr)")
+        for text in bad.expected { #expect(result.stderr.contains(text), "\(result.stderr)") }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["llada-tiny-f32"])
+    }
+
+    @Test func existingOutputIsRefusedWith64() throws {
+        let directory = try temporaryDirectory("bgpo-hf")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = try stageFixture("llada-tiny-bf16", in: directory)
+        let result = try runBGPO(["import", "hf", source.path, "--out", source.path])
+        #expect(result.status == 64 && result.stderr.contains("already exists"), "\(result.stderr)")
+    }
+}

@@ -15,8 +15,8 @@ Python API (import it with ``sys.path.insert(0, "env/reference")``, then ``impor
         model.transformer.ln_f.weight, model.transformer.ff_out.weight.
         forward(ids: LongTensor[B, T], key_mask: BoolTensor[B, T] | None = None) -> logits FloatTensor[B, T, V]
         (key_mask: True = real token, False = padding key that no position attends to).
-    random_model(config: dict, seed: int = 0) -> LLaDA
-        matrices normal(0, 0.02), norm weights 1 + normal(0, 0.1) (so that they matter in a parity test).
+    random_model(config: dict, seed: int = 0, std: float = 0.02) -> LLaDA
+        matrices normal(0, std), norm weights 1 + normal(0, 0.1) (so that they matter in a parity test).
     load_model_dir(path) -> LLaDA
         a Hugging Face directory (config.json + model.safetensors or sharded with
         model.safetensors.index.json) or a bgpo model directory (model.json + model.safetensors or
@@ -153,8 +153,8 @@ class LLaDA(torch.nn.Module):
         return tr["ff_out"](tr["ln_f"](x))
 
 
-def random_model(config, seed=0):
-    """A model with random weights: matrices normal(0, 0.02), norm weights 1 + normal(0, 0.1)."""
+def random_model(config, seed=0, std=0.02):
+    """A model with random weights: matrices normal(0, std), norm weights 1 + normal(0, 0.1)."""
     model = LLaDA(config)
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -162,7 +162,7 @@ def random_model(config, seed=0):
             if p.dim() == 1:
                 p.copy_(1 + 0.1 * torch.randn(p.shape, generator=generator))
             else:
-                p.copy_(0.02 * torch.randn(p.shape, generator=generator))
+                p.copy_(std * torch.randn(p.shape, generator=generator))
     return model
 
 

@@ -1,6 +1,6 @@
 """Writes the small LLaDA model fixtures of bgpo's Hugging Face tests (run once; outputs are committed).
 
-A random model of LLaDA's architecture (grouped kv heads, two blocks, tiny widths, the vocabulary of
+A random model of LLaDA's architecture (weights with std 0.3 so that logits are large, grouped kv heads, two blocks, tiny widths, the vocabulary of
 the tokenizer fixture from make_tokenizer_fixture.py) is written by the independent PyTorch
 reference (llada_torch.py) as Hugging Face directories, with the logits that reference computes:
 
@@ -43,7 +43,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="Tests/Fixtures/HuggingFace")
     args = parser.parse_args()
-    model = llada_torch.random_model(CONFIG, seed=2026)
+    model = llada_torch.random_model(CONFIG, seed=2026, std=0.3)  # logits of order 1-10, not 0.01
     llada_torch.save_hf(model, os.path.join(args.out, "llada-tiny-f32"), torch.float32, max_shard_bytes=120_000)
     llada_torch.save_hf(model, os.path.join(args.out, "llada-tiny-bf16"), torch.bfloat16)
     with open(os.path.join(args.out, "logits-ids.json"), "w") as f:

@@ -28,6 +28,11 @@ struct ExportCommand: ParsableCommand {
         @Option(help: "The Hugging Face model directory to create.")
         var out: String
 
+        @Option(help: ArgumentHelp("Weights to export instead of the model's own, e.g. a training checkpoint's "
+                                   + "model.safetensors.zst; MODEL then gives the configuration and the tokenizer.",
+                                   valueName: "file"))
+        var weights: String?
+
         @Option(help: "Write the weights as f32, bf16 or f16 (default: as stored).")
         var dtype: WeightDType?
 
@@ -39,7 +44,8 @@ struct ExportCommand: ParsableCommand {
         }
 
         func run() throws {
-            try HuggingFaceExport.export(from: URL(fileURLWithPath: model), to: URL(fileURLWithPath: out),
+            try HuggingFaceExport.export(from: URL(fileURLWithPath: model), weights: weights.map(URL.init(fileURLWithPath:)),
+                                         to: URL(fileURLWithPath: out),
                                          dtype: dtype?.tensorDType, maxShardBytes: byteCount(maxShardSize))
             print("exported \(model) -> \(out)")
         }

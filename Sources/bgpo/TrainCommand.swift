@@ -55,7 +55,7 @@ struct TrainCommand: ParsableCommand {
         if let timeLimit { config.run.timeLimit = timeLimit }
         try config.validate()
         let task = try TaskRegistry.task(named: config.task.name)
-        let tokenizer = try TokenizerRegistry.tokenizer(identifier: config.model.tokenizer)
+        let tokenizer = try config.model.makeTokenizer()
 
         let environment = ProcessInfo.processInfo.environment
         let slurm = try SlurmEnvironment(environment: environment)

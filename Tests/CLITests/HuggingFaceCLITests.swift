@@ -135,6 +135,29 @@ enum BadHuggingFaceInput: String, CaseIterable, Sendable {
         #expect(sample.status == 0, "\(sample.stderr)")
     }
 
+    @Test func trainedImportedModelExportsBack() throws {
+        let directory = try temporaryDirectory("bgpo-hf")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = try stageFixture("llada-tiny-bf16", in: directory)
+        let model = directory.appendingPathComponent("model").path
+        #expect(try runBGPO(["import", "hf", source.path, "--out", model]).status == 0)
+        let run = directory.appendingPathComponent("run")
+        let train = try runBGPO([
+            "train", "--preset", "countdown-tiny", "--output-dir", run.path, "--threads", "1",
+            "--set", "model.path=\(model)", "--set", "model.tokenizer=hf-bpe", "--set", "sft.steps=0",
+            "--set", "train.max_steps=1", "--set", "train.prompts_per_step=2", "--set", "train.micro_batch_size=4",
+            "--set", "train.eval_steps=0", "--set", "task.test_size=2", "--set", "rollout.num_generations=2",
+            "--set", "rollout.max_completion_length=8", "--set", "rollout.block_length=8",
+            "--set", "rollout.diffusion_steps=4", "--set", "objective.mc_num=1"])
+        #expect(train.status == 0, "\(train.stderr)")
+        let exported = directory.appendingPathComponent("exported"), again = directory.appendingPathComponent("again")
+        let weights = run.appendingPathComponent("checkpoints/step-000001/model.safetensors.zst").path
+        let export = try runBGPO(["export", "hf", model, "--weights", weights, "--out", exported.path, "--dtype", "f32"])
+        #expect(export.status == 0, "\(export.stderr)")
+        let imported = try runBGPO(["import", "hf", exported.path, "--out", again.path])
+        #expect(imported.status == 0 && imported.stdout.contains("tokenizer hf-bpe"), "\(imported.stderr)")
+    }
+
     @Test(arguments: BadHuggingFaceInput.allCases)
     func badInputExits65NamingFileAndFieldAndLeavesNothing(_ bad: BadHuggingFaceInput) throws {
         let directory = try temporaryDirectory("bgpo-hf")

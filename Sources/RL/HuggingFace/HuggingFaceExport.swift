@@ -13,14 +13,20 @@ public enum HuggingFaceExport {
     /// `maxShardBytes`, as shards `model-0000i-of-0000n.safetensors` with
     /// `model.safetensors.index.json`, and the tokenizer files of a BPE model.
     ///
+    /// `weights` replaces the directory's own weights, e.g. by a training checkpoint's
+    /// `model.safetensors.zst` (the directory then gives only the configuration and the tokenizer).
     /// Tensors are written in `dtype`, or as stored when nil (F32 for trained models). A plain
     /// weights file is copied one tensor at a time; a compressed one is loaded whole first.
     /// Everything is written beside `output` and renamed into place at the end; `output` must not exist.
-    public static func export(from directory: URL, to output: URL, dtype: TensorDType? = nil,
+    public static func export(from directory: URL, weights: URL? = nil, to output: URL, dtype: TensorDType? = nil,
                               maxShardBytes: Int = defaultMaxShardBytes) throws {
         let (description, tokenizer) = try ModelStore.readDescription(from: directory)
         let layout = ParameterLayout(config: description.config)
-        let source = try ExportSource(directory: directory, layout: layout)
+        let plain = directory.appendingPathComponent(ModelStore.weightsFile)
+        let source = try ExportSource(
+            weights: weights ?? (FileManager.default.fileExists(atPath: plain.path)
+                ? plain : directory.appendingPathComponent(ModelStore.compressedWeightsFile)),
+            config: description.config, layout: layout)
         let dtypes = layout.entries.map { dtype ?? source.storedDType(of: $0) }
         let shards = shardRanges(layout.entries.indices.map { layout.entries[$0].count * dtypes[$0].byteWidth },
                                  maxBytes: maxShardBytes)
@@ -79,20 +85,27 @@ private enum ExportSource {
     case file(SafetensorsFile)
     case loaded(Model)
 
-    init(directory: URL, layout: ParameterLayout) throws {
-        let plain = directory.appendingPathComponent(ModelStore.weightsFile)
-        if FileManager.default.fileExists(atPath: plain.path) {
-            let file = try SafetensorsFile(url: plain)
-            for entry in layout.entries {
-                guard let stored = file.header[entry.name], stored.descriptor.shape == entry.shape else {
-                    throw CheckpointError(.invalidContent, path: plain.path,
-                                          "tensor '\(entry.name)' is missing or not of shape \(entry.shape)")
-                }
+    /// Opens `weights`: a plain safetensors file is checked against `layout` and read later, a
+    /// zstd-compressed one (name ending in `.zst`) is read whole now.
+    init(weights: URL, config: ModelConfig, layout: ParameterLayout) throws {
+        guard weights.pathExtension != "zst" else {
+            let parameters = FlatBuffer(count: layout.totalCount)
+            let destinations = layout.entries.map { entry in
+                TensorDestination(name: entry.name, shape: entry.shape,
+                                  floats: UnsafeMutableBufferPointer(start: parameters.pointer + entry.offset, count: entry.count))
             }
-            self = .file(file)
-        } else {
-            self = .loaded(try ModelStore.load(from: directory).model)
+            _ = try Safetensors.read(weights, compressed: true, into: destinations)
+            self = .loaded(Model(config: config, parameters: parameters))
+            return
         }
+        let file = try SafetensorsFile(url: weights)
+        for entry in layout.entries {
+            guard let stored = file.header[entry.name], stored.descriptor.shape == entry.shape else {
+                throw CheckpointError(.invalidContent, path: weights.path,
+                                      "tensor '\(entry.name)' is missing or not of shape \(entry.shape)")
+            }
+        }
+        self = .file(file)
     }
 
     /// The dtype `entry` is stored in.

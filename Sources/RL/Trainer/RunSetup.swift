@@ -1,6 +1,19 @@
 import DLLM
+import Foundation
 
 extension ModelSettings {
+    /// The run's tokenizer: a built-in one by name, or for "hf-bpe" the tokenizer files of the
+    /// model directory `path` (an imported Hugging Face model).
+    public func makeTokenizer() throws -> any Tokenizer {
+        guard tokenizer == BPETokenizer.identifier else { return try TokenizerRegistry.tokenizer(identifier: tokenizer) }
+        guard !path.isEmpty else {
+            throw ConfigError.invalidValue(key: "model.tokenizer", value: tokenizer,
+                                           expected: "a built-in tokenizer (char-v1), or set model.path to the model "
+                                               + "directory whose tokenizer.json \(tokenizer) reads")
+        }
+        return try ModelStore.readDescription(from: URL(fileURLWithPath: path, isDirectory: true)).tokenizer
+    }
+
     /// The model shape these settings describe: the preset with every non-zero override applied,
     /// the vocabulary and special tokens of `tokenizer`.
     public func modelConfig(tokenizer: any Tokenizer) throws -> ModelConfig {

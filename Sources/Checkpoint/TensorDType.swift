@@ -1,3 +1,5 @@
+import Kernels
+
 /// The element type of a stored tensor, spelled as the safetensors format spells it.
 ///
 /// The reader accepts these five types. Floating-point tensors can be converted while reading
@@ -46,9 +48,8 @@ func convertElements(_ source: UnsafeRawPointer, from: TensorDType,
         let dst = destination.assumingMemoryBound(to: UInt16.self)
         for i in 0..<count { dst[i] = bfloat16Bits(src[i]) }
     case (.bf16, .f32):
-        let src = source.assumingMemoryBound(to: UInt16.self)
-        let dst = destination.assumingMemoryBound(to: UInt32.self)
-        for i in 0..<count { dst[i] = UInt32(src[i]) << 16 }
+        bfloat16Widen(source.assumingMemoryBound(to: UInt16.self), destination.assumingMemoryBound(to: Float.self),
+                      count: count)
     case (.f32, .f16):
         let src = source.assumingMemoryBound(to: Float.self)
         let dst = destination.assumingMemoryBound(to: UInt16.self)
@@ -60,14 +61,6 @@ func convertElements(_ source: UnsafeRawPointer, from: TensorDType,
     default:
         destination.copyMemory(from: source, byteCount: count * from.byteWidth)
     }
-}
-
-/// The bfloat16 nearest to the F32 with bit pattern `bits` (ties to even); NaN stays a quiet NaN.
-@inline(__always)
-func bfloat16Bits(_ bits: UInt32) -> UInt16 {
-    if bits & 0x7FFF_FFFF > 0x7F80_0000 { return UInt16(truncatingIfNeeded: bits >> 16) | 0x0040 }
-    let rounded = bits &+ 0x7FFF &+ ((bits >> 16) & 1)
-    return UInt16(truncatingIfNeeded: rounded >> 16)
 }
 
 /// The IEEE half-precision value nearest to `value` (ties to even), as bits.

@@ -9,23 +9,29 @@ import Kernels
 /// the logits land in `workspace.logits`, [batch * seq, vocab].
 public func modelForward(_ model: Model, tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?,
                          workspace ws: Workspace) {
-    let c = model.config
-    precondition(ws.config == c, "modelForward: workspace was built for another model configuration")
-    let w = model.parameters.pointer, a = ws.storage.pointer, layout = model.layout
+    precondition(ws.config == model.config, "modelForward: workspace was built for another model configuration")
+    forward(config: model.config, layout: model.layout, weights: F32Weights(base: model.parameters.pointer),
+            tokens: tokens, keyMask: keyMask, workspace: ws)
+}
+
+/// The forward pass of ``modelForward(_:tokens:keyMask:workspace:)`` over any weight storage.
+func forward<W: ForwardWeights>(config c: ModelConfig, layout: ParameterLayout, weights w: W, tokens: UnsafePointer<Int32>,
+                                keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace) {
+    let a = ws.storage.pointer
     let n = ws.batch * ws.seq, d = c.dModel, m = c.mlpHidden
     let hd = c.nHeads * c.headDim, kvd = c.nKVHeads * c.headDim
     ws.tokens.update(from: tokens, count: n)
-    embeddingForward(tokens: tokens, table: w + layout.embedding, out: a + (ws.layers.first?.input ?? ws.finalInput),
-                     count: n, vocab: c.vocabSize, dim: d)
+    w.embed(tokens: tokens, tableAt: layout.embedding, out: a + (ws.layers.first?.input ?? ws.finalInput),
+            count: n, vocab: c.vocabSize, dim: d)
     for (l, act) in ws.layers.enumerated() {
         let p = layout.blocks[l]
         let next = l + 1 < ws.layers.count ? ws.layers[l + 1].input : ws.finalInput
         // Attention half: h = x + attn_out(attention(rope(q), rope(k), v)).
-        rmsnormForward(x: a + act.input, weight: w + p.attnNorm, y: a + act.attnNormed, rstd: a + act.attnRstd,
-                       rows: n, dim: d, eps: c.normEps)
-        linearForward(x: a + act.attnNormed, weight: w + p.q, y: a + act.q, rows: n, inFeatures: d, outFeatures: hd)
-        linearForward(x: a + act.attnNormed, weight: w + p.k, y: a + act.k, rows: n, inFeatures: d, outFeatures: kvd)
-        linearForward(x: a + act.attnNormed, weight: w + p.v, y: a + act.v, rows: n, inFeatures: d, outFeatures: kvd)
+        rmsnormForward(x: a + act.input, weight: w.vector(at: p.attnNorm, count: d), y: a + act.attnNormed,
+                       rstd: a + act.attnRstd, rows: n, dim: d, eps: c.normEps)
+        w.linear(x: a + act.attnNormed, weightAt: p.q, y: a + act.q, rows: n, inFeatures: d, outFeatures: hd, accumulate: false)
+        w.linear(x: a + act.attnNormed, weightAt: p.k, y: a + act.k, rows: n, inFeatures: d, outFeatures: kvd, accumulate: false)
+        w.linear(x: a + act.attnNormed, weightAt: p.v, y: a + act.v, rows: n, inFeatures: d, outFeatures: kvd, accumulate: false)
         rotaryForward(x: a + act.q, y: a + act.q, cos: a + ws.cos, sin: a + ws.sin,
                       batch: ws.batch, seq: ws.seq, heads: c.nHeads, headDim: c.headDim)
         rotaryForward(x: a + act.k, y: a + act.k, cos: a + ws.cos, sin: a + ws.sin,
@@ -34,20 +40,20 @@ public func modelForward(_ model: Model, tokens: UnsafePointer<Int32>, keyMask: 
                          out: a + act.context, batch: ws.batch, seq: ws.seq, heads: c.nHeads, kvHeads: c.nKVHeads,
                          headDim: c.headDim)
         (a + act.hidden).update(from: a + act.input, count: n * d)
-        linearForward(x: a + act.context, weight: w + p.attnOut, y: a + act.hidden, rows: n, inFeatures: hd,
-                      outFeatures: d, accumulate: true)
+        w.linear(x: a + act.context, weightAt: p.attnOut, y: a + act.hidden, rows: n, inFeatures: hd, outFeatures: d,
+                 accumulate: true)
         // Feed-forward half: x' = h + ff_out(silu(ff_proj(n)) * up_proj(n)).
-        rmsnormForward(x: a + act.hidden, weight: w + p.ffNorm, y: a + act.ffNormed, rstd: a + act.ffRstd,
-                       rows: n, dim: d, eps: c.normEps)
-        linearForward(x: a + act.ffNormed, weight: w + p.ffProj, y: a + act.gate, rows: n, inFeatures: d, outFeatures: m)
-        linearForward(x: a + act.ffNormed, weight: w + p.up, y: a + act.up, rows: n, inFeatures: d, outFeatures: m)
+        rmsnormForward(x: a + act.hidden, weight: w.vector(at: p.ffNorm, count: d), y: a + act.ffNormed,
+                       rstd: a + act.ffRstd, rows: n, dim: d, eps: c.normEps)
+        w.linear(x: a + act.ffNormed, weightAt: p.ffProj, y: a + act.gate, rows: n, inFeatures: d, outFeatures: m,
+                 accumulate: false)
+        w.linear(x: a + act.ffNormed, weightAt: p.up, y: a + act.up, rows: n, inFeatures: d, outFeatures: m, accumulate: false)
         swigluForward(gate: a + act.gate, up: a + act.up, out: a + act.act, count: n * m)
         (a + next).update(from: a + act.hidden, count: n * d)
-        linearForward(x: a + act.act, weight: w + p.ffOut, y: a + next, rows: n, inFeatures: m, outFeatures: d,
-                      accumulate: true)
+        w.linear(x: a + act.act, weightAt: p.ffOut, y: a + next, rows: n, inFeatures: m, outFeatures: d, accumulate: true)
     }
-    rmsnormForward(x: a + ws.finalInput, weight: w + layout.finalNorm, y: a + ws.finalNormed, rstd: a + ws.finalRstd,
-                   rows: n, dim: d, eps: c.normEps)
-    linearForward(x: a + ws.finalNormed, weight: w + layout.head, y: ws.logits, rows: n, inFeatures: d,
-                  outFeatures: c.vocabSize)
+    rmsnormForward(x: a + ws.finalInput, weight: w.vector(at: layout.finalNorm, count: d), y: a + ws.finalNormed,
+                   rstd: a + ws.finalRstd, rows: n, dim: d, eps: c.normEps)
+    w.linear(x: a + ws.finalNormed, weightAt: layout.head, y: ws.logits, rows: n, inFeatures: d, outFeatures: c.vocabSize,
+             accumulate: false)
 }

@@ -40,6 +40,7 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var decoding: DecodingOptions
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var weights: InferenceWeightsOptions
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
@@ -49,12 +50,12 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let threadCount = try threads.apply()
         let task = try TaskRegistry.task(named: self.task)
-        let (model, tokenizer, description) = try loadModel(self.model)
+        let (runner, tokenizer, description) = try weights.load(self.model)
         let options = try decoding.samplingOptions(metadata: description.metadata)
         let problems = try split.problems(of: task, limit: limit, seed: seed)
         let evaluator = TaskEvaluator(task: task, tokenizer: tokenizer, options: options, batchSize: batchSize)
         let start = Date()
-        let result = try evaluator.evaluate(model: ModelRunner(model: model), problems: problems, seed: seed)
+        let result = try evaluator.evaluate(model: runner, problems: problems, seed: seed)
         let seconds = Date().timeIntervalSince(start)
         if let out {
             try writeJSONLines(result.completions, to: out)

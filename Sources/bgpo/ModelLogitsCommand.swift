@@ -20,11 +20,12 @@ extension ModelCommand {
         var out: String?
 
         @OptionGroup var threads: ThreadOptions
+        @OptionGroup var weights: InferenceWeightsOptions
 
         func run() throws {
             try threads.apply()
-            let (model, _, _) = try loadModel(self.model)
-            let c = model.config
+            let (runner, _, _) = try weights.load(model)
+            let c = runner.config
             var tokens: [Int32] = []
             for field in ids.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let id = Int32(field.trimmingCharacters(in: .whitespaces)), id >= 0, Int(id) < c.vocabSize else {
@@ -35,9 +36,8 @@ extension ModelCommand {
             guard tokens.count <= c.maxSeq else {
                 throw ValidationError("--ids: \(tokens.count) tokens exceed the model's max_sequence_length \(c.maxSeq)")
             }
-            let workspace = Workspace(config: c, batch: 1, seq: tokens.count)
-            modelForward(model, tokens: tokens, keyMask: nil, workspace: workspace)
-            let values = UnsafeBufferPointer(start: workspace.logits, count: tokens.count * c.vocabSize)
+            let logits = runner.logits(tokens: tokens, keyMask: nil, batch: 1, seq: tokens.count)
+            let values = UnsafeBufferPointer(start: logits, count: tokens.count * c.vocabSize)
             let json = "{\"shape\": [\(tokens.count), \(c.vocabSize)], \"logits\": ["
                 + values.map { "\($0)" }.joined(separator: ", ") + "]}\n"
             if let out {

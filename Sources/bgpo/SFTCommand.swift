@@ -188,7 +188,7 @@ struct SFTCommand: ParsableCommand {
     /// The model to train, its tokenizer and the metadata carried over from a continued model.
     private func startingModel() throws -> (Model, any Tokenizer, [String: String]) {
         if let path = model {
-            let (loaded, tokenizer, description) = try loadModel(path)
+            let (loaded, tokenizer, description) = try ModelStore.load(from: URL(fileURLWithPath: path))
             return (loaded, tokenizer, description.metadata)
         }
         let tokenizer = CharTokenizer()

@@ -39,6 +39,7 @@ struct SampleCommand: ParsableCommand {
 
     @OptionGroup var decoding: DecodingOptions
     @OptionGroup var threads: ThreadOptions
+    @OptionGroup var weights: InferenceWeightsOptions
 
     func validate() throws {
         guard (prompt == nil) != (index == nil) else { throw ValidationError("give exactly one of --prompt and --index") }
@@ -48,7 +49,7 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         try threads.apply()
         let task = try TaskRegistry.task(named: self.task)
-        let (model, tokenizer, description) = try loadModel(self.model)
+        let (runner, tokenizer, description) = try weights.load(self.model)
         let options = try decoding.samplingOptions(metadata: description.metadata)
         var problem: TaskProblem?
         if let index {
@@ -62,7 +63,7 @@ struct SampleCommand: ParsableCommand {
         let ids = try tokenizer.encodePrompt(text)
         let sampler = try DiffusionSampler(options: options, maskTokenID: tokenizer.maskTokenID,
                                            padTokenID: tokenizer.padTokenID, seed: seed)
-        let responses = try sampler.generate(model: ModelRunner(model: model),
+        let responses = try sampler.generate(model: runner,
                                              prompts: [[Int32]](repeating: ids, count: samples),
                                              keys: (0..<samples).map { [UInt64($0)] })
         if problem != nil { print("prompt: \(text.debugDescription)") }

@@ -1,0 +1,38 @@
+import Kernels
+
+/// Where a forward pass reads its weights from: the F32 parameter buffer of a ``Model``, or the
+/// BF16 storage of a ``BF16Model`` widened piece by piece.
+///
+/// Offsets are those of the ``ParameterLayout``; every pointer a method returns is valid until
+/// the next call.
+protocol ForwardWeights {
+    /// Embedding lookup: `out[i, :] = wte[tokens[i], :]` with the table at `offset`.
+    /// tokens: [count]; table: [vocab, dim]; out: [count, dim].
+    func embed(tokens: UnsafePointer<Int32>, tableAt offset: Int, out: UnsafeMutablePointer<Float>,
+               count: Int, vocab: Int, dim: Int)
+    /// The `count` weights at `offset` as F32 (a norm weight).
+    func vector(at offset: Int, count: Int) -> UnsafePointer<Float>
+    /// `y = x W^T` (or `y += x W^T` when `accumulate`) with W the `[outFeatures, inFeatures]` matrix at `offset`.
+    /// x: [rows, inFeatures]; y: [rows, outFeatures].
+    func linear(x: UnsafePointer<Float>, weightAt offset: Int, y: UnsafeMutablePointer<Float>,
+                rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool)
+}
+
+/// The weights of a ``Model``: its F32 buffer, used in place.
+struct F32Weights: ForwardWeights {
+    /// The parameter buffer.
+    let base: UnsafePointer<Float>
+
+    func embed(tokens: UnsafePointer<Int32>, tableAt offset: Int, out: UnsafeMutablePointer<Float>,
+               count: Int, vocab: Int, dim: Int) {
+        embeddingForward(tokens: tokens, table: base + offset, out: out, count: count, vocab: vocab, dim: dim)
+    }
+
+    func vector(at offset: Int, count: Int) -> UnsafePointer<Float> { base + offset }
+
+    func linear(x: UnsafePointer<Float>, weightAt offset: Int, y: UnsafeMutablePointer<Float>,
+                rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool) {
+        linearForward(x: x, weight: base + offset, y: y, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+                      accumulate: accumulate)
+    }
+}

@@ -30,7 +30,7 @@ private func floats(_ url: URL) throws -> [Float] {
 
 /// One way to spoil a Hugging Face directory, and what the refusal must name.
 enum BadHuggingFaceInput: String, CaseIterable, Sendable {
-    case corruptShard, wrongIndex, unknownBlockType, biases, kvHeadsShapeMismatch, missingTensor
+    case corruptShard, wrongIndex, unknownBlockType, biases, kvHeadsShapeMismatch, missingTensor, tiedButHeadStored, noRope
 
     /// Spoils the F32 fixture copy at `model`.
     func apply(to model: URL) throws {
@@ -55,6 +55,10 @@ enum BadHuggingFaceInput: String, CaseIterable, Sendable {
             try edit(config) { $0["block_type"] = "sequential" }
         case .biases:
             try edit(config) { $0["include_bias"] = true }
+        case .tiedButHeadStored:
+            try edit(config) { $0["weight_tying"] = true }
+        case .noRope:
+            try edit(config) { $0["rope"] = nil }
         case .kvHeadsShapeMismatch:
             try edit(config) { $0["n_kv_heads"] = 4 }
         case .missingTensor:
@@ -73,6 +77,8 @@ enum BadHuggingFaceInput: String, CaseIterable, Sendable {
         case .wrongIndex: ["model.safetensors.index.json", "weight_map.model.transformer.ln_f.weight"]
         case .unknownBlockType: ["config.json", "block_type", "sequential"]
         case .biases: ["config.json", "include_bias"]
+        case .tiedButHeadStored: ["model-00003-of-00003.safetensors", "model.transformer.ff_out.weight", "weight_tying"]
+        case .noRope: ["config.json", "rope: missing"]
         case .kvHeadsShapeMismatch: ["model-0000", "model.transformer.blocks.0.k_proj.weight", "[16, 16]"]
         case .missingTensor: ["model.safetensors.index.json", "weight_map", "model.transformer.blocks.1.up_proj.weight"]
         }

@@ -21,7 +21,7 @@ public enum HuggingFaceImport {
         let config = try file.modelConfig(path: configURL.path)
         let tokenizer = try tokenizer(in: directory, file: file, config: config, configPath: configURL.path)
         let layout = ParameterLayout(config: config)
-        let weights = try HuggingFaceWeights(directory: directory, layout: layout, tiedHead: file.weightTying == true)
+        let weights = try HuggingFaceWeights(directory: directory, layout: layout, weightTying: file.weightTying)
         let description = ModelDescription(config: config, tokenizer: tokenizer.identifier,
                                            metadata: ["imported_from": "huggingface"])
         try StagingDirectory.produce(output) { staging in

@@ -23,9 +23,10 @@ struct HuggingFaceWeights {
     /// The source of every tensor of the layout, in layout order.
     let sources: [(entry: TensorEntry, source: Source)]
 
-    /// Opens the weights in `directory` and matches them to `layout`; with `tiedHead`, the head
+    /// Opens the weights in `directory` and matches them to `layout`. With tied weights
+    /// (`weightTying`; when nil, as the files show: LLaDA's default is tied), the head
     /// `model.transformer.ff_out.weight` is the embedding, which the files must not repeat.
-    init(directory: URL, layout: ParameterLayout, tiedHead: Bool) throws {
+    init(directory: URL, layout: ParameterLayout, weightTying: Bool?) throws {
         var byName: [String: Source] = [:]
         for (file, listed) in try Self.files(in: directory) {
             let url = directory.appendingPathComponent(file)
@@ -50,6 +51,7 @@ struct HuggingFaceWeights {
         }
         let head = "model.transformer.ff_out.weight"
         let wte = "model.transformer.wte.weight"
+        let tiedHead = weightTying ?? (byName[head] == nil)
         for (name, source) in byName where layout[name] == nil || (tiedHead && name == head) {
             let why = name.hasSuffix(".bias") ? "biases are not supported"
                 : tiedHead && name == head ? "config.json says weight_tying, yet the head is stored"

@@ -31,6 +31,7 @@ struct LLaDAConfigFile: Codable, Equatable {
     var activationType: String?
     var alibi: Bool?
     var includeBias: Bool?
+    var includeQKVBias: Bool?
     var biasForLayerNorm: Bool?
     var weightTying: Bool?
     var scaleLogits: Bool?
@@ -67,6 +68,7 @@ struct LLaDAConfigFile: Codable, Equatable {
         case activationType = "activation_type"
         case alibi
         case includeBias = "include_bias"
+        case includeQKVBias = "include_qkv_bias"
         case biasForLayerNorm = "bias_for_layer_norm"
         case weightTying = "weight_tying"
         case scaleLogits = "scale_logits"
@@ -143,7 +145,8 @@ struct LLaDAConfigFile: Codable, Equatable {
     }
 
     /// The bgpo configuration this file describes, after refusing any architecture bgpo does not
-    /// implement; `path` names the file in errors.
+    /// implement; `path` names the file in errors. Absent fields take the defaults of LLaDA's
+    /// `ModelConfig` (mlp_ratio 4, max_sequence_length 1024, rope_theta 10000, rms_norm_eps 1e-5).
     func modelConfig(path: String) throws -> ModelConfig {
         func fail(_ key: CodingKeys, _ problem: String) -> HuggingFaceError {
             HuggingFaceError(file: path, field: key.rawValue, problem)
@@ -159,12 +162,14 @@ struct LLaDAConfigFile: Codable, Equatable {
         if let modelType, modelType != "llada" { throw fail(.modelType, "\"\(modelType)\" is not a LLaDA model (expected \"llada\")") }
         try require(.blockType, blockType, "llama", "only LLaDA's llama block is implemented", absentOK: false)
         try require(.includeBias, includeBias, false, "bgpo's layers have no biases")
+        try require(.includeQKVBias, includeQKVBias, false, "bgpo's q, k, v projections have no biases")
         try require(.biasForLayerNorm, biasForLayerNorm, false, "bgpo's norms have no biases")
         try require(.layerNormType, layerNormType, "rms", "bgpo implements RMSNorm only", absentOK: false)
         try require(.layerNormWithAffine, layerNormWithAffine, true, "bgpo's norms have weights")
         try require(.attentionLayerNorm, attentionLayerNorm, false, "no q/k norms in bgpo's attention")
-        try require(.activationType, activationType, "silu", "the llama block's gate is SiLU")
-        try require(.rope, rope, true, "bgpo's attention uses the rotary embedding")
+        // LLaDA's defaults are swiglu and no rotary embedding, so these two must be spelled out.
+        try require(.activationType, activationType, "silu", "the llama block's gate is SiLU", absentOK: false)
+        try require(.rope, rope, true, "bgpo's attention uses the rotary embedding", absentOK: false)
         try require(.alibi, alibi, false, "no ALiBi in bgpo")
         try require(.scaleLogits, scaleLogits, false, "bgpo does not scale logits")
         try require(.inputEmbNorm, inputEmbNorm, false, "bgpo does not normalise embeddings")
@@ -172,14 +177,7 @@ struct LLaDAConfigFile: Codable, Equatable {
         if let clipQkv { throw fail(.clipQkv, "\(clipQkv) is not supported (bgpo does not clip q, k, v)") }
         let d = try required(.dModel, dModel), heads = try required(.nHeads, nHeads)
         let kvHeads = nKVHeads ?? (multiQueryAttention == true ? 1 : heads)
-        let hidden: Int
-        if let mlpHiddenSize {
-            hidden = mlpHiddenSize
-        } else if let mlpRatio {
-            hidden = Int(mlpRatio * Double(d))
-        } else {
-            throw fail(.mlpHiddenSize, "missing, and no mlp_ratio either")
-        }
+        let hidden = mlpHiddenSize ?? Int((mlpRatio ?? 4) * Double(d))
         let vocab = try required(.vocabSize, vocabSize)
         if let embeddingSize, embeddingSize < vocab {
             throw fail(.embeddingSize, "\(embeddingSize) is smaller than vocab_size \(vocab)")
@@ -187,7 +185,7 @@ struct LLaDAConfigFile: Codable, Equatable {
         let eos = try required(.eosTokenID, eosTokenID)
         let config = ModelConfig(
             dModel: d, nLayers: try required(.nLayers, nLayers), nHeads: heads, nKVHeads: kvHeads, mlpHidden: hidden,
-            vocabSize: embeddingSize ?? vocab, maxSeq: try required(.maxSequenceLength, maxSequenceLength),
+            vocabSize: embeddingSize ?? vocab, maxSeq: maxSequenceLength ?? 1024,
             ropeTheta: ropeTheta ?? 10_000, normEps: Float(rmsNormEps ?? 1e-5),
             maskTokenID: Int32(clamping: try required(.maskTokenID, maskTokenID)), eosTokenID: Int32(clamping: eos),
             padTokenID: Int32(clamping: padTokenID ?? eos))

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput on this machine.",
-        subcommands: [ModelBench.self, CompareBench.self, MemoryBench.self, CheckpointBench.self]
+        subcommands: [ModelBench.self, CompareBench.self, SamplerBench.self, StepBench.self, MemoryBench.self, CheckpointBench.self]
     )
 }
 

@@ -301,6 +301,6 @@ struct MemoryCell {
         let elapsed = ContinuousClock.now - watch
         return Result(objective: objective.rawValue, samples: samples, peakMB: ResourceUsage.peakResidentMB,
                       highWaterMB: Double(ResourceUsage.highWaterMarkBytes ?? 0) / 1_048_576, staticMB: before,
-                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                      seconds: elapsed.seconds)
     }
 }

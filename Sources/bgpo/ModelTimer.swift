@@ -55,7 +55,7 @@ final class ModelTimer {
             body()
             let elapsed = ContinuousClock.now - start
             cpu.append(processCPUSeconds() - cpuStart)
-            wall.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            wall.append(elapsed.seconds)
         }
         return (median(wall), median(cpu))
     }
@@ -70,5 +70,12 @@ final class ModelTimer {
         var t = timespec()
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
     }
 }

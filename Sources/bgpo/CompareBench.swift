@@ -26,6 +26,10 @@ struct CompareBench: ParsableCommand {
     @Option(help: "Model preset: \(ModelConfig.presetNames.joined(separator: ", ")).")
     var preset = "small"
 
+    @Option(help: ArgumentHelp("A bgpo model directory to compare on instead of a preset (its shape and weights).",
+                               valueName: "dir"))
+    var model: String?
+
     @Option(help: "Sequences per pass.")
     var batch = 8
 
@@ -72,17 +76,26 @@ struct CompareBench: ParsableCommand {
     }
 
     func run() throws {
-        let config = try ModelConfig.preset(preset)
-        try config.validate()
+        let python = try pythonPath()
+        let directory: URL, model: Model
+        var temporary: URL?
+        if let path = self.model {
+            directory = URL(fileURLWithPath: path, isDirectory: true)
+            model = try ModelStore.load(from: directory).model
+        } else {
+            let config = try ModelConfig.preset(preset)
+            try config.validate()
+            model = Model(config: config, seed: 1)
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("bgpo-compare-\(UUID().uuidString)")
+            temporary = directory
+            try Self.export(model, to: directory)
+        }
+        defer { if let temporary { try? FileManager.default.removeItem(at: temporary) } }
+        let config = model.config
         let seq = self.seq ?? config.maxSeq
         guard seq <= config.maxSeq else {
-            throw ValidationError("--seq \(seq) exceeds the preset's max_sequence_length \(config.maxSeq)")
+            throw ValidationError("--seq \(seq) exceeds the model's max_sequence_length \(config.maxSeq)")
         }
-        let python = try pythonPath()
-        let model = Model(config: config, seed: 1)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bgpo-compare-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try Self.export(model, to: directory)
         let timer = ModelTimer(model: model, batch: batch, seq: seq)
         let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
         let loadBefore = Self.loadAverage()
@@ -107,12 +120,13 @@ struct CompareBench: ParsableCommand {
         let loadAfter = Self.loadAverage()
         if json {
             for row in rows {
-                print(row.jsonLine(preset: preset, batch: batch, rounds: rounds, runs: runs, attention: attention,
+                print(row.jsonLine(preset: self.model ?? preset, batch: batch, rounds: rounds, runs: runs, attention: attention,
                                    blasCore: BLAS.coreName, coretype: coretype, load: (loadBefore, loadAfter)))
             }
             return
         }
-        print("bgpo bench compare: preset \(preset), batch \(batch), seq \(seq); \(rounds) rounds alternating bgpo and "
+        print("bgpo bench compare: \(self.model ?? "preset " + preset) (d_model \(config.dModel), \(config.nLayers) layers), "
+              + "batch \(batch), seq \(seq); \(rounds) rounds alternating bgpo and "
               + "PyTorch, \(runs) timed run(s) per pass per side per round, medians over rounds")
         print("bgpo: OpenBLAS core \(BLAS.coreName)" + (coretype.map { " (OPENBLAS_CORETYPE=\($0) is set and chose it)" } ?? "")
               + "; PyTorch \(rows.first?.torchVersion ?? "?") eager, \(attention) attention, CPU capability "

@@ -74,15 +74,16 @@ struct SamplerBench: ParsableCommand {
             }
         }
         try decode()  // warm-up: workspaces, BLAS threads
-        var seconds: [Double] = []
+        var seconds: [Double] = [], cpuSeconds: [Double] = []
         counter.reset()
         for _ in 0..<runs {
-            let start = ContinuousClock.now
+            let start = ContinuousClock.now, cpuStart = ModelTimer.processCPUSeconds()
             try decode()
             let elapsed = ContinuousClock.now - start
             seconds.append(elapsed.seconds)
+            cpuSeconds.append(ModelTimer.processCPUSeconds() - cpuStart)
         }
-        let median = ModelTimer.median(seconds)
+        let median = ModelTimer.median(seconds), cpu = ModelTimer.median(cpuSeconds)
         let generated = Double(prompts * generations * config.rollout.maxCompletionLength)
         let forwards = Double(counter.calls) / Double(runs)
         let flops = counter.flops / Double(runs)
@@ -92,7 +93,8 @@ struct SamplerBench: ParsableCommand {
             "diffusion_steps": config.rollout.diffusionSteps, "prompt_tokens_max": encoded.map(\.count).max() ?? 0,
             "batch_prompts": batchPrompts, "threads": threads, "runs": runs, "blas_core": BLAS.coreName,
             "d_model": policy.config.dModel, "n_layers": policy.config.nLayers,
-            "seconds": median, "generated_tokens_per_s": generated / median,
+            "seconds": median, "cpu_seconds": cpu, "generated_tokens_per_s": generated / median,
+            "generated_tokens_per_cpu_s": generated / cpu,
             "forwards_per_s": forwards / median, "model_tokens_per_s": Double(counter.tokens) / Double(runs) / median,
             "gflops": flops / median / 1e9, "load_average": CompareBench.loadAverage(),
         ]
@@ -111,6 +113,8 @@ struct SamplerBench: ParsableCommand {
         print(String(format: "%.0f generated tokens/s  (%.2f s per run, %.0f forward passes, %.1f forwards/s, "
                      + "%.0f model tokens/s, %.1f GFLOPS)", generated / median, median, forwards, forwards / median,
                      Double(counter.tokens) / Double(runs) / median, flops / median / 1e9))
+        print(String(format: "CPU time (all threads): %.2f s per run = %.0f generated tokens per CPU second, %.1f GFLOPS per busy core",
+                     cpu, generated / cpu, flops / cpu / 1e9))
     }
 }
 

@@ -68,7 +68,7 @@ struct StepBench: ParsableCommand {
         BLAS.setThreads(choice.threads)
         let say: (String) -> Void = { if communicator.isRoot { print($0) } }
         let columns = ["rollout", "likelihood", "allreduce", "optimizer"]
-        var table = [["case"] + columns + ["checkpoint", "step_time", "prompts/s", "tokens_per_s", "max_rss_mb"]]
+        var table = [["case"] + columns + ["checkpoint", "step_time", "prompts/s", "tokens_per_s"]]
         say("bgpo bench step: \(options.preset ?? "countdown-bgpo"), \(communicator.size) rank(s) x \(choice.threads) "
             + "thread(s), OpenBLAS core \(BLAS.coreName), \(base.train.promptsPerStep) prompts x "
             + "\(base.rollout.numGenerations) responses per step, \(steps) step(s) per case, "
@@ -83,10 +83,9 @@ struct StepBench: ParsableCommand {
                 for key in columns.map({ "timing_s/" + $0 }) + ["step_time", "tokens_per_s"] {
                     sums[key, default: 0] += metrics[key] ?? 0
                 }
-                sums["max_rss_mb"] = metrics["max_rss_mb"]
             }
             let checkpointSeconds = communicator.isRoot ? try timeCheckpoint(trainer, config: config, worldSize: communicator.size) : 0
-            let mean = { (key: String) in (sums[key] ?? 0) / Double(key == "max_rss_mb" ? 1 : steps) }
+            let mean = { (key: String) in (sums[key] ?? 0) / Double(steps) }
             let name = "\(objective) n_t=\(samples)"
             let promptsPerSecond = Double(config.train.promptsPerStep) / mean("step_time")
             if json {
@@ -100,8 +99,7 @@ struct StepBench: ParsableCommand {
             }
             table.append([name] + columns.map { String(format: "%.2f", mean("timing_s/" + $0)) }
                          + [String(format: "%.2f", checkpointSeconds), String(format: "%.2f", mean("step_time")),
-                            String(format: "%.3f", promptsPerSecond), String(format: "%.0f", mean("tokens_per_s")),
-                            String(format: "%.0f", mean("max_rss_mb"))])
+                            String(format: "%.3f", promptsPerSecond), String(format: "%.0f", mean("tokens_per_s"))])
         }
         if communicator.isRoot, !json {
             print("seconds per step (timing_s/*, mean over steps; checkpoint: one save of the result):")

@@ -136,10 +136,20 @@ final class CountingModel: DenoisingModel {
     var maxSequence: Int { runner.maxSequence }
 
     func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int) -> UnsafePointer<Float> {
+        count(batch: batch, seq: seq)
+        return runner.logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq)
+    }
+
+    func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
+                positions: Range<Int>) -> UnsafePointer<Float> {
+        count(batch: batch, seq: seq)
+        return runner.logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq, positions: positions)
+    }
+
+    private func count(batch: Int, seq: Int) {
         calls += 1
         self.tokens += batch * seq
         flops += runner.model.config.forwardFLOPsPerToken(seq: seq) * Double(batch * seq)
-        return runner.logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq)
     }
 
     /// Sets the counts to zero.

@@ -16,8 +16,9 @@ struct SamplerBench: ParsableCommand {
             diffusion_steps, temperature, remasking), one batch per prompt as the trainer does \
             (--batch-prompts: every prompt's responses in one batch). The time does not depend on the \
             weights: without --model the configured shape is initialised from the seed. Generated \
-            tokens are prompts x num_generations x max_completion_length; GFLOPS count the forward \
-            passes' model FLOPs (bgpo bench model).
+            tokens are prompts x num_generations x max_completion_length; GFLOPS count the model FLOPs \
+            of full forward passes (bgpo bench model), although the sampler's forward runs the last \
+            block on the current block's positions only (--all-positions: on every position).
             """
     )
 
@@ -38,6 +39,9 @@ struct SamplerBench: ParsableCommand {
 
     @Flag(help: "Decode the responses of all prompts in one batch instead of one batch per prompt.")
     var batchPrompts = false
+
+    @Flag(help: "Compute every position's logits at every step (the sampler reads the current block's only).")
+    var allPositions = false
 
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
@@ -67,7 +71,7 @@ struct SamplerBench: ParsableCommand {
             (prompts: members.flatMap { Array(repeating: encoded[$0], count: generations) },
              keys: members.flatMap { p in (0..<generations).map { g -> [UInt64] in [1, UInt64(p), UInt64(g)] } })
         }
-        let counter = CountingModel(ModelRunner(model: policy))
+        let counter = CountingModel(ModelRunner(model: policy), allPositions: allPositions)
         func decode() throws {
             for batch in batches {
                 _ = try sampler.generate(model: counter, prompts: batch.prompts, keys: batch.keys)
@@ -91,7 +95,7 @@ struct SamplerBench: ParsableCommand {
             "preset": options.preset ?? "countdown-bgpo", "prompts": prompts, "num_generations": generations,
             "max_completion_length": config.rollout.maxCompletionLength, "block_length": config.rollout.blockLength,
             "diffusion_steps": config.rollout.diffusionSteps, "prompt_tokens_max": encoded.map(\.count).max() ?? 0,
-            "batch_prompts": batchPrompts, "threads": threads, "runs": runs, "blas_core": BLAS.coreName,
+            "batch_prompts": batchPrompts, "all_positions": allPositions, "threads": threads, "runs": runs, "blas_core": BLAS.coreName,
             "d_model": policy.config.dModel, "n_layers": policy.config.nLayers,
             "seconds": median, "cpu_seconds": cpu, "generated_tokens_per_s": generated / median,
             "generated_tokens_per_cpu_s": generated / cpu,
@@ -106,7 +110,8 @@ struct SamplerBench: ParsableCommand {
         print("bgpo bench sampler: \(report["preset"]!), \(prompts) prompt(s) x \(generations) responses of "
               + "\(config.rollout.maxCompletionLength) tokens (block \(config.rollout.blockLength), "
               + "\(config.rollout.diffusionSteps) steps, temperature \(config.rollout.temperature)), "
-              + (batchPrompts ? "one batch" : "one batch per prompt") + ", \(threads) thread(s), OpenBLAS core \(BLAS.coreName)")
+              + (batchPrompts ? "one batch" : "one batch per prompt")
+              + (allPositions ? ", every position's logits" : ", logits of the current block") + ", \(threads) thread(s), OpenBLAS core \(BLAS.coreName)")
         print(String(format: "model d_model %d, %d layers; longest prompt %d tokens; median of %d runs, load average %.2f",
                      policy.config.dModel, policy.config.nLayers, encoded.map(\.count).max() ?? 0, runs,
                      CompareBench.loadAverage()))
@@ -118,9 +123,11 @@ struct SamplerBench: ParsableCommand {
     }
 }
 
-/// A ``DenoisingModel`` that counts the forward passes, tokens and model FLOPs of another.
+/// A ``DenoisingModel`` that counts the forward passes, tokens and model FLOPs of a runner.
 final class CountingModel: DenoisingModel {
     private let runner: ModelRunner
+    /// Whether calls naming the positions they read run the full forward anyway.
+    private let allPositions: Bool
     /// Forward passes since the last reset.
     private(set) var calls = 0
     /// Tokens (rows times positions) of those passes.
@@ -128,8 +135,9 @@ final class CountingModel: DenoisingModel {
     /// Their model FLOPs.
     private(set) var flops = 0.0
 
-    init(_ runner: ModelRunner) {
+    init(_ runner: ModelRunner, allPositions: Bool) {
         self.runner = runner
+        self.allPositions = allPositions
     }
 
     var vocabSize: Int { runner.vocabSize }
@@ -143,7 +151,8 @@ final class CountingModel: DenoisingModel {
     func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
                 positions: Range<Int>) -> UnsafePointer<Float> {
         count(batch: batch, seq: seq)
-        return runner.logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq, positions: positions)
+        return runner.logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq,
+                             positions: allPositions ? 0..<seq : positions)
     }
 
     private func count(batch: Int, seq: Int) {

@@ -69,10 +69,12 @@ struct StepBench: ParsableCommand {
         let say: (String) -> Void = { if communicator.isRoot { print($0) } }
         let columns = ["rollout", "likelihood", "allreduce", "optimizer"]
         var table = [["case"] + columns + ["checkpoint", "step_time", "prompts/s", "tokens_per_s"]]
-        say("bgpo bench step: \(options.preset ?? "countdown-bgpo"), \(communicator.size) rank(s) x \(choice.threads) "
-            + "thread(s), OpenBLAS core \(BLAS.coreName), \(base.train.promptsPerStep) prompts x "
-            + "\(base.rollout.numGenerations) responses per step, \(steps) step(s) per case, "
-            + "model \(model ?? "fresh weights")" + String(format: ", load average %.2f", CompareBench.loadAverage()))
+        if !json {
+            say("bgpo bench step: \(options.preset ?? "countdown-bgpo"), \(communicator.size) rank(s) x \(choice.threads) "
+                + "thread(s), OpenBLAS core \(BLAS.coreName), \(base.train.promptsPerStep) prompts x "
+                + "\(base.rollout.numGenerations) responses per step, \(steps) step(s) per case, "
+                + "model \(model ?? "fresh weights")" + String(format: ", load average %.2f", CompareBench.loadAverage()))
+        }
         for (objective, samples) in try parsedCases() {
             let config = try base.applying(overrides: ["objective.objective=\(objective)", "objective.mc_num=\(samples)"])
             try config.validate()

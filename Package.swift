@@ -52,7 +52,7 @@ let package = Package(
         ], swiftSettings: codegen),
 
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "DLLMTests", dependencies: ["DLLM"]),
+        .testTarget(name: "DLLMTests", dependencies: ["DLLM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),

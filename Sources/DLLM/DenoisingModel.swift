@@ -8,4 +8,16 @@ public protocol DenoisingModel: AnyObject {
     /// Runs a forward pass. `tokens`, `keyMask`: `[batch*seq]` (keyMask 1 = real token, 0 = padding
     /// key; nil = all real). Returns logits `[batch*seq, vocabSize]`, valid until the next call.
     func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int) -> UnsafePointer<Float>
+    /// Runs a forward pass whose caller reads the logits of positions `positions` of every sequence
+    /// only; the other rows of the returned `[batch*seq, vocabSize]` logits are unspecified.
+    func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
+                positions: Range<Int>) -> UnsafePointer<Float>
+}
+
+extension DenoisingModel {
+    /// The full forward pass: every row's logits.
+    public func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
+                       positions: Range<Int>) -> UnsafePointer<Float> {
+        logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq)
+    }
 }

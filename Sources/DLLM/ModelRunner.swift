@@ -3,24 +3,40 @@
 /// The model is a ``Model`` (F32 weights) or a ``BF16Model`` (bfloat16 weights, half the memory).
 /// The workspace is kept between calls and rebuilt only when the batch shape changes. (The
 /// forward keeps its activations for a backward nobody runs; a forward-only path would save that
-/// memory, not time.)
+/// memory, not time.) A call that names the positions it reads runs the last block on those rows
+/// only (``modelForward(_:tokens:keyMask:workspace:positions:)``).
 public final class ModelRunner: DenoisingModel {
     /// The shape of the model run.
     public let config: ModelConfig
-    private let run: (UnsafePointer<Int32>, UnsafePointer<UInt8>?, Workspace) -> Void
+    /// The forward pass over the model's weights; a nil range means every position.
+    private let run: (UnsafePointer<Int32>, UnsafePointer<UInt8>?, Workspace, Range<Int>?) -> Void
     private var workspace: Workspace?
 
     /// Creates a runner for `model`.
-    public init(model: Model) {
-        config = model.config
-        run = { modelForward(model, tokens: $0, keyMask: $1, workspace: $2) }
+    public convenience init(model: Model) {
+        self.init(config: model.config, layout: model.layout, weights: F32Weights(base: model.parameters.pointer),
+                  keeping: model)
     }
 
     /// Creates a runner for the bfloat16 `model`, with its widening scratch.
-    public init(model: BF16Model) {
-        config = model.config
-        let weights = BF16Weights(model: model)
-        run = { forward(config: model.config, layout: model.layout, weights: weights, tokens: $0, keyMask: $1, workspace: $2) }
+    public convenience init(model: BF16Model) {
+        self.init(config: model.config, layout: model.layout, weights: BF16Weights(model: model), keeping: model)
+    }
+
+    /// A runner of the forward pass over `weights`; `owner` keeps the storage they point into alive.
+    private init<W: ForwardWeights>(config: ModelConfig, layout: ParameterLayout, weights: W, keeping owner: AnyObject) {
+        self.config = config
+        run = { tokens, keyMask, ws, positions in
+            withExtendedLifetime(owner) {
+                if let positions {
+                    forward(config: config, layout: layout, weights: weights, tokens: tokens, keyMask: keyMask,
+                            workspace: ws, positions: positions)
+                } else {
+                    forward(config: config, layout: layout, weights: weights, tokens: tokens, keyMask: keyMask,
+                            workspace: ws)
+                }
+            }
+        }
     }
 
     /// The model's vocabulary size.
@@ -30,15 +46,28 @@ public final class ModelRunner: DenoisingModel {
 
     /// Runs the forward pass and returns the workspace's logits.
     public func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int) -> UnsafePointer<Float> {
-        let ws: Workspace
-        if let current = workspace, current.batch == batch, current.seq == seq {
-            ws = current
-        } else {
-            workspace = nil
-            ws = Workspace(config: config, batch: batch, seq: seq)
-            workspace = ws
-        }
-        run(tokens, keyMask, ws)
+        let ws = workspace(batch: batch, seq: seq)
+        run(tokens, keyMask, ws, nil)
         return UnsafePointer(ws.logits)
+    }
+
+    /// Runs the forward pass for the logits of `positions` of every sequence only and returns the
+    /// workspace's logits (other rows unspecified).
+    public func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
+                       positions: Range<Int>) -> UnsafePointer<Float> {
+        let ws = workspace(batch: batch, seq: seq)
+        run(tokens, keyMask, ws, positions)
+        return UnsafePointer(ws.logits)
+    }
+
+    /// The kept workspace, rebuilt for a new shape.
+    private func workspace(batch: Int, seq: Int) -> Workspace {
+        if let current = workspace, current.batch == batch, current.seq == seq {
+            return current
+        }
+        workspace = nil
+        let ws = Workspace(config: config, batch: batch, seq: seq)
+        workspace = ws
+        return ws
     }
 }

@@ -124,7 +124,7 @@ public final class DiffusionSampler {
                     let logits = tokens.withUnsafeBufferPointer { tokenBuffer in
                         keyMask.withUnsafeBufferPointer { maskBuffer in
                             model.logits(tokens: tokenBuffer.baseAddress!, keyMask: padded ? maskBuffer.baseAddress : nil,
-                                         batch: rows, seq: seq)
+                                         batch: rows, seq: seq, positions: low..<high)
                         }
                     }
                     for b in 0..<count where schedules[b][step] > 0 {

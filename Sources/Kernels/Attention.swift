@@ -10,6 +10,20 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
                              keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>,
                              out: UnsafeMutablePointer<Float>,
                              batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int) {
+    attentionForward(q: q, k: k, v: v, keyMask: keyMask, probs: probs, out: out, batch: batch, queries: seq, seq: seq,
+                     heads: heads, kvHeads: kvHeads, headDim: headDim)
+}
+
+/// ``attentionForward(q:k:v:keyMask:probs:out:batch:seq:heads:kvHeads:headDim:)`` for `queries` query
+/// rows per sequence attending to all `seq` keys of their sequence (a forward-only pass that needs
+/// the outputs of some positions only).
+///
+/// q, out: [batch * queries, heads * headDim]; k, v: [batch * seq, kvHeads * headDim];
+/// keyMask: [batch * seq] or nil; probs: [batch, heads, queries, seq].
+public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                             keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>,
+                             out: UnsafeMutablePointer<Float>,
+                             batch: Int, queries: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int) {
     precondition(kvHeads > 0 && heads % kvHeads == 0, "attentionForward: kvHeads \(kvHeads) must divide heads \(heads)")
     let group = heads / kvHeads
     let qStride = heads * headDim, kvStride = kvHeads * headDim
@@ -18,17 +32,17 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
         let mask = keyMask.map { $0 + b * seq }
         for h in 0..<heads {
             let g = h / group
-            let qh = q + b * seq * qStride + h * headDim
+            let qh = q + b * queries * qStride + h * headDim
             let kg = k + b * seq * kvStride + g * headDim
             let vg = v + b * seq * kvStride + g * headDim
-            let p = probs + (b * heads + h) * seq * seq
-            // scores: [seq, seq] = scale * q_h k_g^T
-            sgemm(.none, .transposed, m: seq, n: seq, k: headDim, alpha: scale,
+            let p = probs + (b * heads + h) * queries * seq
+            // scores: [queries, seq] = scale * q_h k_g^T
+            sgemm(.none, .transposed, m: queries, n: seq, k: headDim, alpha: scale,
                   a: qh, lda: qStride, b: kg, ldb: kvStride, beta: 0, c: p, ldc: seq)
-            for i in 0..<seq { maskedSoftmaxRow(p + i * seq, mask, seq) }
-            // out_h: [seq, headDim] = p v_g
-            sgemm(.none, .none, m: seq, n: headDim, k: seq,
-                  a: p, lda: seq, b: vg, ldb: kvStride, beta: 0, c: out + b * seq * qStride + h * headDim, ldc: qStride)
+            for i in 0..<queries { maskedSoftmaxRow(p + i * seq, mask, seq) }
+            // out_h: [queries, headDim] = p v_g
+            sgemm(.none, .none, m: queries, n: headDim, k: seq,
+                  a: p, lda: seq, b: vg, ldb: kvStride, beta: 0, c: out + b * queries * qStride + h * headDim, ldc: qStride)
         }
     }
 }

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput on this machine.",
-        subcommands: [ModelBench.self, MemoryBench.self, CheckpointBench.self]
+        subcommands: [ModelBench.self, CompareBench.self, SamplerBench.self, StepBench.self, MemoryBench.self, CheckpointBench.self]
     )
 }
 
@@ -61,28 +61,11 @@ struct ModelBench: ParsableCommand {
             throw ValidationError("--seq \(seq) exceeds the preset's max_sequence_length \(config.maxSeq)")
         }
         BLAS.setThreads(threads)
-        let model = Model(config: config, seed: 1)
-        let workspace = Workspace(config: config, batch: batch, seq: seq)
-        let gradients = FlatBuffer(count: model.layout.totalCount)
-        let n = batch * seq
-        let tokens = (0..<n).map { Int32(($0 * 7 + 3) % config.vocabSize) }
-        let rows = (0..<n).map { Int32($0) }
-        let targets = (0..<n).map { Int32(($0 * 5 + 1) % config.vocabSize) }
-        let dLogProbs = [Float](repeating: 1 / Float(n), count: n)
-
-        func forward() {
-            modelForward(model, tokens: tokens, keyMask: nil, workspace: workspace)
-        }
-        func forwardBackward() {
-            forward()
-            workspace.zeroLogitGradients()
-            tokenLogProbBackward(logits: workspace.logits, vocab: config.vocabSize, rows: rows, targets: targets,
-                                 count: n, dLogProbs: dLogProbs, dLogits: workspace.dLogits)
-            modelBackward(model, workspace: workspace, gradients: gradients)
-        }
-        forwardBackward()  // warm-up: page in the buffers, start the BLAS threads
-        let (forwardSeconds, forwardCPUSeconds) = medianSeconds(runs, forward)
-        let (trainingSeconds, trainingCPUSeconds) = medianSeconds(runs, forwardBackward)
+        let timer = ModelTimer(model: Model(config: config, seed: 1), batch: batch, seq: seq)
+        let workspace = timer.workspace, n = timer.tokenCount
+        timer.forwardBackward()  // warm-up: page in the buffers, start the BLAS threads
+        let (forwardSeconds, forwardCPUSeconds) = ModelTimer.medianSeconds(runs, timer.forward)
+        let (trainingSeconds, trainingCPUSeconds) = ModelTimer.medianSeconds(runs, timer.forwardBackward)
         let ceiling = gemmCeiling(config: config, rows: n)
 
         let peak = Self.peakGFLOPSPerCore * Double(threads)
@@ -108,29 +91,6 @@ struct ModelBench: ParsableCommand {
         }
     }
 
-    /// The median wall time and the median process CPU time of `runs` calls of `body`, in seconds.
-    ///
-    /// On a shared machine the CPU time shows what the work costs when other processes take turns
-    /// on the cores; with one thread it is the time the pass would take on an idle core.
-    private func medianSeconds(_ runs: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
-        var wall: [Double] = [], cpu: [Double] = []
-        for _ in 0..<runs {
-            let start = ContinuousClock.now, cpuStart = processCPUSeconds()
-            body()
-            let elapsed = ContinuousClock.now - start
-            cpu.append(processCPUSeconds() - cpuStart)
-            wall.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-        }
-        return (wall.sorted()[runs / 2], cpu.sorted()[runs / 2])
-    }
-
-    /// CPU time used by all threads of this process so far, in seconds.
-    private func processCPUSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-    }
-
     /// GFLOPS of the linear layers' products of one block plus the head, forward and backward, as
     /// OpenBLAS runs them on this model's shapes: the ceiling for the matrix part of a training step.
     /// Returns GFLOPS per wall second and per CPU second.
@@ -151,7 +111,7 @@ struct ModelBench: ParsableCommand {
         }
         pass()
         let flops = shapes.reduce(0.0) { $0 + 6 * Double(rows) * Double($1.0) * Double($1.1) }
-        let seconds = withExtendedLifetime((x, dX, y, weight, dWeight)) { medianSeconds(runs, pass) }
+        let seconds = withExtendedLifetime((x, dX, y, weight, dWeight)) { ModelTimer.medianSeconds(runs, pass) }
         return (flops / seconds.wall / 1e9, flops / seconds.cpu / 1e9)
     }
 }

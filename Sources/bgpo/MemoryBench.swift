@@ -175,7 +175,7 @@ struct MemoryBench: ParsableCommand {
         guard process.terminationStatus == 0, process.terminationReason == .exit,
               let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
               let result = MemoryCell.Result(jsonLine: String(line)) else {
-            throw MemoryBenchError.cellFailed(cell: "\(kind.rawValue):\(n)", status: process.terminationStatus)
+            throw BenchError.cellFailed(cell: "\(kind.rawValue):\(n)", status: process.terminationStatus)
         }
         return result
     }
@@ -213,19 +213,6 @@ struct MemoryBench: ParsableCommand {
         let sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
         return sxx > 0 ? sxy / sxx : 0
     }
-}
-
-/// A memory cell's process failed.
-enum MemoryBenchError: Error, CustomStringConvertible, ExitCodeProviding {
-    case cellFailed(cell: String, status: Int32)
-
-    var description: String {
-        switch self {
-        case let .cellFailed(cell, status): "bench memory: the process of cell \(cell) failed (status \(status))"
-        }
-    }
-
-    var exitCode: Int32 { ExitStatus.software }
 }
 
 /// One cell of the memory benchmark: one optimiser step of one objective at one n_t.
@@ -314,6 +301,6 @@ struct MemoryCell {
         let elapsed = ContinuousClock.now - watch
         return Result(objective: objective.rawValue, samples: samples, peakMB: ResourceUsage.peakResidentMB,
                       highWaterMB: Double(ResourceUsage.highWaterMarkBytes ?? 0) / 1_048_576, staticMB: before,
-                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+                      seconds: elapsed.seconds)
     }
 }

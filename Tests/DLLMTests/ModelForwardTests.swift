@@ -52,3 +52,25 @@ import Testing
     modelBackward(model, workspace: c, gradients: g2)
     #expect(g1.array == g2.array)
 }
+
+@Test(arguments: [3..<7, 0..<1, 11..<12])
+func forwardOfSomePositionsMatchesTheFullForward(positions: Range<Int>) throws {
+    let model = try randomTinyModel(seed: 21)
+    let seq = 12, v = model.config.vocabSize
+    let (tokens, mask) = paddedBatch(config: model.config, seq: seq, padding: 3, seed: 22)
+    let full = Workspace(config: model.config, batch: 2, seq: seq)
+    modelForward(model, tokens: tokens, keyMask: mask, workspace: full)
+    let part = Workspace(config: model.config, batch: 2, seq: seq)
+    modelForward(model, tokens: tokens, keyMask: mask, workspace: part, positions: positions)
+    var expected: [Double] = [], actual: [Double] = []
+    for b in 0..<2 {
+        for i in positions {
+            for j in 0..<v {
+                expected.append(Double(full.logits[(b * seq + i) * v + j]))
+                actual.append(Double(part.logits[(b * seq + i) * v + j]))
+            }
+        }
+    }
+    let error = relativeError(actual, expected)
+    #expect(error < 1e-6, "positions \(positions): relative error \(error)")
+}

@@ -1,0 +1,73 @@
+import Kernels
+
+/// A forward-only pass that computes the logits of the positions `positions` of every sequence only.
+///
+/// Every position still takes part as a key and value in every block, so those logits are the
+/// ones ``modelForward(_:tokens:keyMask:workspace:)`` computes, up to float rounding; the last
+/// block's queries, feed-forward, final norm and head run on the selected rows only. This is what
+/// the sampler needs: it reads the logits of the current block's positions. Rows of
+/// `workspace.logits` outside `positions` are unspecified afterwards, and the workspace holds no
+/// activations a backward could use.
+/// tokens, keyMask: [batch * seq]; positions: a non-empty range within `0..<seq`;
+/// the logits land in rows `b * seq + positions` of `workspace.logits`, [batch * seq, vocab].
+public func modelForward(_ model: Model, tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?,
+                         workspace ws: Workspace, positions: Range<Int>) {
+    precondition(ws.config == model.config, "modelForward: workspace was built for another model configuration")
+    forward(config: model.config, layout: model.layout, weights: F32Weights(base: model.parameters.pointer),
+            tokens: tokens, keyMask: keyMask, workspace: ws, positions: positions)
+}
+
+/// The pass of ``modelForward(_:tokens:keyMask:workspace:positions:)`` over any weight storage.
+func forward<W: ForwardWeights>(config c: ModelConfig, layout: ParameterLayout, weights w: W, tokens: UnsafePointer<Int32>,
+                                keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace, positions: Range<Int>) {
+    precondition(!positions.isEmpty && positions.lowerBound >= 0 && positions.upperBound <= ws.seq,
+                 "modelForward: positions \(positions) must be a non-empty range within 0..<\(ws.seq)")
+    guard positions.count < ws.seq else {
+        forward(config: c, layout: layout, weights: w, tokens: tokens, keyMask: keyMask, workspace: ws)
+        return
+    }
+    let last = c.nLayers - 1
+    embedAndRunBlocks(config: c, layout: layout, weights: w, tokens: tokens, keyMask: keyMask, workspace: ws,
+                      blocks: last)
+
+    let a = ws.storage.pointer, p = layout.blocks[last], act = ws.layers[last]
+    let r = positions.count, nr = ws.batch * r, d = c.dModel, v = c.vocabSize
+    let hd = c.nHeads * c.headDim, half = c.headDim / 2
+    // Keys and values of every row.
+    normedKeysAndValues(config: c, layout: layout, weights: w, layer: last, workspace: ws)
+    // Queries of the selected rows, compacted to [nr, hd]; their rotary angles start at positions.lowerBound.
+    gatherRows(a + act.attnNormed, into: a + act.ffNormed, batch: ws.batch, seq: ws.seq, positions: positions, width: d)
+    w.linear(x: a + act.ffNormed, weightAt: p.q, y: a + act.q, rows: nr, inFeatures: d, outFeatures: hd, accumulate: false)
+    rotaryForward(x: a + act.q, y: a + act.q, cos: a + ws.cos + positions.lowerBound * half,
+                  sin: a + ws.sin + positions.lowerBound * half, batch: ws.batch, seq: r, heads: c.nHeads,
+                  headDim: c.headDim)
+    attentionForward(q: a + act.q, k: a + act.k, v: a + act.v, keyMask: keyMask, probs: a + act.probs,
+                     out: a + act.context, batch: ws.batch, queries: r, seq: ws.seq, heads: c.nHeads,
+                     kvHeads: c.nKVHeads, headDim: c.headDim)
+    // hidden: [nr, d], the selected residual rows plus attn_out; then the feed-forward into finalInput.
+    gatherRows(a + act.input, into: a + act.hidden, batch: ws.batch, seq: ws.seq, positions: positions, width: d)
+    w.linear(x: a + act.context, weightAt: p.attnOut, y: a + act.hidden, rows: nr, inFeatures: hd, outFeatures: d,
+             accumulate: true)
+    feedForward(config: c, layout: layout, weights: w, layer: last, workspace: ws, rows: nr, hidden: a + act.hidden,
+                out: a + ws.finalInput)
+    // One head product for all nr rows into logits [nr, vocab], then each sequence's r rows moved
+    // (memmove) to their place, the last sequence first: a place never starts before the sequence's
+    // compact rows, nor before the end of the compact rows of the sequences still to move.
+    headForward(config: c, layout: layout, weights: w, workspace: ws, rows: nr)
+    for b in stride(from: ws.batch - 1, through: 0, by: -1) {
+        UnsafeMutableRawPointer(ws.logits + (b * ws.seq + positions.lowerBound) * v)
+            .copyMemory(from: ws.logits + b * r * v, byteCount: r * v * MemoryLayout<Float>.stride)
+    }
+}
+
+/// Copies rows `b * seq + positions` of `source` to rows `b * positions.count ..< (b + 1) * positions.count`
+/// of `destination`, for every sequence b.
+///
+/// source: [batch * seq, width]; destination: [batch * positions.count, width].
+private func gatherRows(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
+                        batch: Int, seq: Int, positions: Range<Int>, width: Int) {
+    let r = positions.count
+    for b in 0..<batch {
+        (destination + b * r * width).update(from: source + (b * seq + positions.lowerBound) * width, count: r * width)
+    }
+}

@@ -4,7 +4,8 @@ import Testing
 /// `bgpo train` on the tiny model, countdown, no warm start: a few seconds.
 private func tinyTrainArguments(_ directory: URL, steps: Int = 2) -> [String] {
     ["train", "--preset", "countdown-tiny", "--output-dir", directory.path, "--threads", "1",
-     "--set", "model.preset=tiny", "--set", "model.max_seq=64", "--set", "sft.steps=0",
+     "--set", "model.preset=tiny", "--set", "model.d_model=0", "--set", "model.mlp_hidden=0", "--set", "model.max_seq=64",
+     "--set", "sft.steps=0",
      "--set", "train.max_steps=\(steps)", "--set", "train.prompts_per_step=2", "--set", "train.micro_batch_size=4",
      "--set", "train.eval_steps=0", "--set", "task.test_size=4", "--set", "rollout.num_generations=3",
      "--set", "rollout.max_completion_length=16", "--set", "rollout.block_length=8",

@@ -30,7 +30,7 @@ func hashChangesWithAlgorithmKeys(override: String) throws {
     let changes = try harmless.checkResume(from: saved, allowConfigChange: false)
     #expect(changes.count == 8)
     #expect(changes.allSatisfy { !$0.affectsTraining })
-    #expect(changes.contains(ConfigChange(key: "checkpoint.save_steps", old: "10", new: "5", affectsTraining: false)))
+    #expect(changes.contains(ConfigChange(key: "checkpoint.save_steps", old: "20", new: "5", affectsTraining: false)))
 
     for override in ["objective.objective=vrpo-ol", "objective.mc_num=4", "objective.estimator=continuous",
                      "train.seed=1", "train.prompts_per_step=4", "rollout.num_generations=4", "task.name=sudoku",

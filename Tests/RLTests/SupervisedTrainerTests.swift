@@ -50,6 +50,14 @@ import Testing
         #expect(difference < 1e-5)
     }
 
+    @Test func aContinuedTrainerRunsItsScheduleAfresh() throws {
+        let trainer = SupervisedTrainer(model: try tinyCharModel(), options: options(steps: 10, micro: 4), startStep: 1500)
+        let rates = try (0..<10).map { _ in try trainer.train(on: examples + examples).learningRate }
+        let fresh = LearningRateSchedule(peak: 1e-2, warmupUpdates: 5, totalUpdates: 10, shape: .cosine)
+        #expect(rates == (1...10).map { fresh.rate(update: $0) })
+        #expect(rates.contains { $0 > 0 } && trainer.step == 1510)
+    }
+
     @Test func aWrongBatchIsRejected() throws {
         let trainer = SupervisedTrainer(model: try tinyCharModel(), options: options(steps: 1, micro: 4))
         #expect(throws: SupervisedTrainingError.self) { try trainer.train(on: examples) }

@@ -50,43 +50,45 @@ public struct ConfigPreset: Sendable {
     ]
 }
 
-/// Countdown with a small char-level model (char-v1, 99 ids): answers such as
-/// `<answer>(3+5)*7</answer>` fit in 48 tokens, three blocks of 16, two tokens per step.
+/// Countdown with a 0.82M-parameter char-level model (char-v1, 99 ids, d_model 128): answers such
+/// as `<answer>(3+5)*7</answer>` fit in 32 tokens, one block, one token per step. The warm start is
+/// the base policy of `env/base-policies.md` (about 13% test accuracy), which leaves room for RL.
 private let countdown = """
     [model]
     preset = "small"
     tokenizer = "char-v1"
+    d_model = 128
+    mlp_hidden = 344
 
     [task]
     name = "countdown"
 
     [sft]
-    steps = 600
-    batch_size = 32
+    steps = 1500
+    batch_size = 64
     learning_rate = 1e-3
-    warmup_steps = 50
+    warmup_steps = 100
     lr_scheduler_type = "cosine"
 
     [rollout]
     num_generations = 8
     temperature = 0.6
-    max_completion_length = 48
-    block_length = 16
-    diffusion_steps = 24
+    max_completion_length = 32
+    block_length = 32
+    diffusion_steps = 32
 
     [optim]
-    learning_rate = 2e-5
+    learning_rate = 3e-4
     warmup_steps = 2
 
     [train]
-    prompts_per_step = 8
+    prompts_per_step = 16
     micro_batch_size = 16
     seed = 42
-    eval_steps = 10
-    eval_limit = 128
+    eval_steps = 20
 
     [checkpoint]
-    save_steps = 10
+    save_steps = 20
     """
 
 /// The main job's budget: about as many RL steps as fit in 10–30 minutes on two cores.
@@ -95,10 +97,9 @@ private let mainJob = """
     run.output_dir = "runs/countdown-tiny"
     """
 
-/// The three-way comparison: the same SFT base (same seed), steps and evaluation for every objective.
+/// The three-way comparison (env/rl-results.md): the same base, steps and evaluation for every objective.
 private let comparison = """
     train.max_steps = 60
-    train.eval_steps = 10
     """
 
 /// BGPO as in the paper: n_t 16, on-policy, the plain bound.

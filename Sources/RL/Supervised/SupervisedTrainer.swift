@@ -114,7 +114,8 @@ public final class SupervisedTrainer {
     private var workspace: Workspace?
 
     /// Creates a trainer with fresh optimiser state; the first update is `startStep + 1` (the
-    /// masks of update s are keyed by s, so a continued run draws new ones).
+    /// masks of update s are keyed by s, so a continued run draws new ones). The learning-rate
+    /// schedule, like the optimiser state, starts afresh: it runs over this trainer's updates.
     public init(model: Model, options: SupervisedTrainingOptions, startStep: Int = 0) {
         precondition(options.batchSize > 0 && options.microBatchSize > 0, "SupervisedTrainer: batch sizes must be positive")
         self.model = model
@@ -164,7 +165,7 @@ public final class SupervisedTrainer {
         guard loss.isFinite, gradNorm.isFinite else {
             throw SupervisedTrainingError.nonFinite(step: update, loss: loss, gradNorm: gradNorm)
         }
-        let rate = options.schedule.rate(update: update)
+        let rate = options.schedule.rate(update: optimizerSteps + 1)
         adamwStep(parameters: model.parameters.pointer, gradients: gradients.pointer, m: firstMoment.pointer,
                   v: secondMoment.pointer, count: gradients.count, learningRate: Float(rate),
                   beta1: Float(options.beta1), beta2: Float(options.beta2), epsilon: Float(options.epsilon),

@@ -72,3 +72,15 @@ import Tasks
     #expect(mean > 35 && mean < 60)  // the test split's mean target is 45.5
     #expect(Set(targets).count > 80)
 }
+
+@Test func countdownTrainingProblemsNeedMultiplicationAsRarelyAsTheTestSplit() throws {
+    let task = CountdownTask()
+    /// The share of problems whose solver reference uses only `+` and `-`.
+    func additiveShare(_ problems: [TaskProblem]) throws -> Double {
+        let additive = try problems.filter { try #require($0.reference).allSatisfy { $0 != "*" && $0 != "/" } }
+        return Double(additive.count) / Double(problems.count)
+    }
+    let test = try additiveShare(task.testProblems())
+    let training = try additiveShare((UInt64(0)..<400).map { task.trainingProblem(seed: 3, index: $0) })
+    #expect(abs(training - test) < 0.08, "training \(training), test split \(test)")
+}

@@ -32,6 +32,20 @@ public enum CountdownSolver {
                                                        numbers: numbers, target: target) == 1.0 }?.text
     }
 
+    /// The exact value of `(a o1 b) o2 c` (`groupsLeft`) or `a o1 (b o2 c)` when it is an integer,
+    /// nil otherwise (a fraction, or a division by zero).
+    ///
+    /// - Parameter operators: indices into `+ - * /`, each in `0..<4`.
+    static func value(numbers: [Int], operators: (Int, Int), groupsLeft: Bool) -> Int? {
+        precondition(numbers.count == 3, "CountdownSolver.value: three numbers")
+        let (a, b, c) = (Rational(numbers[0]), Rational(numbers[1]), Rational(numbers[2]))
+        let (op1, op2) = (Operator.allCases[operators.0], Operator.allCases[operators.1])
+        let value = groupsLeft ? op1.apply(a, b).flatMap { op2.apply($0, c) }
+                               : op2.apply(b, c).flatMap { op1.apply(a, $0) }
+        guard let value, value.denominator == 1 else { return nil }
+        return value.numerator
+    }
+
     private static func permutations(_ n: [Int]) -> [(Int, Int, Int)] {
         [(n[0], n[1], n[2]), (n[0], n[2], n[1]), (n[1], n[0], n[2]),
          (n[1], n[2], n[0]), (n[2], n[0], n[1]), (n[2], n[1], n[0])]

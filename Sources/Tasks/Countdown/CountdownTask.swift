@@ -13,9 +13,13 @@ import Kernels
 /// ``PythonArithmetic``) to the target within 1e-5; 0.1 when an answer is present but wrong or
 /// invalid; 0 without an answer. A problem counts as correct when the reward is 1.0.
 ///
-/// Training problems draw three numbers uniformly from 1...100 and a target uniformly from 1...100
-/// (the ranges of the test split), redrawing until the solver finds a solution and the problem is not
-/// in the test split (compared as a multiset of numbers plus target).
+/// Training problems are built forward, the way the test split's problems read: three numbers drawn
+/// uniformly from 1...100, two operators drawn uniformly from `+ - * /` and a grouping
+/// (`(a o b) o c` or `a o (b o c)`) drawn with even odds; the problem is kept when the expression's
+/// exact value is an integer in 1...100 and the problem (a multiset of numbers plus target) is not in
+/// the test split. Nine in ten such problems (like the test split's) need only `+` and `-`; drawing
+/// the target uniformly and keeping solvable problems instead would give twice as many that need
+/// `*` or `/`.
 public struct CountdownTask: Task, ProblemFileReading {
     /// Creates the task.
     public init() {}
@@ -47,9 +51,11 @@ public struct CountdownTask: Task, ProblemFileReading {
         while true {
             var random = CounterRandom(problemSeed: seed, tag: ProblemTag.countdown, index: index, attempt: attempt)
             let numbers = (0..<3).map { _ in random.draw(1...100) }
-            let target = random.draw(1...100)
+            let operators = (random.below(4), random.below(4))
+            let groupsLeft = random.below(2) == 0
             attempt += 1
-            guard !excluded.contains(CountdownTask.key(numbers, target)),
+            guard let target = CountdownSolver.value(numbers: numbers, operators: operators, groupsLeft: groupsLeft),
+                  (1...100).contains(target), !excluded.contains(CountdownTask.key(numbers, target)),
                   let solution = CountdownSolver.solve(numbers: numbers, target: target) else { continue }
             return TaskProblem(id: "countdown/gen/\(seed)/\(index)", prompt: CountdownTask.prompt(numbers: numbers, target: target),
                                reference: "<answer>\(solution)</answer>", data: .countdown(numbers: numbers, target: target))

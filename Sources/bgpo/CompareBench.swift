@@ -16,7 +16,8 @@ struct CompareBench: ParsableCommand {
             log-probability of fixed targets at every position) on the same weights, written once to a \
             temporary model directory that env/reference/bench_torch.py loads. Each round times bgpo in \
             this process and PyTorch in a fresh Python process, in alternating order; the table shows \
-            the median over rounds. PyTorch runs eagerly with torch.set_num_threads(threads), its \
+            the median over rounds. The % of peak columns use the nominal peak of `bgpo bench model` and \
+            the FMA peak measured once before the rounds, each per core times the threads. PyTorch runs eagerly with torch.set_num_threads(threads), its \
             attention through scaled_dot_product_attention. Install PyTorch with env/setup-torch.sh. \
             OpenBLAS picks its kernels from OPENBLAS_CORETYPE when bgpo starts: unset it (or run \
             `env -u OPENBLAS_CORETYPE bgpo bench compare`) to get the AVX-512 kernels on AVX-512 CPUs.
@@ -99,6 +100,7 @@ struct CompareBench: ParsableCommand {
         let timer = ModelTimer(model: model, batch: batch, seq: seq)
         let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
         let loadBefore = Self.loadAverage()
+        let fmaPeak = FMAPeak.measure()
         var rows: [CompareRow] = []
         for threads in try threadCounts() {
             BLAS.setThreads(threads)
@@ -113,6 +115,7 @@ struct CompareBench: ParsableCommand {
                 if !bgpoFirst { ours.append(time(timer)) }
             }
             rows.append(CompareRow(threads: threads, config: config, seq: seq, tokens: timer.tokenCount,
+                                   measuredPeakPerCore: fmaPeak?.gflopsPerCore,
                                    bgpo: PassTimes(medianOf: ours), torch: PassTimes(medianOf: theirs),
                                    torchVersion: torchInfo["torch_version"] as? String ?? "unknown",
                                    torchCapability: torchInfo["cpu_capability"] as? String ?? "unknown"))
@@ -121,7 +124,8 @@ struct CompareBench: ParsableCommand {
         if json {
             for row in rows {
                 print(row.jsonLine(preset: self.model ?? preset, batch: batch, rounds: rounds, runs: runs, attention: attention,
-                                   blasCore: BLAS.coreName, coretype: coretype, load: (loadBefore, loadAfter)))
+                                   blasCore: BLAS.coreName, coretype: coretype, load: (loadBefore, loadAfter),
+                                   fmaPeakWidth: fmaPeak?.width.key))
             }
             return
         }
@@ -131,8 +135,10 @@ struct CompareBench: ParsableCommand {
         print("bgpo: OpenBLAS core \(BLAS.coreName)" + (coretype.map { " (OPENBLAS_CORETYPE=\($0) is set and chose it)" } ?? "")
               + "; PyTorch \(rows.first?.torchVersion ?? "?") eager, \(attention) attention, CPU capability "
               + "\(rows.first?.torchCapability ?? "?")")
-        print(String(format: "load average (1 min): %.2f at start, %.2f at end; peak %.0f GFLOPS per core",
-                     loadBefore, loadAfter, ModelBench.peakGFLOPSPerCore))
+        print(String(format: "load average (1 min): %.2f at start, %.2f at end; nominal peak %.0f GFLOPS per core",
+                     loadBefore, loadAfter, ModelBench.nominalPeakGFLOPSPerCore))
+        print(fmaPeak.map { String(format: "measured FMA peak %.1f GFLOPS per core (", $0.gflopsPerCore) + $0.summary + ")" }
+              ?? "measured FMA peak: unavailable (this CPU runs neither AVX2 nor AVX-512)")
         CompareRow.printTable(rows)
     }
 

@@ -31,6 +31,8 @@ struct CompareRow {
     var config: ModelConfig
     var seq: Int
     var tokens: Int
+    /// The measured FMA peak of one core, nil where no width runs.
+    var measuredPeakPerCore: Double?
     var bgpo: PassTimes
     var torch: PassTimes
     var torchVersion: String
@@ -42,36 +44,42 @@ struct CompareRow {
          config.trainingFLOPsPerToken(seq: seq) * Double(tokens) / times.training / 1e9)
     }
 
-    var peak: Double { ModelBench.peakGFLOPSPerCore * Double(threads) }
+    /// The nominal peak at this row's threads.
+    var nominalPeak: Double { ModelBench.nominalPeakGFLOPSPerCore * Double(threads) }
+
+    /// The measured peak at this row's threads.
+    var measuredPeak: Double? { measuredPeakPerCore.map { $0 * Double(threads) } }
 
     /// The table: per thread count a bgpo line, a PyTorch line and the ratio.
     static func printTable(_ rows: [CompareRow]) {
-        var table = [["threads", "side", "fwd tok/s", "fwd+bwd tok/s", "fwd GFLOPS", "fwd+bwd GFLOPS", "fwd+bwd %peak",
+        var table = [["threads", "side", "fwd tok/s", "fwd+bwd tok/s", "fwd GFLOPS", "fwd+bwd GFLOPS", "fwd+bwd %nominal", "fwd+bwd %measured",
                       "fwd tok/CPU-s", "fwd+bwd tok/CPU-s"]]
         func f(_ x: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", x) }
         for row in rows {
             for (name, times) in [("bgpo", row.bgpo), ("pytorch", row.torch)] {
                 let g = row.gflops(times), n = Double(row.tokens)
                 table.append(["\(row.threads)", name, f(n / times.forward), f(n / times.training), f(g.forward, 1),
-                              f(g.training, 1), f(100 * g.training / row.peak, 1) + "%",
+                              f(g.training, 1), f(100 * g.training / row.nominalPeak, 1) + "%",
+                              row.measuredPeak.map { f(100 * g.training / $0, 1) + "%" } ?? "n/a",
                               f(n / times.forwardCPU), f(n / times.trainingCPU)])
             }
             let b = row.bgpo, t = row.torch
             table.append(["\(row.threads)", "bgpo/pytorch", f(t.forward / b.forward, 2) + "x", f(t.training / b.training, 2) + "x",
-                          "", "", "", f(t.forwardCPU / b.forwardCPU, 2) + "x", f(t.trainingCPU / b.trainingCPU, 2) + "x"])
+                          "", "", "", "", f(t.forwardCPU / b.forwardCPU, 2) + "x", f(t.trainingCPU / b.trainingCPU, 2) + "x"])
         }
         MemoryBench.printTable(table)
     }
 
     /// One JSON object with both sides' numbers.
     func jsonLine(preset: String, batch: Int, rounds: Int, runs: Int, attention: String, blasCore: String,
-                  coretype: String?, load: (Double, Double)) -> String {
+                  coretype: String?, load: (Double, Double), fmaPeakWidth: String?) -> String {
         let n = Double(tokens), gb = gflops(bgpo), gt = gflops(torch)
         let object: [String: Any] = [
             "preset": preset, "batch": batch, "seq": seq, "threads": threads, "rounds": rounds, "runs": runs,
             "blas_core": blasCore, "openblas_coretype_env": coretype ?? NSNull(), "torch_version": torchVersion,
             "torch_cpu_capability": torchCapability, "torch_attention": attention,
-            "load_average_start": load.0, "load_average_end": load.1, "peak_gflops": peak,
+            "load_average_start": load.0, "load_average_end": load.1, "peak_gflops": nominalPeak,
+            "measured_peak_gflops": measuredPeak ?? NSNull(), "fma_peak_width": fmaPeakWidth ?? NSNull(),
             "bgpo_fwd_tokens_per_s": n / bgpo.forward, "bgpo_fwdbwd_tokens_per_s": n / bgpo.training,
             "torch_fwd_tokens_per_s": n / torch.forward, "torch_fwdbwd_tokens_per_s": n / torch.training,
             "bgpo_gflops_fwd": gb.forward, "bgpo_gflops_fwdbwd": gb.training,

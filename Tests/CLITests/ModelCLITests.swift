@@ -37,4 +37,13 @@ func unknownPresetExits64(arguments: [String]) throws {
     #expect(object["batch"] as? Int == 2)
     #expect(object["seq"] as? Int == 8)
     #expect((object["blas_core"] as? String)?.isEmpty == false)
+    // The measured FMA peak: per core, at the threads, and the pass as a fraction of it.
+    for key in ["fma_peak_gflops_per_core", "measured_peak_gflops", "measured_peak_fraction_fwdbwd"] {
+        let value = try #require(object[key] as? Double, "missing \(key)")
+        #expect(value > 0 && value.isFinite, "\(key)")
+    }
+    let width = try #require(object["fma_peak_width"] as? String)
+    let byWidth = try #require(object["fma_peak_gflops_by_width"] as? [String: Double])
+    #expect(["avx2", "avx512"].contains(width))
+    #expect(byWidth[width] == object["fma_peak_gflops_per_core"] as? Double)
 }

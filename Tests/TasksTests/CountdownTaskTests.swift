@@ -73,6 +73,19 @@ import Tasks
     #expect(Set(targets).count > 80)
 }
 
+@Test func countdownTrainingProblemsSubtractTheFirstNumberAsOftenAsTheOthers() {
+    // Problems `a ± b ± c = t` with exactly one number to subtract: which position it holds.
+    var positions = [0, 0, 0]
+    for index in UInt64(0)..<600 {
+        guard case .countdown(let n, let target) = CountdownTask().trainingProblem(seed: 4, index: index).data else { continue }
+        let subtracted = n.indices.filter { n.reduce(0, +) - 2 * n[$0] == target }
+        if subtracted.count == 1 { positions[subtracted[0]] += 1 }
+    }
+    let total = positions.reduce(0, +)
+    #expect(total > 200)
+    #expect(positions.allSatisfy { Double($0) > 0.25 * Double(total) }, "positions \(positions)")
+}
+
 @Test func countdownTrainingProblemsNeedMultiplicationAsRarelyAsTheTestSplit() throws {
     let task = CountdownTask()
     /// The share of problems whose solver reference uses only `+` and `-`.

@@ -17,9 +17,10 @@ import Kernels
 /// uniformly from 1...100, two operators drawn uniformly from `+ - * /` and a grouping
 /// (`(a o b) o c` or `a o (b o c)`) drawn with even odds; the problem is kept when the expression's
 /// exact value is an integer in 1...100 and the problem (a multiset of numbers plus target) is not in
-/// the test split. Nine in ten such problems (like the test split's) need only `+` and `-`; drawing
-/// the target uniformly and keeping solvable problems instead would give twice as many that need
-/// `*` or `/`.
+/// the test split. The prompt then lists the numbers in a random order, so that any of them may be
+/// the one subtracted, as in the test split. Nine in ten such problems (like the test split's) need
+/// only `+` and `-`; drawing the target uniformly and keeping solvable problems instead would give
+/// twice as many that need `*` or `/`.
 public struct CountdownTask: Task, ProblemFileReading {
     /// Creates the task.
     public init() {}
@@ -50,11 +51,12 @@ public struct CountdownTask: Task, ProblemFileReading {
         var attempt: UInt64 = 0
         while true {
             var random = CounterRandom(problemSeed: seed, tag: ProblemTag.countdown, index: index, attempt: attempt)
-            let numbers = (0..<3).map { _ in random.draw(1...100) }
+            let drawn = (0..<3).map { _ in random.draw(1...100) }
             let operators = (random.below(4), random.below(4))
             let groupsLeft = random.below(2) == 0
+            let numbers = random.shuffled(drawn)
             attempt += 1
-            guard let target = CountdownSolver.value(numbers: numbers, operators: operators, groupsLeft: groupsLeft),
+            guard let target = CountdownSolver.value(numbers: drawn, operators: operators, groupsLeft: groupsLeft),
                   (1...100).contains(target), !excluded.contains(CountdownTask.key(numbers, target)),
                   let solution = CountdownSolver.solve(numbers: numbers, target: target) else { continue }
             return TaskProblem(id: "countdown/gen/\(seed)/\(index)", prompt: CountdownTask.prompt(numbers: numbers, target: target),

@@ -21,6 +21,15 @@ extension CounterRandom {
         range.lowerBound + below(range.count)
     }
 
+    /// `items` in a uniformly random order (Fisher-Yates).
+    mutating func shuffled<T>(_ items: [T]) -> [T] {
+        var items = items
+        for i in stride(from: items.count - 1, to: 0, by: -1) {
+            items.swapAt(i, below(i + 1))
+        }
+        return items
+    }
+
     /// A uniformly chosen element of a non-empty array.
     mutating func pick<T>(_ items: [T]) -> T {
         items[below(items.count)]

@@ -3,8 +3,26 @@ import Testing
 
 /// One rank and two ranks run the same training: identical rollouts, rewards and masks (the
 /// per-step `rollout_hash` over every prompt's responses, rewards, advantages and masked
-/// samples), and weights equal up to float summation order.
+/// samples), and weights equal up to float summation order. Two ranks split each mini-batch's
+/// likelihood passes evenly, whichever rank rolled the responses out, so the cases cover the
+/// inputs a rank must then build for responses it did not generate: masked samples and BGPO's
+/// old-policy terms (two mini-batches, off-policy), and diffu-GRPO's old and reference
+/// log-probabilities (beta > 0, two inner iterations).
 @Suite struct WorldSizeInvarianceTests {
+    /// A training configuration on top of ``tinyRLArguments(_:base:steps:saveSteps:)``.
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var overrides: [String]
+        var testDescription: String { name }
+    }
+
+    static let cases = [
+        Case(name: "bgpo", overrides: []),
+        Case(name: "bgpo, 2 mini-batches", overrides: ["train.mini_batches=2"]),
+        Case(name: "diffu-grpo, beta 0.04, 2 iterations",
+             overrides: ["objective.objective=diffu-grpo", "objective.beta=0.04", "objective.num_iterations=2"]),
+    ]
+
     /// Keys that only depend on the rollouts and are counts (or the hash): equal exactly.
     private let exactKeys = ["rollout_hash", "frac_reward_zero_std", "completions/mean_length", "learning_rate"]
 
@@ -15,15 +33,18 @@ import Testing
         return abs(u - v) <= 1e-12 + relative * abs(u)
     }
 
-    @Test func oneAndTwoRanksDrawTheSameRolloutsAndReachTheSameWeights() throws {
+    @Test(arguments: cases)
+    func oneAndTwoRanksDrawTheSameRolloutsAndReachTheSameWeights(_ training: Case) throws {
         let base = try warmStartedBaseModel()
         let one = try temporaryDirectory("bgpo-world-1"), two = try temporaryDirectory("bgpo-world-2")
         defer { try? FileManager.default.removeItem(at: one); try? FileManager.default.removeItem(at: two) }
+        let overrides = training.overrides.flatMap { ["--set", $0] }
 
-        let single = try runBGPO(tinyRLArguments(one, base: base, steps: 3), environment: rlRunEnvironment)
+        let single = try runBGPO(tinyRLArguments(one, base: base, steps: 3) + overrides, environment: rlRunEnvironment)
         #expect(single.status == 0, "\(single.stderr)")
         #expect(single.stdout.contains("1 rank(s)"))
-        let pair = try runBGPO(tinyRLArguments(two, base: base, steps: 3), ranks: 2, environment: rlRunEnvironment)
+        let pair = try runBGPO(tinyRLArguments(two, base: base, steps: 3) + overrides, ranks: 2,
+                               environment: rlRunEnvironment)
         #expect(pair.status == 0, "\(pair.stderr)")
         #expect(pair.stdout.contains("2 rank(s) (mpirun)"))
 

@@ -13,14 +13,23 @@ import Testing
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var overrides: [String]
+        /// The relative tolerance of `loss`, `grad_norm` and `kl`, which sum the gradient and the
+        /// objective's terms in another order at two ranks.
+        var relative: Double
         var testDescription: String { name }
     }
 
+    /// BGPO's sums agree to 1e-5 (observed: 4e-8 on grad_norm at step 3, 2e-6 on kl with two
+    /// mini-batches). diffu-GRPO's two inner iterations compare the policy with old and reference
+    /// log-probs computed in other micro-batches, and each of its steps moves the weights far more
+    /// (grad_norm about 10): observed 1.1e-5 on grad_norm at step 3 before the likelihood passes
+    /// were balanced over the ranks, 8e-6 on the loss at step 2 after; tolerance 1e-4.
     static let cases = [
-        Case(name: "bgpo", overrides: []),
-        Case(name: "bgpo, 2 mini-batches", overrides: ["train.mini_batches=2"]),
+        Case(name: "bgpo", overrides: [], relative: 1e-5),
+        Case(name: "bgpo, 2 mini-batches", overrides: ["train.mini_batches=2"], relative: 1e-5),
         Case(name: "diffu-grpo, beta 0.04, 2 iterations",
-             overrides: ["objective.objective=diffu-grpo", "objective.beta=0.04", "objective.num_iterations=2"]),
+             overrides: ["objective.objective=diffu-grpo", "objective.beta=0.04", "objective.num_iterations=2"],
+             relative: 1e-4),
     ]
 
     /// Keys that only depend on the rollouts and are counts (or the hash): equal exactly.
@@ -62,8 +71,9 @@ import Testing
                 #expect(agree(x[key], y[key], relative: 1e-12), "step \(step) \(key): \(x[key] ?? .nan) vs \(y[key] ?? .nan)")
             }
             // Gradients are summed in another order (two partial sums, then the all-reduce).
-            for key in ["loss", "grad_norm"] where step > 0 {
-                #expect(agree(x[key], y[key], relative: 1e-5), "step \(step) \(key): \(x[key] ?? .nan) vs \(y[key] ?? .nan)")
+            for key in ["loss", "grad_norm", "kl"] where step > 0 {
+                #expect(agree(x[key], y[key], relative: training.relative),
+                        "step \(step) \(key): \(x[key] ?? .nan) vs \(y[key] ?? .nan)")
             }
         }
         // The test means something only if advantages were non-zero: masks drawn, gradients summed.
@@ -73,7 +83,8 @@ import Testing
         // Weights: the ranks' partial gradient sums make the summed gradient differ in the last
         // bits (relative 1e-7); AdamW divides m by sqrt(v), so each of the 3 updates (at most
         // about lr = 1e-3 per weight) moves by an amount that differs far less than 1% of lr.
-        // Observed: 6e-8. Tolerance 1e-5 absolute, while the weights move by about 1e-3.
+        // Observed: 6e-8 to 1.9e-7 over the cases. Tolerance 1e-5 absolute, while the weights move by
+        // about 1e-3.
         let start = try safetensorsTensors(base.appendingPathComponent("model.safetensors"))
         let w1 = try exportedWeights(one, step: 3), w2 = try exportedWeights(two, step: 3)
         let tolerance: Float = 1e-5

@@ -274,12 +274,11 @@ public final class RLTrainer {
                 .map { (position: position, response: $0) }
         }
         let mine = all[LikelihoodShares(count: all.count, ranks: communicator.size).range(of: communicator.rank)]
-        var derived: [Int: (index: UInt64, tokens: [Int32])] = [:]
-        return try mine.map { item in
-            if derived[item.position] == nil {
-                let prompt = try self.prompt(step: step, position: item.position)
-                derived[item.position] = (prompt.index, prompt.tokens)
-            }
+        var derived: [Int: (index: UInt64, problem: TaskProblem, tokens: [Int32])] = [:]
+        for position in Set(mine.map(\.position)) {
+            derived[position] = try prompt(step: step, position: position)
+        }
+        return mine.map { item in
             let prompt = derived[item.position]!
             return ShareItem(promptIndex: prompt.index, prompt: prompt.tokens, responseIndex: item.response,
                              response: table.tokens(position: item.position, response: item.response),

@@ -15,11 +15,16 @@ public struct StepReport: Sendable {
 /// The RL training step of DESIGN.md "The path of one RL step", on one rank.
 ///
 /// Every rank holds the whole model and optimiser state and runs the same sequence of collectives
-/// through its ``Communicator``: per optimiser update one all-reduce of the flat gradient buffer
-/// and one small all-reduce of statistics and the stop flag. Nothing depends on the rank beyond
-/// which prompts it handles, so a single process and N ranks compute the same thing up to float
-/// summation order; all randomness is keyed by (seed, step, global prompt index, response index,
-/// sample index), so a resumed run repeats an uninterrupted one bit for bit.
+/// through its ``Communicator``: per step one all-reduce of the compact ``RolloutTable`` (every
+/// prompt's responses and advantages), and per optimiser update one all-reduce of the flat gradient
+/// buffer and one small all-reduce of statistics and the stop flag. A rank rolls out the prompts
+/// of its ``PromptSchedule``, then runs the likelihood passes of its ``LikelihoodShares`` share of
+/// each mini-batch's responses that enter the objective, whoever rolled them out: ranks do equal
+/// likelihood work even when the groups with equal rewards (no gradient) fall unevenly. Nothing
+/// depends on the rank beyond which prompts and responses it handles, so a single process and N
+/// ranks compute the same thing up to float summation order; all randomness is keyed by (seed,
+/// step, global prompt index, response index, sample index), so a resumed run repeats an
+/// uninterrupted one bit for bit.
 public final class RLTrainer {
     /// The run configuration.
     public let config: RunConfig
@@ -50,6 +55,9 @@ public final class RLTrainer {
 
     /// Optimiser updates per RL step: `num_iterations` passes over `mini_batches` shares.
     public var updatesPerStep: Int { config.objective.numIterations * config.train.miniBatches }
+
+    /// Prompts per mini-batch: mini-batch m holds the step's prompt positions `m*n ..< (m+1)*n`.
+    private var promptsPerMiniBatch: Int { config.train.promptsPerStep / config.train.miniBatches }
 
     /// Creates the trainer of one rank.
     ///
@@ -105,7 +113,7 @@ public final class RLTrainer {
 
     // MARK: - One step
 
-    /// One prompt's group of responses on this rank.
+    /// One prompt's group of responses, on the rank that rolled it out.
     private struct Group {
         var position: Int
         var promptIndex: UInt64
@@ -113,6 +121,15 @@ public final class RLTrainer {
         var responses: [[Int32]]
         var scores: [TaskScore]
         var advantages: GroupAdvantages
+    }
+
+    /// One response that enters the objective, on the rank whose share holds it.
+    private struct ShareItem {
+        var promptIndex: UInt64
+        var prompt: [Int32]
+        var responseIndex: Int
+        var response: [Int32]
+        var advantage: Double
     }
 
     /// Runs step `completedSteps + 1`: rollouts, rewards, advantages, likelihood samples, the
@@ -127,12 +144,20 @@ public final class RLTrainer {
         let watch = Stopwatch()
         var timing = (rollout: 0.0, likelihood: 0.0, allreduce: 0.0, optimizer: 0.0)
         let groups = try Stopwatch.time(&timing.rollout) { try rollouts(step: step) }
+        var table = RolloutTable(promptsPerStep: config.train.promptsPerStep, generations: config.rollout.numGenerations,
+                                 length: config.rollout.maxCompletionLength)
+        for group in groups {
+            table.fill(position: group.position, responses: group.responses, advantages: group.advantages.values)
+        }
+        try Stopwatch.time(&timing.allreduce) { try table.gather(over: communicator) }
 
         let updates = updatesPerStep
         let miniBatches = config.train.miniBatches
-        let promptsPerMiniBatch = config.train.promptsPerStep / miniBatches
-        let inputs = Stopwatch.time(&timing.likelihood) { policyInputs(groups, step: step, offPolicy: updates > 1) }
-        let rolloutStatistics = statistics(of: groups) + digest(of: groups, inputs: inputs).slots
+        let inputs = try Stopwatch.time(&timing.likelihood) {
+            let shares = try (0..<miniBatches).map { try share(of: table, miniBatch: $0, step: step) }
+            return policyInputs(shares, step: step, offPolicy: updates > 1)
+        }
+        let rolloutStatistics = statistics(of: groups) + digest(of: groups, step: step).slots
 
         var total = ObjectiveStatistics()
         var lossSum = 0.0, gradNormSum = 0.0, learningRate = 0.0
@@ -140,12 +165,12 @@ public final class RLTrainer {
         var reduced: [Double] = []
         for iteration in 0..<config.objective.numIterations {
             for miniBatch in 0..<miniBatches {
-                let members = groups.indices.filter { groups[$0].position / promptsPerMiniBatch == miniBatch }
                 gradients.zero()
-                let (statistics, units) = Stopwatch.time(&timing.likelihood) {
-                    accumulate(inputs, groups: groups, members: members, iteration: iteration)
+                let statistics = Stopwatch.time(&timing.likelihood) {
+                    accumulate(inputs, miniBatch: miniBatch, iteration: iteration)
                 }
-                var scalars = statistics.scalars + [units, stopRequested() ? 1 : 0] + rolloutStatistics
+                var scalars = statistics.scalars + [units(of: groups, miniBatch: miniBatch), stopRequested() ? 1 : 0]
+                    + rolloutStatistics
                 try Stopwatch.time(&timing.allreduce) {
                     try communicator.allReduceSum(gradients.pointer, count: gradients.count)
                     scalars = try communicator.allReduceSum(scalars: scalars)
@@ -195,20 +220,32 @@ public final class RLTrainer {
     /// responses of one prompt in one batch), scores them and computes their advantages.
     private func rollouts(step: Int) throws -> [Group] {
         let generations = config.rollout.numGenerations
-        let trainSize = UInt64(config.task.trainSize)
         let runner = ModelRunner(model: model)
         return try prompts.localPositions.map { position in
-            let promptIndex = prompts.problemIndex(step: step, position: position)
-            let problem = task.trainingProblem(seed: seed, index: trainSize > 0 ? promptIndex % trainSize : promptIndex)
-            let prompt = try tokenizer.encodePrompt(problem.prompt)
+            let (promptIndex, problem, prompt) = try self.prompt(step: step, position: position)
             try checkLength(prompt, problem: problem)
-            let keys = (0..<generations).map { [UInt64(step), promptIndex, UInt64($0)] }
+            let keys = (0..<generations).map { responseKey(step: step, promptIndex: promptIndex, response: $0) }
             let responses = try sampler.generate(model: runner, prompts: Array(repeating: prompt, count: generations), keys: keys)
             let scores = responses.map { task.score(completion: tokenizer.decodeResponse($0), problem: problem) }
             let advantages = GroupAdvantages(rewards: scores.map(\.reward), scaleRewards: config.objective.scaleRewards)
             return Group(position: position, promptIndex: promptIndex, prompt: prompt, responses: responses,
                          scores: scores, advantages: advantages)
         }
+    }
+
+    /// The prompt at `position` of step `step`: its global index, its problem and its tokens. Any
+    /// rank can derive any prompt, so the rollout exchange carries responses only.
+    private func prompt(step: Int, position: Int) throws -> (index: UInt64, problem: TaskProblem, tokens: [Int32]) {
+        let promptIndex = prompts.problemIndex(step: step, position: position)
+        let trainSize = UInt64(config.task.trainSize)
+        let problem = task.trainingProblem(seed: seed, index: trainSize > 0 ? promptIndex % trainSize : promptIndex)
+        return (promptIndex, problem, try tokenizer.encodePrompt(problem.prompt))
+    }
+
+    /// The indices that key response `response` of a prompt: its sampler stream and diffu-GRPO's
+    /// prompt-mask stream.
+    private func responseKey(step: Int, promptIndex: UInt64, response: Int) -> [UInt64] {
+        [UInt64(step), promptIndex, UInt64(response)]
     }
 
     private func checkLength(_ prompt: [Int32], problem: TaskProblem) throws {
@@ -220,49 +257,74 @@ public final class RLTrainer {
 
     // MARK: - Policy inputs
 
-    /// What the objective passes of a step read, per group: the responses that can move the
-    /// gradient, with their masked samples (drawn once) and old-policy values.
+    /// Whether a response with `advantage` enters the objective: only a non-zero advantage moves
+    /// the gradient, except under diffu-GRPO's KL term (beta > 0, a reference model), which every
+    /// response carries.
+    private func entersObjective(_ advantage: Double) -> Bool {
+        advantage != 0 || reference != nil
+    }
+
+    /// This rank's ``LikelihoodShares`` share of mini-batch `miniBatch`: of the responses that
+    /// enter the objective, ordered by prompt position and then response index, one contiguous
+    /// run of nearly equal length per rank.
+    private func share(of table: RolloutTable, miniBatch: Int, step: Int) throws -> [ShareItem] {
+        let positions = (miniBatch * promptsPerMiniBatch)..<((miniBatch + 1) * promptsPerMiniBatch)
+        let all = positions.flatMap { position in
+            (0..<table.generations).filter { entersObjective(table.advantage(position: position, response: $0)) }
+                .map { (position: position, response: $0) }
+        }
+        let mine = all[LikelihoodShares(count: all.count, ranks: communicator.size).range(of: communicator.rank)]
+        var derived: [Int: (index: UInt64, problem: TaskProblem, tokens: [Int32])] = [:]
+        for position in Set(mine.map(\.position)) {
+            derived[position] = try prompt(step: step, position: position)
+        }
+        return mine.map { item in
+            let prompt = derived[item.position]!
+            return ShareItem(promptIndex: prompt.index, prompt: prompt.tokens, responseIndex: item.response,
+                             response: table.tokens(position: item.position, response: item.response),
+                             advantage: table.advantage(position: item.position, response: item.response))
+        }
+    }
+
+    /// What the objective passes of a step read, per mini-batch: this rank's share of the
+    /// responses that can move the gradient, with their masked samples (drawn once) and
+    /// old-policy values.
     private enum PolicyInputs {
         case elbo([[ELBOResponse]])
-        /// Per group the responses, and per inner iteration their old and reference log-probs.
+        /// Per mini-batch the responses, and per inner iteration and mini-batch their old and
+        /// reference log-probs.
         case tokens([[TokenPolicyResponse]], old: [[[[Float]]]]?, reference: [[[[Float]]]]?)
     }
 
-    /// Builds the objective's inputs of every group and, off-policy, evaluates the old policy
-    /// (and the reference policy) on them once, before the first update.
-    private func policyInputs(_ groups: [Group], step: Int, offPolicy: Bool) -> PolicyInputs {
+    /// Builds the objective's inputs of every mini-batch's share and, off-policy, evaluates the
+    /// old policy (and the reference policy) on them once, before the first update.
+    private func policyInputs(_ shares: [[ShareItem]], step: Int, offPolicy: Bool) -> PolicyInputs {
         switch objective {
         case .elbo(let elbo):
-            var inputs = groups.map { group in
-                group.responses.indices.compactMap { g -> ELBOResponse? in
-                    let advantage = group.advantages.values[g]
-                    guard advantage != 0 else { return nil }
-                    let samples = config.objective.likelihoodSamples(masking, prompt: group.prompt, response: group.responses[g],
-                                                                     step: step, promptIndex: group.promptIndex,
-                                                                     responseIndex: g)
-                    return ELBOResponse(samples: samples, advantage: advantage)
+            var inputs = shares.map { share in
+                share.map { item in
+                    ELBOResponse(samples: likelihoodSamples(prompt: item.prompt, response: item.response, step: step,
+                                                            promptIndex: item.promptIndex, responseIndex: item.responseIndex),
+                                 advantage: item.advantage)
                 }
             }
             if offPolicy {
                 let old = elbo.terms(model: model, responses: inputs.flatMap { $0 })
                 var next = 0
-                for g in inputs.indices {
-                    for r in inputs[g].indices {
-                        inputs[g][r].oldTerms = old[next]
+                for m in inputs.indices {
+                    for r in inputs[m].indices {
+                        inputs[m][r].oldTerms = old[next]
                         next += 1
                     }
                 }
             }
             return .elbo(inputs)
         case .tokens(let grpo):
-            let keepAll = config.objective.beta > 0
-            let inputs = groups.map { group in
-                group.responses.indices.compactMap { g -> TokenPolicyResponse? in
-                    let advantage = group.advantages.values[g]
-                    guard keepAll || advantage != 0 else { return nil }
-                    return TokenPolicyResponse(prompt: group.prompt, response: group.responses[g], advantage: advantage,
-                                               key: [UInt64(step), group.promptIndex, UInt64(g)],
-                                               eosTokenID: tokenizer.eosTokenID)
+            let inputs = shares.map { share in
+                share.map { item in
+                    TokenPolicyResponse(prompt: item.prompt, response: item.response, advantage: item.advantage,
+                                        key: responseKey(step: step, promptIndex: item.promptIndex, response: item.responseIndex),
+                                        eosTokenID: tokenizer.eosTokenID)
                 }
             }
             let iterations = 0..<config.objective.numIterations
@@ -270,8 +332,8 @@ public final class RLTrainer {
                 iterations.map { iteration in
                     let flat = grpo.logProbs(model: policy, responses: inputs.flatMap { $0 }, iteration: iteration)
                     var next = 0
-                    return inputs.map { group in
-                        group.map { _ in
+                    return inputs.map { share in
+                        share.map { _ in
                             defer { next += 1 }
                             return flat[next]
                         }
@@ -282,38 +344,46 @@ public final class RLTrainer {
         }
     }
 
-    /// Accumulates the objective's gradient over the groups `members` in inner iteration
-    /// `iteration`; returns its statistics and the local count of the units it is averaged over
-    /// (responses, or scored tokens for diffu-GRPO).
-    private func accumulate(_ inputs: PolicyInputs, groups: [Group], members: [Int],
-                            iteration: Int) -> (ObjectiveStatistics, Double) {
+    /// The masked copies of one response for the ELBO objectives.
+    private func likelihoodSamples(prompt: [Int32], response: [Int32], step: Int, promptIndex: UInt64,
+                                   responseIndex: Int) -> [MaskedSample] {
+        config.objective.likelihoodSamples(masking, prompt: prompt, response: response, step: step,
+                                           promptIndex: promptIndex, responseIndex: responseIndex)
+    }
+
+    /// Accumulates the objective's gradient over this rank's share of mini-batch `miniBatch` in
+    /// inner iteration `iteration` and returns its statistics.
+    private func accumulate(_ inputs: PolicyInputs, miniBatch: Int, iteration: Int) -> ObjectiveStatistics {
         switch (objective, inputs) {
         case let (.elbo(elbo), .elbo(responses)):
-            let result = elbo.accumulate(model: model, responses: members.flatMap { responses[$0] }, gradients: gradients)
-            let units = members.reduce(0) { $0 + groups[$1].responses.count }
-            return (result.statistics, Double(units))
+            return elbo.accumulate(model: model, responses: responses[miniBatch], gradients: gradients).statistics
         case let (.tokens(grpo), .tokens(responses, old, reference)):
-            var selected: [TokenPolicyResponse] = []
-            for g in members {
-                for (r, response) in responses[g].enumerated() {
-                    var response = response
-                    response.oldLogProbs = old?[iteration][g][r]
-                    response.referenceLogProbs = reference?[iteration][g][r]
-                    selected.append(response)
-                }
+            let selected = responses[miniBatch].enumerated().map { r, response in
+                var response = response
+                response.oldLogProbs = old?[iteration][miniBatch][r]
+                response.referenceLogProbs = reference?[iteration][miniBatch][r]
+                return response
             }
-            let statistics = grpo.accumulate(model: model, responses: selected, iteration: iteration, gradients: gradients)
-            let units = members.reduce(0) { sum, g in
-                sum + groups[g].responses.reduce(0) {
-                    $0 + TokenPolicyResponse.scoredLength(of: $1, eosTokenID: tokenizer.eosTokenID)
-                }
-            }
-            return (statistics, Double(units))
+            return grpo.accumulate(model: model, responses: selected, iteration: iteration, gradients: gradients)
         default:
             preconditionFailure("RLTrainer: objective and inputs differ")
         }
     }
 
+    /// This rank's count of the units mini-batch `miniBatch`'s loss is averaged over, from the
+    /// groups it rolled out (summed over the ranks in the update's all-reduce): every response
+    /// (ELBO objectives) or every scored token (diffu-GRPO), zero advantages included.
+    private func units(of groups: [Group], miniBatch: Int) -> Double {
+        let members = groups.filter { $0.position / promptsPerMiniBatch == miniBatch }
+        switch objective {
+        case .elbo:
+            return Double(members.reduce(0) { $0 + $1.responses.count })
+        case .tokens:
+            return Double(members.reduce(0) { sum, group in
+                sum + group.responses.reduce(0) { $0 + TokenPolicyResponse.scoredLength(of: $1, eosTokenID: tokenizer.eosTokenID) }
+            })
+        }
+    }
     private func releaseWorkspaces() {
         switch objective {
         case .elbo(let elbo): elbo.releaseWorkspaces()
@@ -359,15 +429,20 @@ public final class RLTrainer {
         metrics["rollout_hash"] = RolloutDigest.combine(sums[(6 + task.rewardNames.count)...])
     }
 
-    /// This rank's share of the step's ``RolloutDigest``: responses, rewards, advantages and the
-    /// likelihood masks (ELBO objectives) or mask-stream keys (diffu-GRPO) of its prompts.
-    private func digest(of groups: [Group], inputs: PolicyInputs) -> RolloutDigest {
+    /// The ``RolloutDigest`` slots of the prompts this rank rolled out: responses, rewards,
+    /// advantages and, per response that enters the objective, its likelihood masks (ELBO
+    /// objectives) or mask-stream key (diffu-GRPO), whichever rank runs its likelihood passes.
+    private func digest(of groups: [Group], step: Int) -> RolloutDigest {
         var digest = RolloutDigest(promptsPerStep: config.train.promptsPerStep)
-        for (g, group) in groups.enumerated() {
-            let masks: [[UInt64]]
-            switch inputs {
-            case .elbo(let responses): masks = responses[g].map { RolloutDigest.maskWords($0.samples) }
-            case .tokens(let responses, _, _): masks = responses[g].map(\.key)
+        for group in groups {
+            let masks = group.responses.indices.filter { entersObjective(group.advantages.values[$0]) }.map { g in
+                switch objective {
+                case .elbo:
+                    RolloutDigest.maskWords(likelihoodSamples(prompt: group.prompt, response: group.responses[g], step: step,
+                                                              promptIndex: group.promptIndex, responseIndex: g))
+                case .tokens:
+                    responseKey(step: step, promptIndex: group.promptIndex, response: g)
+                }
             }
             digest.add(position: group.position, promptIndex: group.promptIndex, responses: group.responses,
                        rewards: group.scores.map(\.reward), advantages: group.advantages.values, masks: masks)

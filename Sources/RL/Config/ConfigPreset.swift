@@ -78,7 +78,7 @@ private let countdown = """
     diffusion_steps = 32
 
     [optim]
-    learning_rate = 3e-4
+    learning_rate = 1e-4
     warmup_steps = 2
 
     [train]
@@ -91,12 +91,9 @@ private let countdown = """
     save_steps = 20
     """
 
-/// The main job's budget: 40 RL steps, a few minutes on two cores after the warm start. Its own warm
-/// start (about 18% test accuracy) sits close to its pass@8, and 3e-4 lost 3 points on it in 40 steps
-/// where 1e-4 kept its accuracy (env/rl-results.md), so the main job takes the gentler rate.
+/// The main job's budget: 40 RL steps, a few minutes on two cores after the warm start.
 private let mainJob = """
     train.max_steps = 40
-    optim.learning_rate = 1e-4
     run.output_dir = "runs/countdown-tiny"
     """
 

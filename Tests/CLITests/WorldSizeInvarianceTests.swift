@@ -37,10 +37,16 @@ import Testing
 
     /// Whether two sums of the same terms agree; each rank adds its prompts' rewards first, so
     /// the order of the additions (not the terms, which the hash covers) differs.
-    private func agree(_ u: Double?, _ v: Double?, relative: Double) -> Bool {
+    private func agree(_ u: Double?, _ v: Double?, relative: Double, absolute: Double = 1e-12) -> Bool {
         guard let u, let v else { return false }
-        return abs(u - v) <= 1e-12 + relative * abs(u)
+        return abs(u - v) <= absolute + relative * abs(u)
     }
+
+    /// The loss is a sum of per-response terms of magnitude about |A * l| ~ 1 whose advantages cancel
+    /// (they sum to zero per group), leaving values near 1e-3: its rounding follows the terms' scale,
+    /// not its own. Observed 5.2e-8 apart (2.5e-5 relative) with two mini-batches in a CI run (the
+    /// environment's `OPENBLAS_CORETYPE=Haswell`); tolerance 1e-6 absolute on top of the relative one.
+    private let lossAbsolute = 1e-6
 
     @Test(arguments: cases)
     func oneAndTwoRanksDrawTheSameRolloutsAndReachTheSameWeights(_ training: Case) throws {
@@ -72,7 +78,7 @@ import Testing
             }
             // Gradients are summed in another order (two partial sums, then the all-reduce).
             for key in ["loss", "grad_norm", "kl"] where step > 0 {
-                #expect(agree(x[key], y[key], relative: training.relative),
+                #expect(agree(x[key], y[key], relative: training.relative, absolute: key == "loss" ? lossAbsolute : 1e-12),
                         "step \(step) \(key): \(x[key] ?? .nan) vs \(y[key] ?? .nan)")
             }
         }

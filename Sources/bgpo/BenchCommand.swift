@@ -89,7 +89,7 @@ struct ModelBench: ParsableCommand {
             gflopsFwd: forwardGFLOPS, gflopsFwdbwd: trainingGFLOPS, peakGflops: peak,
             peakFractionFwd: forwardGFLOPS / peak, peakFractionFwdbwd: trainingGFLOPS / peak,
             fmaPeakGflopsPerCore: fmaPeak?.gflopsPerCore, fmaPeakWidth: fmaPeak?.width.key,
-            fmaPeakGflopsByWidth: fmaPeak?.gflopsByWidthKey ?? [:], fmaPeakSummary: fmaPeak?.summary,
+            fmaPeakGflopsByWidth: fmaPeak?.gflopsByWidthKey ?? [:], fmaPeakLine: measuredPeakLine(fmaPeak),
             measuredPeakGflops: measuredPeak,
             measuredPeakFractionFwd: measuredPeak.map { forwardGFLOPS / $0 },
             measuredPeakFractionFwdbwd: measuredPeak.map { trainingGFLOPS / $0 },
@@ -145,8 +145,8 @@ struct BenchReport: Encodable {
     var fmaPeakGflopsPerCore: Double?
     var fmaPeakWidth: String?
     var fmaPeakGflopsByWidth: [String: Double]
-    /// The best width, each width's figure and how they were taken, for the text report (not in the JSON).
-    var fmaPeakSummary: String?
+    /// The measured peak's report line, for the text report (not in the JSON).
+    var fmaPeakLine: String
     /// The measured peak per core times the threads, and the passes' fractions of it.
     var measuredPeakGflops: Double?
     var measuredPeakFractionFwd, measuredPeakFractionFwdbwd: Double?
@@ -210,12 +210,7 @@ struct BenchReport: Encodable {
               + ofCorePeak(gflopsFwdbwd * fwdbwdSeconds / fwdbwdCPUSeconds))
         print("nominal peak: \(f(peakGflops / Double(threads), 0)) GFLOPS per core (2 x 512-bit FMA per cycle at 3.8 GHz, "
               + "assumed) x \(threads) thread\(plural) = \(f(peakGflops, 0)) GFLOPS")
-        if let fmaPeakGflopsPerCore, let fmaPeakSummary, let measuredPeakGflops {
-            print("measured FMA peak: \(f(fmaPeakGflopsPerCore)) GFLOPS per core (\(fmaPeakSummary)) "
-                  + "x \(threads) thread\(plural) = \(f(measuredPeakGflops)) GFLOPS")
-        } else {
-            print("measured FMA peak: unavailable (this CPU runs neither AVX2 nor AVX-512)")
-        }
+        print(fmaPeakLine + (measuredPeakGflops.map { " x \(threads) thread\(plural) = \(f($0)) GFLOPS" } ?? ""))
         print("sgemm ceiling (this model's linear shapes, forward+backward): \(f(gemmCeilingGflops)) GFLOPS  "
               + "\(ofPeaks(gemmCeilingGflops)), \(f(gemmCeilingGflopsPerCPUSecond)) GFLOPS per busy core"
               + ofCorePeak(gemmCeilingGflopsPerCPUSecond))

@@ -137,8 +137,7 @@ struct CompareBench: ParsableCommand {
               + "\(rows.first?.torchCapability ?? "?")")
         print(String(format: "load average (1 min): %.2f at start, %.2f at end; nominal peak %.0f GFLOPS per core",
                      loadBefore, loadAfter, ModelBench.nominalPeakGFLOPSPerCore))
-        print(fmaPeak.map { String(format: "measured FMA peak %.1f GFLOPS per core (", $0.gflopsPerCore) + $0.summary + ")" }
-              ?? "measured FMA peak: unavailable (this CPU runs neither AVX2 nor AVX-512)")
+        print(measuredPeakLine(fmaPeak))
         CompareRow.printTable(rows)
     }
 

@@ -23,3 +23,10 @@ extension FMAPeak {
         Dictionary(uniqueKeysWithValues: gflopsByWidth.map { ($0.key.key, $0.value) })
     }
 }
+
+/// The report line of a measured peak, "measured FMA peak: 118.2 GFLOPS per core (best width ...)",
+/// or why there is none.
+func measuredPeakLine(_ peak: FMAPeak?) -> String {
+    guard let peak else { return "measured FMA peak: unavailable (this CPU runs neither AVX2 nor AVX-512)" }
+    return String(format: "measured FMA peak: %.1f GFLOPS per core (", peak.gflopsPerCore) + peak.summary + ")"
+}

@@ -384,6 +384,7 @@ public final class RLTrainer {
             })
         }
     }
+
     private func releaseWorkspaces() {
         switch objective {
         case .elbo(let elbo): elbo.releaseWorkspaces()

@@ -12,17 +12,15 @@ public enum CountdownSolver {
         for (a, b, c) in permutations(numbers) {
             for op1 in Operator.allCases {
                 for op2 in Operator.allCases {
-                    // (a op1 b) op2 c  and  a op1 (b op2 c)
-                    if let inner = op1.apply(Rational(a), Rational(b)), let value = op2.apply(inner, Rational(c)),
-                       value == Rational(target) {
-                        let left = op1.precedence < op2.precedence ? "(\(a)\(op1.symbol)\(b))" : "\(a)\(op1.symbol)\(b)"
-                        candidates.append((left + op2.symbol + "\(c)", inner.isNatural && value.isNatural, candidates.count))
+                    let (x, y, z) = (Rational(a), Rational(b), Rational(c))
+                    if let left = evaluate(x, y, z, op1, op2, groupsLeft: true), left.value == Rational(target) {
+                        let text = op1.precedence < op2.precedence ? "(\(a)\(op1.symbol)\(b))" : "\(a)\(op1.symbol)\(b)"
+                        candidates.append((text + op2.symbol + "\(c)", left.inner.isNatural && left.value.isNatural, candidates.count))
                     }
-                    if let inner = op2.apply(Rational(b), Rational(c)), let value = op1.apply(Rational(a), inner),
-                       value == Rational(target) {
+                    if let right = evaluate(x, y, z, op1, op2, groupsLeft: false), right.value == Rational(target) {
                         let bare = op2.precedence > op1.precedence || (op2.precedence == op1.precedence && op1.isAssociative)
-                        let right = bare ? "\(b)\(op2.symbol)\(c)" : "(\(b)\(op2.symbol)\(c))"
-                        candidates.append(("\(a)\(op1.symbol)" + right, inner.isNatural && value.isNatural, candidates.count))
+                        let text = bare ? "\(b)\(op2.symbol)\(c)" : "(\(b)\(op2.symbol)\(c))"
+                        candidates.append(("\(a)\(op1.symbol)" + text, right.inner.isNatural && right.value.isNatural, candidates.count))
                     }
                 }
             }
@@ -39,11 +37,21 @@ public enum CountdownSolver {
     static func value(numbers: [Int], operators: (Int, Int), groupsLeft: Bool) -> Int? {
         precondition(numbers.count == 3, "CountdownSolver.value: three numbers")
         let (a, b, c) = (Rational(numbers[0]), Rational(numbers[1]), Rational(numbers[2]))
-        let (op1, op2) = (Operator.allCases[operators.0], Operator.allCases[operators.1])
-        let value = groupsLeft ? op1.apply(a, b).flatMap { op2.apply($0, c) }
-                               : op2.apply(b, c).flatMap { op1.apply(a, $0) }
-        guard let value, value.denominator == 1 else { return nil }
+        guard let value = evaluate(a, b, c, Operator.allCases[operators.0], Operator.allCases[operators.1],
+                                   groupsLeft: groupsLeft)?.value, value.denominator == 1 else { return nil }
         return value.numerator
+    }
+
+    /// `(a op1 b) op2 c` (`groupsLeft`) or `a op1 (b op2 c)`: the parenthesised part's value and the
+    /// whole's, or nil on a division by zero.
+    private static func evaluate(_ a: Rational, _ b: Rational, _ c: Rational, _ op1: Operator, _ op2: Operator,
+                                 groupsLeft: Bool) -> (inner: Rational, value: Rational)? {
+        if groupsLeft {
+            guard let inner = op1.apply(a, b), let value = op2.apply(inner, c) else { return nil }
+            return (inner, value)
+        }
+        guard let inner = op2.apply(b, c), let value = op1.apply(a, inner) else { return nil }
+        return (inner, value)
     }
 
     private static func permutations(_ n: [Int]) -> [(Int, Int, Int)] {

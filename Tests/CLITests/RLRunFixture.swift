@@ -56,11 +56,16 @@ let rlRunEnvironment = ["SLURM_JOB_ID": "", "SLURM_STEP_ID": "", "SLURM_NTASKS":
 /// `bgpo train` of `steps` BGPO steps from the shared base model into `run`: 4 prompts of 4
 /// responses of 32 tokens per step, 2 masked samples each, a learning rate high enough that the
 /// weights move visibly, a checkpoint every `saveSteps` (0: only at a stop and at the end).
+///
+/// Rollouts at temperature 1: at the preset's 0.6 the base's four responses to a prompt are often
+/// all alike, and whether any group's rewards differ within 3 steps then depends on the BLAS
+/// kernels' rounding (with `OPENBLAS_CORETYPE=SkylakeX` none did). At 1.0 every step of every
+/// core type tried (Cooperlake, SkylakeX, Haswell, Zen, Sandybridge) has a non-zero gradient.
 func tinyRLArguments(_ run: URL, base: URL, steps: Int, saveSteps: Int = 0) -> [String] {
     ["train", "--preset", "countdown-tiny", "--output-dir", run.path, "--threads", "1",
      "--set", "model.path=\(base.path)", "--set", "sft.steps=0", "--set", "train.max_steps=\(steps)",
      "--set", "train.prompts_per_step=4", "--set", "train.micro_batch_size=4", "--set", "train.eval_steps=0",
-     "--set", "task.test_size=4", "--set", "rollout.num_generations=4", "--set", "rollout.max_completion_length=32",
+     "--set", "task.test_size=4", "--set", "rollout.num_generations=4", "--set", "rollout.temperature=1.0", "--set", "rollout.max_completion_length=32",
      "--set", "rollout.block_length=8", "--set", "rollout.diffusion_steps=16", "--set", "objective.mc_num=2",
      "--set", "optim.learning_rate=1e-3", "--set", "checkpoint.save_steps=\(saveSteps)"]
 }

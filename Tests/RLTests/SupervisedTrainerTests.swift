@@ -24,14 +24,14 @@ import Testing
 
     @Test func trainingMemorisesTheExamplesAndTheSamplerDecodesThem() throws {
         let model = try tinyCharModel()
-        let trainer = SupervisedTrainer(model: model, options: options(steps: 150, micro: 4))
+        let trainer = SupervisedTrainer(model: model, options: options(steps: 300, micro: 4))
         var losses: [Double] = []
-        for _ in 0..<150 {
+        for _ in 0..<300 {
             let report = try trainer.train(on: examples + examples)
             #expect(report.loss.isFinite && report.gradNorm.isFinite)
             losses.append(report.loss)
         }
-        #expect(trainer.step == 150)
+        #expect(trainer.step == 300)
         let early = losses.prefix(10).reduce(0, +) / 10, late = losses.suffix(10).reduce(0, +) / 10
         #expect(late < 0.1 * early, "loss \(early) -> \(late)")
         let sampler = try DiffusionSampler(options: SamplingOptions(generationLength: 4, blockLength: 2, steps: 4),

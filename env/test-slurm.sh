@@ -5,7 +5,7 @@
 # exited 75, requeued itself, resumed from that checkpoint and completed with exactly the
 # configured steps in one continuous metrics file (steps 0..N, each once) and one appended log.
 # Then a second job is cancelled with plain `scancel` (SIGTERM): it checkpoints, exits 75 and is
-# not requeued. Last, slurm/sft.sbatch trains a tiny model for 3 steps and slurm/eval.sbatch
+# not requeued. Last, slurm/sft.sbatch trains a tiny model for 3 steps on 2 ranks and slurm/eval.sbatch
 # evaluates it. Brings Slurm down again if this script brought it up. Needs root; exits non-zero
 # on any failure.
 #
@@ -141,13 +141,15 @@ wait_for 60 "the cancelled job's end" state_is CANCELLED
 out=$("$bgpo" checkpoint verify "$run" 2>&1) || fail "the checkpoint written at SIGTERM does not verify: $out"
 say "scancel: checkpoint $(cat "$run/checkpoints/LATEST"), exit 75, not requeued"
 
-# sft.sbatch and eval.sbatch: one process each, the model of the first read by the second.
+# sft.sbatch (2 data-parallel tasks) and eval.sbatch (one process): the model of the first read by the second.
 model=$work/model
 log=$work/sft.out
 job=$(BGPO=$bgpo BGPO_MODEL_DIR=$model sbatch --parsable --time=00:05:00 --output="$log" slurm/sft.sbatch \
   --task countdown --preset tiny --max-seq 64 --steps 3 --batch-size 4 --generation-length 32 --block-length 8 --eval-limit 2)
 completes 120
 [ -s "$model/model.json" ] || fail "sft.sbatch wrote no model to $model"
+grep -q "2 rank(s)" "$log" || fail "sft.sbatch did not train on 2 ranks"
+[ "$(grep -c "eval  step" "$log")" -eq 1 ] || fail "sft.sbatch: expected one evaluation line, from rank 0 only"
 log=$work/eval.out
 job=$(BGPO=$bgpo sbatch --parsable --time=00:05:00 --output="$log" slurm/eval.sbatch \
   --model "$model" --task countdown --limit 2 --out "$work/eval.jsonl")

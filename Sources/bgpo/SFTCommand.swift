@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import DLLM
 import Foundation
 import Kernels
@@ -17,6 +18,10 @@ struct SFTCommand: ParsableCommand {
             a constant/linear/cosine schedule and gradient-norm clipping. Every --eval-every steps and at the end \
             the model decodes the test split greedily and the accuracy is printed. The model is written to --out \
             (model.json + model.safetensors) after every evaluation; continue it with --model.
+
+            Under mpirun or srun the training is data-parallel: every rank runs its share of each step's examples, \
+            one all-reduce sums the gradients, and rank 0 evaluates, prints and writes the model. Without --threads \
+            a single process uses every core and each of several ranks one (or SLURM_CPUS_PER_TASK).
             """
     )
 
@@ -117,7 +122,15 @@ struct SFTCommand: ParsableCommand {
 
     func run() throws {
         let runStart = Date()
-        let threadCount = try threads.apply()
+        let environment = ProcessInfo.processInfo.environment
+        let slurm = try SlurmEnvironment(environment: environment)
+        let communicator = try makeCommunicator(environment: environment)
+        defer { communicator.finalize() }
+        try slurm.checkWorldSize(communicator.size)
+        let threadCount = try ThreadChoice(requested: threads.threads, slurm: slurm, worldSize: communicator.size,
+                                           availableCores: ProcessInfo.processInfo.activeProcessorCount).threads
+        BLAS.setThreads(threadCount)
+        let say: (String) -> Void = { line in if communicator.isRoot { printLine(line) } }
         let task = try TaskRegistry.task(named: self.task)
         let (model, tokenizer, metadata) = try startingModel()
         let options = try decoding.samplingOptions(metadata: metadata)
@@ -136,13 +149,13 @@ struct SFTCommand: ParsableCommand {
             options: SupervisedTrainingOptions(batchSize: batchSize, microBatchSize: microBatchSize ?? batchSize,
                                                schedule: schedule, weightDecay: weightDecay, beta1: adamBeta1,
                                                beta2: adamBeta2, epsilon: adamEpsilon, maxGradNorm: maxGradNorm, seed: seed),
-            startStep: startStep)
+            startStep: startStep, communicator: communicator)
         let evaluator = TaskEvaluator(task: task, tokenizer: tokenizer, options: options, batchSize: evalBatchSize)
         let c = model.config
-        printLine("sft \(task.name): model d_model \(c.dModel) layers \(c.nLayers) heads \(c.nHeads)/\(c.nKVHeads) mlp \(c.mlpHidden) "
-              + "vocab \(c.vocabSize), \(model.layout.totalCount) parameters; \(steps) steps x \(batchSize) examples, "
-              + "L \(options.generationLength), block \(options.blockLength), eval steps \(options.steps); "
-              + "OpenBLAS \(BLAS.coreName) x \(threadCount) threads")
+        say("sft \(task.name): model d_model \(c.dModel) layers \(c.nLayers) heads \(c.nHeads)/\(c.nKVHeads) mlp \(c.mlpHidden) "
+            + "vocab \(c.vocabSize), \(model.layout.totalCount) parameters; \(steps) steps x \(batchSize) examples, "
+            + "L \(options.generationLength), block \(options.blockLength), eval steps \(options.steps); "
+            + "\(communicator.size) rank(s) x OpenBLAS \(BLAS.coreName) x \(threadCount) threads")
 
         var tokens = 0
         var windowSeconds = 0.0
@@ -159,30 +172,40 @@ struct SFTCommand: ParsableCommand {
             tokens += report.tokens
             windowSeconds += report.seconds
             if step % logEvery == 0 || step == steps {
-                printLine(String(format: "step %5d/%d  loss %.4f  lr %.3e  grad_norm %.3f  tok/s %.0f  elapsed %.0f s",
-                             step, steps, report.loss, report.learningRate, report.gradNorm,
-                             Double(tokens) / max(windowSeconds, 1e-9), Date().timeIntervalSince(runStart)))
+                say(String(format: "step %5d/%d  loss %.4f  lr %.3e  grad_norm %.3f  tok/s %.0f  elapsed %.0f s",
+                           step, steps, report.loss, report.learningRate, report.gradNorm,
+                           Double(tokens) / max(windowSeconds, 1e-9), Date().timeIntervalSince(runStart)))
                 tokens = 0
                 windowSeconds = 0
             }
             if (evalEvery > 0 && step % evalEvery == 0) || step == steps {
-                let evalStart = Date()
-                let result = try evaluator.evaluate(model: ModelRunner(model: model), problems: testProblems, seed: seed)
-                printLine(String(format: "eval  step %5d  accuracy %.4f (%.1f%%)  mean reward %.4f  %d problems  %.1f s",
-                             startStep + step, result.accuracy, 100 * result.accuracy, result.meanReward,
-                             testProblems.count, Date().timeIntervalSince(evalStart)))
-                var saved = metadata
-                saved["task"] = task.name
-                saved["sft_steps"] = String(startStep + step)
-                saved["sft_problems"] = String(cursor)
-                saved["generation_length"] = String(options.generationLength)
-                saved["block_length"] = String(options.blockLength)
-                saved["seed"] = String(seed)
-                saved["test_accuracy"] = String(format: "%.4f", result.accuracy)
-                try ModelStore.save(model, tokenizer: tokenizer, to: URL(fileURLWithPath: out), metadata: saved)
+                try communicator.rootOnly {
+                    try evaluateAndSave(model: model, tokenizer: tokenizer, task: task, evaluator: evaluator, problems: testProblems,
+                                        metadata: metadata, options: options, step: startStep + step, cursor: cursor)
+                }
             }
         }
-        printLine(String(format: "done: %d steps in %.0f s; model written to %@", steps, Date().timeIntervalSince(runStart), out))
+        say(String(format: "done: %d steps in %.0f s; model written to %@", steps, Date().timeIntervalSince(runStart), out))
+    }
+
+    /// Decodes the test split, prints the accuracy and writes the model with its metadata (rank 0).
+    private func evaluateAndSave(model: Model, tokenizer: any Tokenizer, task: any Task, evaluator: TaskEvaluator,
+                                 problems: [TaskProblem], metadata: [String: String], options: SamplingOptions,
+                                 step: Int, cursor: UInt64) throws {
+        let evalStart = Date()
+        let result = try evaluator.evaluate(model: ModelRunner(model: model), problems: problems, seed: seed)
+        printLine(String(format: "eval  step %5d  accuracy %.4f (%.1f%%)  mean reward %.4f  %d problems  %.1f s",
+                         step, result.accuracy, 100 * result.accuracy, result.meanReward, problems.count,
+                         Date().timeIntervalSince(evalStart)))
+        var saved = metadata
+        saved["task"] = task.name
+        saved["sft_steps"] = String(step)
+        saved["sft_problems"] = String(cursor)
+        saved["generation_length"] = String(options.generationLength)
+        saved["block_length"] = String(options.blockLength)
+        saved["seed"] = String(seed)
+        saved["test_accuracy"] = String(format: "%.4f", result.accuracy)
+        try ModelStore.save(model, tokenizer: tokenizer, to: URL(fileURLWithPath: out), metadata: saved)
     }
 
     /// The model to train, its tokenizer and the metadata carried over from a continued model.

@@ -36,6 +36,41 @@ import Testing
         #expect(text.status == 0, "\(text.stderr)")
     }
 
+    /// `bgpo sft` under mpirun splits each step's examples over the ranks (5 examples: shares of 3
+    /// and 2) and sums the gradients: the model equals the single process's up to the order of
+    /// that sum, while a different seed gives a different model; only rank 0 prints and writes.
+    @Test func sftIsDataParallelOverRanks() throws {
+        let directory = try temporaryDirectory("bgpo-sft-ranks")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func sft(_ name: String, ranks: Int?, seed: Int = 0) throws -> (output: String, weights: [String: [Float]]) {
+            let out = directory.appendingPathComponent(name)
+            let result = try runBGPO(["sft", "--task", "countdown", "--out", out.path, "--preset", "tiny", "--max-seq", "64",
+                                      "--steps", "4", "--batch-size", "5", "--micro-batch-size", "2", "--learning-rate", "0.01",
+                                      "--warmup-steps", "0", "--log-every", "1", "--eval-limit", "2", "--generation-length", "32",
+                                      "--block-length", "16", "--diffusion-steps", "8", "--seed", "\(seed)", "--threads", "1"],
+                                     ranks: ranks, environment: rlRunEnvironment)
+            #expect(result.status == 0, "\(result.stderr)")
+            return (result.stdout, try safetensorsTensors(out.appendingPathComponent("model.safetensors")))
+        }
+        let one = try sft("one", ranks: nil), two = try sft("two", ranks: 2), other = try sft("other", ranks: nil, seed: 1)
+        #expect(one.output.contains("1 rank(s)") && two.output.contains("2 rank(s)"))
+        #expect(two.output.components(separatedBy: "eval  step").count == 2, "one evaluation, printed once")
+        #expect(two.output.components(separatedBy: "step     4/4").count == 2, "\(two.output)")
+        /// The loss printed for each step.
+        func losses(_ output: String) -> [Double] {
+            output.split(separator: "\n").compactMap { line in
+                guard line.hasPrefix("step "), let range = line.range(of: "loss ") else { return nil }
+                return Double(line[range.upperBound...].prefix { !$0.isWhitespace })
+            }
+        }
+        #expect(losses(one.output).count == 4)
+        for (a, b) in zip(losses(one.output), losses(two.output)) {
+            #expect(abs(a - b) <= 1e-4 * abs(a), "loss \(a) vs \(b)")
+        }
+        #expect(try largestDifference(one.weights, two.weights) <= 1e-5)
+        #expect(try largestDifference(one.weights, other.weights) > 1e-3)
+    }
+
     @Test func badTasksLengthsAndModelsMapToTheirExitCodes() throws {
         let directory = try temporaryDirectory("bgpo-eval")
         defer { try? FileManager.default.removeItem(at: directory) }

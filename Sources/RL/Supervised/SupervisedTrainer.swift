@@ -1,3 +1,4 @@
+import Cluster
 import DLLM
 import Foundation
 import Kernels
@@ -92,12 +93,16 @@ public enum SupervisedTrainingError: Error, ExitCodeProviding, CustomStringConve
     }
 }
 
-/// LLaDA-style masked supervised training (ALGORITHM.md §2) with AdamW on the flat buffers.
+/// LLaDA-style masked supervised training (ALGORITHM.md §2) with AdamW on the flat buffers,
+/// data-parallel over the ranks of a ``Cluster/Communicator``.
 ///
 /// Each step masks every example with ``DLLM/SupervisedMasking`` keyed by (seed, step, example
-/// index), runs forward and backward micro-batch by micro-batch, accumulating into one gradient
-/// buffer, clips the global norm and takes one AdamW step. Sequences are left-padded to the
-/// longest of the step; the workspace grows to the longest sequence seen and is reused.
+/// index), so a mask does not depend on the rank that draws it. Every rank is given the whole
+/// batch and runs forward and backward on its ``RankShares`` share of it, micro-batch by
+/// micro-batch, accumulating into one gradient buffer; one all-reduce sums the ranks' gradients,
+/// then every rank clips the global norm and takes the same AdamW step, so the weights stay equal
+/// on all ranks. Sequences are left-padded to the longest of the step; the workspace grows to the
+/// longest sequence seen and is reused.
 public final class SupervisedTrainer {
     /// The model being trained (updated in place).
     public let model: Model
@@ -111,16 +116,21 @@ public final class SupervisedTrainer {
     private let firstMoment: FlatBuffer
     private let secondMoment: FlatBuffer
     private let masking: SupervisedMasking
+    private let communicator: any Communicator
     private var workspace: Workspace?
 
     /// Creates a trainer with fresh optimiser state; the first update is `startStep + 1` (the
     /// masks of update s are keyed by s, so a continued run draws new ones). The learning-rate
     /// schedule, like the optimiser state, starts afresh: it runs over this trainer's updates.
-    public init(model: Model, options: SupervisedTrainingOptions, startStep: Int = 0) {
+    /// Every rank of `communicator` must hold the same weights and call ``train(on:)`` with the
+    /// same examples.
+    public init(model: Model, options: SupervisedTrainingOptions, startStep: Int = 0,
+                communicator: any Communicator = SingleProcessCommunicator()) {
         precondition(options.batchSize > 0 && options.microBatchSize > 0, "SupervisedTrainer: batch sizes must be positive")
         self.model = model
         self.options = options
         self.step = startStep
+        self.communicator = communicator
         let count = model.layout.totalCount
         gradients = FlatBuffer(count: count)
         firstMoment = FlatBuffer(count: count)
@@ -128,7 +138,8 @@ public final class SupervisedTrainer {
         masking = SupervisedMasking(maskTokenID: model.config.maskTokenID, seed: options.seed)
     }
 
-    /// One optimiser step on `examples` (exactly ``SupervisedTrainingOptions/batchSize`` of them).
+    /// One optimiser step on `examples` (exactly ``SupervisedTrainingOptions/batchSize`` of them,
+    /// the same on every rank); the report's loss and tokens are the whole batch's.
     public func train(on examples: [SupervisedExample]) throws -> SupervisedStepReport {
         let start = Date()
         let update = step + 1
@@ -136,14 +147,15 @@ public final class SupervisedTrainer {
             throw SupervisedTrainingError.batchSize(step: update, got: examples.count, expected: options.batchSize)
         }
         let config = model.config
+        let share = RankShares(count: examples.count, ranks: communicator.size).range(of: communicator.rank)
         let seq = examples.map { $0.prompt.count + $0.response.count }.max() ?? 1
-        let micro = min(options.microBatchSize, examples.count)
+        let micro = max(1, min(options.microBatchSize, share.count))
         let ws = workspace(batch: micro, seq: seq)
         gradients.zero()
         var loss = 0.0
         var tokens = 0
-        for first in stride(from: 0, to: examples.count, by: micro) {
-            let samples = (first..<min(first + micro, examples.count)).map { index in
+        for first in stride(from: share.lowerBound, to: share.upperBound, by: micro) {
+            let samples = (first..<min(first + micro, share.upperBound)).map { index in
                 masking.sample(prompt: examples[index].prompt, response: examples[index].response,
                                step: UInt64(update), exampleIndex: UInt64(index))
             }
@@ -161,6 +173,10 @@ public final class SupervisedTrainer {
             modelBackward(model, workspace: ws, gradients: gradients)
             tokens += samples.reduce(0) { $0 + $1.tokens.count }
         }
+        try communicator.allReduceSum(gradients.pointer, count: gradients.count)
+        let sums = try communicator.allReduceSum(scalars: [loss, Double(tokens)])
+        loss = sums[0]
+        tokens = Int(sums[1])
         let gradNorm = GradientClipping.clip(gradients, maxNorm: options.maxGradNorm)
         guard loss.isFinite, gradNorm.isFinite else {
             throw SupervisedTrainingError.nonFinite(step: update, loss: loss, gradNorm: gradNorm)

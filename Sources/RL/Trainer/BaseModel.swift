@@ -11,8 +11,8 @@ import Tasks
 /// The warm start is LLaDA-style masked SFT (``SupervisedTrainer``) on the task's reference
 /// completions of generated training problems, padded with EOS to `max_completion_length`. Its
 /// problems are indices `2^32, 2^32 + 1, ...` of the training stream (modulo `task.train_size`
-/// when that is set), so they are not the prompts RL draws first. It runs on rank 0 only; the
-/// other ranks receive its weights in the run's broadcast.
+/// when that is set), so they are not the prompts RL draws first. It is data-parallel: every rank
+/// runs its share of each step's examples and the gradients are summed (``SupervisedTrainer``).
 public enum BaseModel {
     /// The directory of the warm-started model inside a run directory.
     public static let directoryName = "base"
@@ -44,8 +44,8 @@ public enum BaseModel {
             log("sft.steps = 0: RL starts from the random initialisation")
             return model
         }
+        try warmStart(model, config: config, task: task, tokenizer: tokenizer, communicator: communicator, log: log)
         try communicator.rootOnly {
-            try warmStart(model, config: config, task: task, tokenizer: tokenizer, log: log)
             try ModelStore.save(model, tokenizer: tokenizer, to: kept,
                                 metadata: ["task": task.name, "sft_steps": "\(config.sft.steps)", "seed": "\(config.train.seed)",
                                            recipeKey: recipe])
@@ -70,7 +70,7 @@ public enum BaseModel {
 
     /// `sft.steps` updates of masked SFT on reference completions.
     private static func warmStart(_ model: Model, config: RunConfig, task: any Task, tokenizer: any Tokenizer,
-                                  log: (String) -> Void) throws {
+                                  communicator: any Communicator, log: (String) -> Void) throws {
         let sft = config.sft
         let options = SupervisedTrainingOptions(
             batchSize: sft.batchSize, microBatchSize: config.train.microBatchSize,
@@ -78,14 +78,15 @@ public enum BaseModel {
                                            shape: sft.lrSchedulerType),
             weightDecay: config.optim.weightDecay, beta1: config.optim.adamBeta1, beta2: config.optim.adamBeta2,
             epsilon: config.optim.adamEpsilon, maxGradNorm: config.optim.maxGradNorm, seed: UInt64(config.train.seed))
-        let trainer = SupervisedTrainer(model: model, options: options)
+        let trainer = SupervisedTrainer(model: model, options: options, communicator: communicator)
         let length = config.rollout.maxCompletionLength
         let trainSize = UInt64(config.task.trainSize)
         var cursor = firstProblem
         var skipped = 0
         let logEvery = max(1, sft.steps / 20)
         log("supervised warm start: \(sft.steps) steps of \(sft.batchSize) reference completions of \(task.name), "
-            + "learning rate \(sft.learningRate) (\(sft.lrSchedulerType.rawValue), \(sft.warmupSteps) warm-up steps)")
+            + "learning rate \(sft.learningRate) (\(sft.lrSchedulerType.rawValue), \(sft.warmupSteps) warm-up steps), "
+            + "split over \(communicator.size) rank(s)")
         let watch = Stopwatch()
         for step in 1...sft.steps {
             var examples: [SupervisedExample] = []

@@ -18,7 +18,7 @@ public struct StepReport: Sendable {
 /// through its ``Communicator``: per step one all-reduce of the compact ``RolloutTable`` (every
 /// prompt's responses and advantages), and per optimiser update one all-reduce of the flat gradient
 /// buffer and one small all-reduce of statistics and the stop flag. A rank rolls out the prompts
-/// of its ``PromptSchedule``, then runs the likelihood passes of its ``LikelihoodShares`` share of
+/// of its ``PromptSchedule``, then runs the likelihood passes of its ``RankShares`` share of
 /// each mini-batch's responses that enter the objective, whoever rolled them out: ranks do equal
 /// likelihood work even when the groups with equal rewards (no gradient) fall unevenly. Nothing
 /// depends on the rank beyond which prompts and responses it handles, so a single process and N
@@ -264,7 +264,7 @@ public final class RLTrainer {
         advantage != 0 || reference != nil
     }
 
-    /// This rank's ``LikelihoodShares`` share of mini-batch `miniBatch`: of the responses that
+    /// This rank's ``RankShares`` share of mini-batch `miniBatch`: of the responses that
     /// enter the objective, ordered by prompt position and then response index, one contiguous
     /// run of nearly equal length per rank.
     private func share(of table: RolloutTable, miniBatch: Int, step: Int) throws -> [ShareItem] {
@@ -273,7 +273,7 @@ public final class RLTrainer {
             (0..<table.generations).filter { entersObjective(table.advantage(position: position, response: $0)) }
                 .map { (position: position, response: $0) }
         }
-        let mine = all[LikelihoodShares(count: all.count, ranks: communicator.size).range(of: communicator.rank)]
+        let mine = all[RankShares(count: all.count, ranks: communicator.size).range(of: communicator.rank)]
         var derived: [Int: (index: UInt64, problem: TaskProblem, tokens: [Int32])] = [:]
         for position in Set(mine.map(\.position)) {
             derived[position] = try prompt(step: step, position: position)

@@ -1,7 +1,7 @@
 import Cluster
 
 /// Every prompt's responses and advantages of one RL step, gathered from all ranks so that any
-/// rank can run the likelihood passes of any response (see ``LikelihoodShares``).
+/// rank can run the likelihood passes of any response (see ``RankShares``).
 ///
 /// Layout: `values: [promptsPerStep, generations, 1 + length]`, per response its advantage then its
 /// `length` tokens, all as `Double` (token ids and advantages are exact there). Each rank fills

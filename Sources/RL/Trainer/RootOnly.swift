@@ -8,7 +8,7 @@ extension Communicator {
     /// With several ranks an error in `body` is printed and ends every rank with its exit code,
     /// since the others may be waiting in a collective for rank 0; alone, it is thrown.
     @discardableResult
-    func rootOnly<T>(_ body: () throws -> T) throws -> T? {
+    public func rootOnly<T>(_ body: () throws -> T) throws -> T? {
         guard isRoot else { return nil }
         do {
             return try body()

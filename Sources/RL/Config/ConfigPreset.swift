@@ -34,31 +34,29 @@ public struct ConfigPreset: Sendable {
     public static let all: [ConfigPreset] = [
         ConfigPreset(name: "countdown-tiny",
                      summary: "the main job: SFT warm start of a small char-level model, then BGPO (n_t 16) on countdown",
-                     layers: [countdown, bgpo, mainJob]),
+                     layers: [countdown, mainJobModel, bgpo, mainJob]),
         ConfigPreset(name: "countdown-bgpo",
                      summary: "paper comparison on countdown: BGPO, n_t 16, on-policy",
-                     layers: [countdown, comparison, bgpo, output("countdown-bgpo")]),
+                     layers: [countdown, comparisonModel, comparison, bgpo, output("countdown-bgpo")]),
         ConfigPreset(name: "countdown-vrpo-ol",
                      summary: "paper comparison on countdown: VRPO-OL, n_t 4 (memory grows with n_t)",
-                     layers: [countdown, comparison, vrpoOL, output("countdown-vrpo-ol")]),
+                     layers: [countdown, comparisonModel, comparison, vrpoOL, output("countdown-vrpo-ol")]),
         ConfigPreset(name: "countdown-diffu-grpo",
                      summary: "paper comparison on countdown: d1's diffu-GRPO, one pass, beta 0.04, 4 inner updates",
-                     layers: [countdown, comparison, diffuGRPO, output("countdown-diffu-grpo")]),
+                     layers: [countdown, comparisonModel, comparison, diffuGRPO, output("countdown-diffu-grpo")]),
         ConfigPreset(name: "sudoku-bgpo",
                      summary: "4x4 sudoku: SFT warm start, then BGPO with the paper's sudoku n_t of 32",
                      layers: [sudoku]),
     ]
 }
 
-/// Countdown with a 0.82M-parameter char-level model (char-v1, 99 ids, d_model 128): answers such
-/// as `<answer>(3+5)*7</answer>` fit in 32 tokens, one block, one token per step. The warm start is
-/// the base policy of `env/base-policies.md` (about 13% test accuracy), which leaves room for RL.
+/// Countdown with a char-level model (char-v1, 99 ids): answers such as `<answer>(3+5)*7</answer>`
+/// fit in 32 tokens, one block, one token per step. The warm start is the recipe of
+/// `env/base-policies.md` (about 12% test accuracy), which leaves room for RL.
 private let countdown = """
     [model]
     preset = "small"
     tokenizer = "char-v1"
-    d_model = 128
-    mlp_hidden = 344
 
     [task]
     name = "countdown"
@@ -91,15 +89,33 @@ private let countdown = """
     save_steps = 20
     """
 
+/// The main job's model: 0.82M parameters (d_model 128), warm-started in a few minutes.
+private let mainJobModel = """
+    [model]
+    d_model = 128
+    mlp_hidden = 344
+    """
+
+/// The comparison's model: the `small` preset's full 3.2M parameters (d_model 256). Its base has
+/// twice the 0.82M base's gap between greedy accuracy and pass@8, the room RL fills.
+private let comparisonModel = """
+    [model]
+    d_model = 256
+    mlp_hidden = 688
+    """
+
 /// The main job's budget: 40 RL steps, a few minutes on two cores after the warm start.
 private let mainJob = """
     train.max_steps = 40
     run.output_dir = "runs/countdown-tiny"
     """
 
-/// The three-way comparison (env/rl-results.md): the same base, steps and evaluation for every objective.
+/// The three-way comparison (env/rl-results.md): the same base, steps and evaluation for every
+/// objective; rollouts at temperature 1, which explore more of what the base can solve than 0.6.
 private let comparison = """
+    rollout.temperature = 1.0
     train.max_steps = 60
+    train.eval_steps = 10
     """
 
 /// BGPO as in the paper: n_t 16, on-policy, the plain bound.

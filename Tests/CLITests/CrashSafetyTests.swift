@@ -12,7 +12,7 @@ import Darwin
 /// auto` continues from the newest checkpoint that verifies, never from a temporary directory,
 /// and the finished run equals an uninterrupted one.
 @Suite(.serialized) struct CrashSafetyTests {
-    private let steps = 8
+    private let steps = 12
     /// The kill comes during the first checkpoint from this step on that the test sees being
     /// written (under load it may miss the short-lived temporary of one step).
     private let firstKilledStep = 3
@@ -48,10 +48,12 @@ import Darwin
         let referenceFiles = try checkpointFiles(reference, step: steps)
         let referenceMetrics = try deterministicMetrics(reference)
 
-        // The kill comes at `fraction` times the reference run's longest checkpoint write after
+        // The kill comes at `fraction` times the reference run's median checkpoint write after
         // the temporary directory of a checkpoint appears: inside the model file, the optimizer
-        // file, the manifest, between rename and LATEST, or after the checkpoint.
-        let writeSeconds = try #require(try metricsValues(reference, "timing_s/checkpoint").max())
+        // file, the manifest, between rename and LATEST, or after the checkpoint. (The median,
+        // because one write slowed by a loaded machine would move every kill past the write.)
+        let writes = try metricsValues(reference, "timing_s/checkpoint").sorted()
+        let writeSeconds = try #require(writes.isEmpty ? nil : writes[writes.count / 2])
         var outcomes: [String] = []
         for fraction in fractions {
             let delay = Int(fraction * writeSeconds * 1e6)
@@ -77,7 +79,9 @@ import Darwin
             let resumed = try runBGPO(arguments, ranks: launch, environment: rlRunEnvironment)
             #expect(resumed.status == 0, "delay \(delay) µs: \(resumed.stderr)")
             let expectedStep = try #require(expected, "delay \(delay) µs: no complete checkpoint (steps before \(killedStep) were written)")
-            #expect(expectedStep >= killedStep - 1 && expectedStep <= killedStep + 1)
+            // The checkpoint before the interrupted one is always kept. No upper bound: on a fast
+            // machine the run may publish further checkpoints within the longer delays.
+            #expect(expectedStep >= killedStep - 1, "delay \(delay) µs, left \(left)")
             #expect(resumed.stdout.contains("resuming from \(checkpointDirectory(run, step: expectedStep).path) at step \(expectedStep)"),
                     "delay \(delay) µs, left \(left): \(resumed.stdout)")
             #expect(!resumed.stdout.contains("resuming from \(run.path)/checkpoints/.tmp"))

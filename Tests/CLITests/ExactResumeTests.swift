@@ -12,7 +12,7 @@ import Darwin
 /// uninterrupted one: the same model and optimizer files and the same metrics lines (but for the
 /// time and memory measurements), at one rank and at two.
 @Suite struct ExactResumeTests {
-    private let steps = 6
+    private let steps = 12
 
     @Test(arguments: [1, 2])
     func aSignalledAndResumedRunEqualsAnUninterruptedOne(ranks: Int) throws {

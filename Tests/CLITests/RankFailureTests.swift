@@ -10,7 +10,7 @@ import Darwin
 /// A rank killed with SIGKILL in the middle of a two-rank run takes the whole job down within
 /// 30 s (no rank hangs in an all-reduce), and the same command then resumes and completes.
 @Suite struct RankFailureTests {
-    private let steps = 8
+    private let steps = 12
 
     @Test(arguments: [0, 1])
     func aKilledRankEndsTheJobAndARerunResumes(victim: Int) throws {

@@ -2,7 +2,6 @@ import ArgumentParser
 import Cluster
 import DLLM
 import Foundation
-import Kernels
 import RL
 import Tasks
 
@@ -122,15 +121,13 @@ struct SFTCommand: ParsableCommand {
 
     func run() throws {
         let runStart = Date()
-        let environment = ProcessInfo.processInfo.environment
-        let slurm = try SlurmEnvironment(environment: environment)
-        let communicator = try makeCommunicator(environment: environment)
-        defer { communicator.finalize() }
-        try slurm.checkWorldSize(communicator.size)
-        let threadCount = try ThreadChoice(requested: threads.threads, slurm: slurm, worldSize: communicator.size,
-                                           availableCores: ProcessInfo.processInfo.activeProcessorCount).threads
-        BLAS.setThreads(threadCount)
-        let say: (String) -> Void = { line in if communicator.isRoot { printLine(line) } }
+        try RankContext.run(requestedThreads: threads.threads) { ranks in try train(ranks: ranks, runStart: runStart) }
+    }
+
+    /// Trains on this rank's share of every step; rank 0 evaluates and writes the model.
+    private func train(ranks: RankContext, runStart: Date) throws {
+        let communicator = ranks.communicator
+        let say = ranks.say
         let task = try TaskRegistry.task(named: self.task)
         let (model, tokenizer, metadata) = try startingModel()
         let options = try decoding.samplingOptions(metadata: metadata)
@@ -155,7 +152,7 @@ struct SFTCommand: ParsableCommand {
         say("sft \(task.name): model d_model \(c.dModel) layers \(c.nLayers) heads \(c.nHeads)/\(c.nKVHeads) mlp \(c.mlpHidden) "
             + "vocab \(c.vocabSize), \(model.layout.totalCount) parameters; \(steps) steps x \(batchSize) examples, "
             + "L \(options.generationLength), block \(options.blockLength), eval steps \(options.steps); "
-            + "\(communicator.size) rank(s) x OpenBLAS \(BLAS.coreName) x \(threadCount) threads")
+            + ranks.summary)
 
         var tokens = 0
         var windowSeconds = 0.0

@@ -61,18 +61,16 @@ struct StepBench: ParsableCommand {
                                          overrides: options.overrides)
         let tokenizer = try TokenizerRegistry.tokenizer(identifier: base.model.tokenizer)
         let task = try TaskRegistry.task(named: base.task.name)
-        let environment = ProcessInfo.processInfo.environment
-        let communicator = try makeCommunicator(environment: environment)
-        defer { communicator.finalize() }
-        let choice = try ThreadChoice(requested: threads, slurm: try SlurmEnvironment(environment: environment),
-                                      worldSize: communicator.size, availableCores: ProcessInfo.processInfo.activeProcessorCount)
-        BLAS.setThreads(choice.threads)
-        let say: (String) -> Void = { if communicator.isRoot { print($0) } }
+        try RankContext.run(requestedThreads: threads) { ranks in try measure(base, task: task, tokenizer: tokenizer, ranks: ranks) }
+    }
+
+    /// Times `steps` steps of every case on these ranks and prints the table (or JSON lines) on rank 0.
+    private func measure(_ base: RunConfig, task: any Task, tokenizer: any Tokenizer, ranks: RankContext) throws {
+        let communicator = ranks.communicator, say = ranks.say
         let columns = ["rollout", "likelihood", "allreduce", "optimizer"]
         var table = [["case"] + columns + ["checkpoint", "step_time", "prompts/s", "tokens_per_s"]]
         if !json {
-            say("bgpo bench step: \(options.preset ?? "countdown-bgpo"), \(communicator.size) rank(s) x \(choice.threads) "
-                + "thread(s), OpenBLAS core \(BLAS.coreName), \(base.train.promptsPerStep) prompts x "
+            say("bgpo bench step: \(options.preset ?? "countdown-bgpo"), \(ranks.summary), \(base.train.promptsPerStep) prompts x "
                 + "\(base.rollout.numGenerations) responses per step, \(steps) step(s) per case, "
                 + "model \(model ?? "fresh weights")" + String(format: ", load average %.2f", CompareBench.loadAverage()))
         }
@@ -93,7 +91,7 @@ struct StepBench: ParsableCommand {
             let promptsPerSecond = Double(config.train.promptsPerStep) / mean("step_time")
             if json {
                 var object: [String: Any] = ["objective": objective, "mc_num": samples, "ranks": communicator.size,
-                                             "threads": choice.threads, "steps": steps, "blas_core": BLAS.coreName,
+                                             "threads": ranks.threads.threads, "steps": steps, "blas_core": BLAS.coreName,
                                              "timing_s/checkpoint": checkpointSeconds, "prompts_per_s": promptsPerSecond,
                                              "load_average": CompareBench.loadAverage()]
                 for key in sums.keys { object[key] = mean(key) }

@@ -57,33 +57,24 @@ struct TrainCommand: ParsableCommand {
         let task = try TaskRegistry.task(named: config.task.name)
         let tokenizer = try config.model.makeTokenizer()
 
-        let environment = ProcessInfo.processInfo.environment
-        let slurm = try SlurmEnvironment(environment: environment)
+        // Before MPI starts threads: they inherit the signal mask.
         try StopSignal.install()
-        let communicator = try makeCommunicator(environment: environment)
-        defer { communicator.finalize() }
-        try slurm.checkWorldSize(communicator.size)
-        let choice = try ThreadChoice(requested: config.run.threads > 0 ? config.run.threads : nil, slurm: slurm,
-                                      worldSize: communicator.size, availableCores: ProcessInfo.processInfo.activeProcessorCount)
-        BLAS.setThreads(choice.threads)
-        let limit = try TimeLimit.resolve(timeLimitSeconds: config.run.timeLimit > 0 ? Double(config.run.timeLimit) : nil,
-                                          slurm: slurm, communicator: communicator)
-        // Unbuffered, so that a log redirected to a file is current when a job is killed.
-        let log: (String) -> Void = { line in
-            if communicator.isRoot { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
-        }
-        log("bgpo train: \(communicator.size) rank(s) (\(Launcher(environment: environment).rawValue)), "
-            + "\(choice.threads) BLAS thread(s) per rank (\(choice.source.rawValue)), OpenBLAS core \(BLAS.coreName)")
-        if let deadline = limit.deadline {
-            log("time limit: \(limit.source.rawValue), stop before \(deadline) with a checkpoint")
-        }
-        if let warning = limit.warning { log(warning) }
+        let outcome = try RankContext.run(requestedThreads: config.run.threads > 0 ? config.run.threads : nil) { ranks in
+            let limit = try TimeLimit.resolve(timeLimitSeconds: config.run.timeLimit > 0 ? Double(config.run.timeLimit) : nil,
+                                              slurm: ranks.slurm, communicator: ranks.communicator)
+            ranks.say("bgpo train: " + ranks.summary)
+            if let deadline = limit.deadline {
+                ranks.say("time limit: \(limit.source.rawValue), stop before \(deadline) with a checkpoint")
+            }
+            if let warning = limit.warning { ranks.say(warning) }
 
-        let run = TrainingRun(config: config, task: task, tokenizer: tokenizer, communicator: communicator,
-                              resume: ResumeChoice(argument: resume), allowConfigChange: allowConfigChange,
-                              timeLimit: limit, log: log)
-        let outcome = try run.run {
-            try BaseModel.prepare(config: config, task: task, tokenizer: tokenizer, communicator: communicator, log: log)
+            let run = TrainingRun(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
+                                  resume: ResumeChoice(argument: resume), allowConfigChange: allowConfigChange,
+                                  timeLimit: limit, log: ranks.say)
+            return try run.run {
+                try BaseModel.prepare(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
+                                      log: ranks.say)
+            }
         }
         if case .stopped = outcome {
             throw ExitCode(ExitStatus.tempFail)

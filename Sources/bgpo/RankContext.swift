@@ -1,0 +1,46 @@
+import Cluster
+import Foundation
+import Kernels
+
+/// What a command that runs on every rank of a job starts from: the Slurm allocation, the
+/// communicator and the BLAS threads of this rank.
+struct RankContext {
+    /// The process environment, read before MPI initialises.
+    let environment: [String: String]
+    /// The Slurm variables of the job step (empty outside Slurm).
+    let slurm: SlurmEnvironment
+    /// The ranks of the job: MPI under a launcher, a single process otherwise.
+    let communicator: any Communicator
+    /// The BLAS threads of this rank and where the number came from.
+    let threads: ThreadChoice
+
+    /// Runs `body` on this process's rank: reads the Slurm variables, starts MPI under mpirun or
+    /// srun, checks the world size against the allocation, sets the BLAS threads, and finalises
+    /// MPI when `body` returns or throws.
+    ///
+    /// - Parameter requestedThreads: BLAS threads per rank; `nil` chooses from
+    ///   `SLURM_CPUS_PER_TASK`, else one per rank under MPI, else every core.
+    static func run<Result>(requestedThreads: Int?, _ body: (RankContext) throws -> Result) throws -> Result {
+        let environment = ProcessInfo.processInfo.environment
+        let slurm = try SlurmEnvironment(environment: environment)
+        let communicator = try makeCommunicator(environment: environment)
+        defer { communicator.finalize() }
+        try slurm.checkWorldSize(communicator.size)
+        let threads = try ThreadChoice(requested: requestedThreads, slurm: slurm, worldSize: communicator.size,
+                                       availableCores: ProcessInfo.processInfo.activeProcessorCount)
+        BLAS.setThreads(threads.threads)
+        return try body(RankContext(environment: environment, slurm: slurm, communicator: communicator, threads: threads))
+    }
+
+    /// Prints `line` on rank 0 only, unbuffered, so that a log redirected to a file is current
+    /// when a job is killed.
+    func say(_ line: String) {
+        if communicator.isRoot { printLine(line) }
+    }
+
+    /// How the job runs: `2 rank(s) (mpirun), 1 BLAS thread(s) per rank (one per rank), OpenBLAS core Haswell`.
+    var summary: String {
+        "\(communicator.size) rank(s) (\(Launcher(environment: environment).rawValue)), "
+            + "\(threads.threads) BLAS thread(s) per rank (\(threads.source.rawValue)), OpenBLAS core \(BLAS.coreName)"
+    }
+}

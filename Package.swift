@@ -54,12 +54,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: codegen),
 
+        // What several test targets share: child processes, temporary directories, a random model.
+        .target(name: "TestSupport", dependencies: ["DLLM"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "DLLMTests", dependencies: ["DLLM"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DLLMTests", dependencies: ["DLLM", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint"]),
-        .testTarget(name: "RLTests", dependencies: ["RL"]),
-        .testTarget(name: "CLITests", dependencies: ["bgpo", "Checkpoint"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
+        .testTarget(name: "RLTests", dependencies: ["RL", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["bgpo", "Checkpoint", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The result of running the built `bgpo` binary.
@@ -17,25 +18,9 @@ struct ProcessResult {
 /// launched under mpirun must not leak them), plus `environment`. Standard input is closed.
 func runBGPO(_ arguments: [String], ranks: Int? = nil, environment: [String: String] = [:],
              directory: URL? = nil) throws -> ProcessResult {
-    let process = bgpoProcess(arguments, ranks: ranks, environment: environment, directory: directory)
-    // Standard error goes to a file so that neither stream can block the child on a full pipe.
-    let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("bgpo-stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errURL) }
-    let out = Pipe()
-    let err = try FileHandle(forWritingTo: errURL)
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try err.close()
-    let errData = try Data(contentsOf: errURL)
-    let status = process.terminationReason == .uncaughtSignal
-        ? 128 + process.terminationStatus : process.terminationStatus
-    return ProcessResult(status: status, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    let output = try runToEnd(bgpoProcess(arguments, ranks: ranks, environment: environment, directory: directory))
+    return ProcessResult(status: output.status, stdout: String(decoding: output.stdout, as: UTF8.self),
+                         stderr: String(decoding: output.stderr, as: UTF8.self))
 }
 
 /// A `Process` set up to run the built `bgpo` (under `mpirun -np ranks` when `ranks` is given)
@@ -76,14 +61,6 @@ let bgpoBinary: URL = {
     }
     return URL(fileURLWithPath: "bgpo")
 }()
-
-/// A fresh temporary directory, removed by the caller with `FileManager.removeItem`.
-func temporaryDirectory(_ label: String = "bgpo-test") throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("\(label)-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 @Test func binaryIsBuilt() throws {
     #expect(FileManager.default.isExecutableFile(atPath: bgpoBinary.path), "build bgpo first: swift build")

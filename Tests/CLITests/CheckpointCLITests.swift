@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import TestSupport
 import Testing
 
 /// Writes a small checkpoint of `step` into `run` with the library and returns its directory.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `bgpo sft`, `bgpo sample` and `bgpo eval` end to end on a tiny model.

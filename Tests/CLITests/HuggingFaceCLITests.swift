@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The committed Hugging Face fixtures (env/reference/make_*_fixture.py).

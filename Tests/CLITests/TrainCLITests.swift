@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `bgpo train` on the tiny model, countdown, no warm start: a few seconds.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// One rank and two ranks run the same training: identical rollouts, rewards and masks (the

@@ -1,10 +1,11 @@
 import Checkpoint
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct CheckpointStoreTests {
     @Test func saveAndLoadAreBitExact() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run, compression: CompressionOptions(level: 3, workers: 2))
         let model = TestModel()
@@ -36,7 +37,7 @@ import Testing
     }
 
     @Test func theManifestRecordsTheFiles() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         let result = try TestModel().save(store, step: 5)
@@ -57,7 +58,7 @@ import Testing
     }
 
     @Test func loadChecksTheModelLayout() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         let model = TestModel()
@@ -80,7 +81,7 @@ import Testing
     }
 
     @Test func saveRejectsInconsistentInput() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         let model = TestModel()
@@ -104,7 +105,7 @@ import Testing
     }
 
     @Test func savingAStepAgainReplacesIt() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         try TestModel(seed: 1).save(store, step: 10)
@@ -117,7 +118,7 @@ import Testing
     }
 
     @Test func exportWritesThePlainModelAtomically() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         let model = TestModel()

@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import TestSupport
 import Testing
 
 /// Damage to any checkpoint file is found by verify and load, and the error names the file.
@@ -8,7 +9,7 @@ import Testing
 
     /// A fresh run directory with the checkpoint of step 7.
     func makeCheckpoint() throws -> (URL, CheckpointStore, CheckpointDirectory) {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         let store = CheckpointStore(runDirectory: run)
         let checkpoint = try TestModel().save(store, step: 7).checkpoint
         return (run, store, checkpoint)
@@ -100,7 +101,7 @@ import Testing
     }
 
     @Test func namedCheckpointThatDoesNotExistIsAnError() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let error = checkpointError { _ = try CheckpointStore(runDirectory: run).checkpoint(named: "step-000001") }
         #expect(error?.kind == .notFound)

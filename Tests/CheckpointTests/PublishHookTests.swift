@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import TestSupport
 import Testing
 
 /// `CheckpointStore.save(..., beforePublishing:)`: the hook runs after the files are complete and
@@ -8,7 +9,7 @@ import Testing
     private struct HookFailure: Error {}
 
     @Test func theHookRunsWhenTheFilesAreWrittenButNotYetPublished() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         let model = TestModel()
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func aFailingHookLeavesTheOldStateAndNoTemporary() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         let model = TestModel()

@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import TestSupport
 import Testing
 
 /// A Python virtual environment with `safetensors` and `numpy`, set up once per test process:
@@ -53,7 +54,7 @@ func readFloats(_ url: URL) throws -> [Float] {
 
 @Suite struct PythonInteropTests {
     @Test func pythonLoadsOurFiles() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = TestModel()
         // The checkpoint's model file, decompressed by the zstd tool, plus an F16 tensor set.
@@ -98,7 +99,7 @@ func readFloats(_ url: URL) throws -> [Float] {
     }
 
     @Test func weReadPythonFiles() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         // Python writes F32, F16 and BF16 tensors (BF16 from bits: numpy has no bfloat16), plus
         // the F32 values we must read back, and the same F32 tensors in our writer's order.

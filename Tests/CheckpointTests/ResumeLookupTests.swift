@@ -1,10 +1,11 @@
 import Checkpoint
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct ResumeLookupTests {
     @Test func newestValidCheckpointSkipsDamagedOnes() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         let model = TestModel()
@@ -23,7 +24,7 @@ import Testing
     }
 
     @Test func temporaryDirectoriesAreNeverCandidates() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         try TestModel().save(store, step: 1)
@@ -39,7 +40,7 @@ import Testing
     }
 
     @Test func latestNamingAMissingDirectoryFallsBackToScanning() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         let model = TestModel()
@@ -64,14 +65,14 @@ import Testing
     }
 
     @Test func noCheckpointsMeansNothingFound() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let lookup = try CheckpointStore(runDirectory: run).latestValid()
         #expect(lookup.found == nil && lookup.skipped.isEmpty && lookup.notes.isEmpty)
     }
 
     @Test func staleTemporariesOfDeadWritersAreRemoved() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run)
         try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)

@@ -1,5 +1,6 @@
 import Checkpoint
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct RetentionTests {
@@ -14,7 +15,7 @@ import Testing
     }
 
     @Test func savesApplyThePolicy() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let store = CheckpointStore(runDirectory: run, retention: RetentionPolicy(saveTotalLimit: 2, keepEvery: 3))
         let model = TestModel()
@@ -28,7 +29,7 @@ import Testing
     }
 
     @Test func theCheckpointLatestNamesIsNeverRemoved() throws {
-        let run = try makeTemporaryDirectory()
+        let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }
         let model = TestModel()
         // Saving an older step (a run resumed from an earlier checkpoint) keeps the one just saved,

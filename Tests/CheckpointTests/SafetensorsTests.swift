@@ -1,11 +1,12 @@
 import Checkpoint
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct SafetensorsTests {
     @Test(arguments: [false, true])
     func roundTripIsBitExact(compressed: Bool) throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = TestModel()
         let url = dir.appendingPathComponent("m.safetensors")
@@ -24,7 +25,7 @@ import Testing
     }
 
     @Test func headerLayoutIsStandard() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let values: [Float] = [1, 2, 3, 4, 5, 6]
         let url = dir.appendingPathComponent("small.safetensors")
@@ -47,7 +48,7 @@ import Testing
     }
 
     @Test func integerTensorsAndScalarsRoundTrip() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let longs: [Int64] = [-1, 0, 1 << 40, Int64.min]
         let ints: [Int32] = [7, -7, Int32.max]
@@ -76,7 +77,7 @@ import Testing
     }
 
     @Test func halfAndBFloat16ConversionsRoundToNearestEven() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         var values: [Float] = [0, -0, 1, -2.5, 65504, 65520, 1e6, -1e6, .infinity, -.infinity, .nan,
                                1.0 + 1.0 / 2048, 1.0 + 3.0 / 2048, 6.1e-5, 5.96e-8, 2.98e-8, 2.99e-8, 1e-10,
@@ -117,7 +118,7 @@ import Testing
 
     #if !(os(macOS) && arch(x86_64))
     @Test func everyHalfWidensExactly() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let all = (0...UInt16.max).map { $0 }
         let url = dir.appendingPathComponent("all.safetensors")
@@ -132,7 +133,7 @@ import Testing
     #endif
 
     @Test func readerRejectsMalformedHeaders() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         func file(_ json: String, data: Int) throws -> URL {
             var bytes = [UInt8](json.utf8)
@@ -167,7 +168,7 @@ import Testing
     }
 
     @Test func destinationsAreChecked() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = TestModel()
         let url = dir.appendingPathComponent("m.safetensors")

@@ -1,14 +1,8 @@
 import Checkpoint
 import Foundation
 import Kernels
+import TestSupport
 import Testing
-
-/// A fresh temporary directory; the caller removes it.
-func makeTemporaryDirectory(_ label: String = "ckpt-test") throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
 
 /// Runs `executable` with `arguments`; returns the exit status, standard output and error.
 @discardableResult
@@ -17,19 +11,8 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     if let environment { process.environment = environment }
-    let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errURL) }
-    let out = Pipe()
-    let err = try FileHandle(forWritingTo: errURL)
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try err.close()
-    return (process.terminationStatus, data, (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
+    let output = try runToEnd(process)
+    return (output.status, output.stdout, String(decoding: output.stderr, as: UTF8.self))
 }
 
 /// A test helper process that failed.

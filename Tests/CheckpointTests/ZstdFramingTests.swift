@@ -1,12 +1,13 @@
 import Checkpoint
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct ZstdFramingTests {
     /// A model written plain and as zstd at several levels and worker counts.
     @Test(arguments: [CompressionOptions(level: 1), CompressionOptions(level: 3, workers: 2), CompressionOptions(level: 9, workers: 1)])
     func zstdCommandRestoresTheExactFile(options: CompressionOptions) throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = TestModel()
         let plain = dir.appendingPathComponent("m.safetensors")
@@ -25,7 +26,7 @@ import Testing
     }
 
     @Test func decoderReportsTruncationTrailingDataAndChecksum() throws {
-        let dir = try makeTemporaryDirectory()
+        let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = TestModel()
         let url = dir.appendingPathComponent("m.safetensors.zst")

@@ -1,6 +1,7 @@
 import DLLM
 import Foundation
 import Kernels
+import TestSupport
 import Testing
 
 /// The diffusion pieces on the real (tiny) transformer: supervised-loss gradients, ELBO estimates

@@ -1,5 +1,6 @@
 import DLLM
 import Kernels
+import TestSupport
 import Testing
 
 @Test func forwardMatchesDoubleReferenceWithPadding() throws {

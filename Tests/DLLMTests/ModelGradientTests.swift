@@ -1,5 +1,6 @@
 import DLLM
 import Kernels
+import TestSupport
 import Testing
 
 /// The model gradient of `sum_i w_i log p(target_i | row_i)` over some masked positions, against

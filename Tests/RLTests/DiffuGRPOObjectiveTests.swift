@@ -1,6 +1,7 @@
 import DLLM
 import Kernels
 import RL
+import TestSupport
 import Testing
 
 private func objective(beta: Double) -> DiffuGRPOObjective {

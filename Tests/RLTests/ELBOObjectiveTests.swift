@@ -1,6 +1,7 @@
 import DLLM
 import Kernels
 import RL
+import TestSupport
 import Testing
 
 private let advantages = [1.2, -0.7, 0.3, -1.5, 0.9]

@@ -3,6 +3,7 @@ import DLLM
 import Foundation
 import Kernels
 import RL
+import TestSupport
 import Testing
 
 @Suite struct ModelStoreTests {

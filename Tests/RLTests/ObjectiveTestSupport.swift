@@ -2,23 +2,6 @@ import DLLM
 import Kernels
 import RL
 
-/// A `tiny` model with weights far from the near-uniform default initialisation: matrices uniform
-/// in [-0.4, 0.4], embedding in [-1, 1], norm weights in [0.7, 1.3].
-func randomTinyModel(seed: UInt64) throws -> Model {
-    let config = try ModelConfig.preset("tiny")
-    let layout = ParameterLayout(config: config)
-    let parameters = FlatBuffer(count: layout.totalCount)
-    for (i, entry) in layout.entries.enumerated() {
-        var rng = CounterRandom(seed: seed, purpose: .test, UInt64(i))
-        let isNorm = entry.shape.count == 1, isEmbedding = entry.name.hasSuffix("wte.weight")
-        for j in 0..<entry.count {
-            let u = 2 * rng.nextFloat() - 1
-            parameters.pointer[entry.offset + j] = isNorm ? 1 + 0.3 * u : (isEmbedding ? u : 0.4 * u)
-        }
-    }
-    return Model(config: config, parameters: parameters)
-}
-
 /// A copy of `model` with every weight moved by a uniform draw in [-size, size].
 func perturbed(_ model: Model, size: Float, seed: UInt64) -> Model {
     let parameters = FlatBuffer(count: model.parameters.count)

@@ -70,7 +70,7 @@ struct TrainCommand: ParsableCommand {
 
             let run = TrainingRun(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
                                   resume: ResumeChoice(argument: resume), allowConfigChange: allowConfigChange,
-                                  timeLimit: limit, log: ranks.say)
+                                  timeLimit: limit, stopSignal: { StopSignal.received }, log: ranks.say)
             return try run.run {
                 try BaseModel.prepare(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
                                       log: ranks.say)

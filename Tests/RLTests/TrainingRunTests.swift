@@ -14,7 +14,8 @@ private func digitRun(_ directory: URL, overrides: [String] = [], resume: Resume
     let limit = TimeLimit(deadline: stopAtOnce ? Date() : nil, source: .option)
     let run = TrainingRun(config: config, task: DigitTask(), tokenizer: CharTokenizer(),
                           communicator: SingleProcessCommunicator(), resume: resume,
-                          allowConfigChange: allowConfigChange, timeLimit: limit) { lines.append($0) }
+                          allowConfigChange: allowConfigChange, timeLimit: limit,
+                          stopSignal: { nil }) { lines.append($0) }
     let outcome = try run.run { try tinyModel(config) }
     return (outcome, lines)
 }

@@ -23,6 +23,7 @@ public final class TrainingRun {
     private let resume: ResumeChoice
     private let allowConfigChange: Bool
     private let timeLimit: TimeLimit
+    private let stopSignal: () -> Int32?
     private let log: (String) -> Void
     private let store: CheckpointStore
 
@@ -33,9 +34,12 @@ public final class TrainingRun {
     ///   - allowConfigChange: resume even when the configuration changed in a way that alters the
     ///     algorithm or the data order (otherwise exit 64).
     ///   - timeLimit: the deadline to stop before, with a checkpoint.
+    ///   - stopSignal: the stop signal received so far, if any, polled at every step:
+    ///     ``StopSignal/received`` in the binary (a test passes its own, as the flag is process-wide).
     ///   - log: receives the human-readable lines (called on rank 0 only).
     public init(config: RunConfig, task: any Task, tokenizer: any Tokenizer, communicator: any Communicator,
-                resume: ResumeChoice, allowConfigChange: Bool, timeLimit: TimeLimit, log: @escaping (String) -> Void) {
+                resume: ResumeChoice, allowConfigChange: Bool, timeLimit: TimeLimit, stopSignal: @escaping () -> Int32?,
+                log: @escaping (String) -> Void) {
         self.config = config
         runDirectory = URL(fileURLWithPath: config.run.outputDir, isDirectory: true).standardizedFileURL
         self.task = task
@@ -44,6 +48,7 @@ public final class TrainingRun {
         self.resume = resume
         self.allowConfigChange = allowConfigChange
         self.timeLimit = timeLimit
+        self.stopSignal = stopSignal
         self.log = communicator.isRoot ? log : { _ in }
         store = CheckpointStore(
             runDirectory: runDirectory,
@@ -114,7 +119,7 @@ public final class TrainingRun {
         while trainer.completedSteps < maxSteps {
             let watch = Stopwatch()
             let report = try trainer.step {
-                StopSignal.isRequested
+                stopSignal() != nil
                     || timeLimit.shouldStop(stepSeconds: longestStep, checkpointSeconds: longestCheckpoint)
             }
             let step = trainer.completedSteps
@@ -154,7 +159,7 @@ public final class TrainingRun {
                 log(progress.line(for: metrics, seconds: watch.elapsed))
             }
             if stopping {
-                let reason = StopSignal.received.map { "signal \(StopSignal.name(of: $0))" } ?? "the time limit or another rank's signal"
+                let reason = stopSignal().map { "signal \(StopSignal.name(of: $0))" } ?? "the time limit or another rank's signal"
                 log("stopping at step \(step) of \(maxSteps) (\(reason)); checkpoint \(CheckpointDirectory.name(forStep: step)) written, resume with the same command")
                 return .stopped(step: step)
             }

@@ -32,8 +32,7 @@ struct ClusterCheckCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "BLAS threads per rank (default: SLURM_CPUS_PER_TASK, else 1 under MPI, else all cores).")
-    var threads: Int?
+    @OptionGroup var threads: RankThreadOptions
 
     @Option(name: .customLong("bytes"),
             help: "Size of a timed all-reduce, e.g. 1M, 16M, 64M (binary units); repeat for several sizes.")
@@ -61,7 +60,6 @@ struct ClusterCheckCommand: ParsableCommand {
     var failRank: Int?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
         guard (1...Int(Int32.max)).contains(maxCountPerCall) else {
             throw ValidationError("--max-count-per-call must be in 1...\(Int32.max)")
@@ -100,7 +98,7 @@ struct ClusterCheckCommand: ParsableCommand {
 
     private func check(_ communicator: any Communicator, slurm: SlurmEnvironment, launcher: Launcher,
                        environment: [String: String]) throws {
-        let choice = try ThreadChoice(requested: threads, slurm: slurm, worldSize: communicator.size,
+        let choice = try ThreadChoice(requested: threads.threads, slurm: slurm, worldSize: communicator.size,
                                       availableCores: ProcessInfo.processInfo.activeProcessorCount)
         BLAS.setThreads(choice.threads)
         try printJSON(RankReport(communicator: communicator, launcher: launcher, threads: choice,

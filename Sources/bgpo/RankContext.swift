@@ -1,3 +1,4 @@
+import ArgumentParser
 import Cluster
 import Foundation
 import Kernels
@@ -42,5 +43,15 @@ struct RankContext {
     var summary: String {
         "\(communicator.size) rank(s) (\(Launcher(environment: environment).rawValue)), "
             + "\(threads.threads) BLAS thread(s) per rank (\(threads.source.rawValue)), OpenBLAS core \(BLAS.coreName)"
+    }
+}
+
+/// The `--threads` option of a command that runs on every rank of a job.
+struct RankThreadOptions: ParsableArguments {
+    @Option(help: "BLAS threads per rank (default: SLURM_CPUS_PER_TASK, else 1 under MPI, else all cores).")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 }

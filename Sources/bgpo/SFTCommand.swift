@@ -103,7 +103,7 @@ struct SFTCommand: ParsableCommand {
     var seed: UInt64 = 0
 
     @OptionGroup var decoding: DecodingOptions
-    @OptionGroup var threads: ThreadOptions
+    @OptionGroup var threads: RankThreadOptions
 
     func validate() throws {
         for (name, value) in [("steps", steps), ("batch-size", batchSize), ("log-every", logEvery),

@@ -35,8 +35,7 @@ struct StepBench: ParsableCommand {
     @Option(help: "Steps per case.")
     var steps = 1
 
-    @Option(help: "BLAS threads per rank (default: as bgpo train chooses).")
-    var threads: Int?
+    @OptionGroup var threads: RankThreadOptions
 
     @Flag(help: "Print one JSON object per case instead of the table.")
     var json = false
@@ -61,7 +60,7 @@ struct StepBench: ParsableCommand {
                                          overrides: options.overrides)
         let tokenizer = try TokenizerRegistry.tokenizer(identifier: base.model.tokenizer)
         let task = try TaskRegistry.task(named: base.task.name)
-        try RankContext.run(requestedThreads: threads) { ranks in try measure(base, task: task, tokenizer: tokenizer, ranks: ranks) }
+        try RankContext.run(requestedThreads: threads.threads) { ranks in try measure(base, task: task, tokenizer: tokenizer, ranks: ranks) }
     }
 
     /// Times `steps` steps of every case on these ranks and prints the table (or JSON lines) on rank 0.

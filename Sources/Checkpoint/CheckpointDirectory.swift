@@ -55,12 +55,11 @@ public struct CheckpointDirectory: Sendable, Hashable {
     /// Reads and checks MANIFEST.json: present (else the checkpoint is `.incomplete`), intact,
     /// listing the three data files, with the step of the directory's name.
     public func readManifest() throws -> CheckpointManifest {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard try statEntry(url.path)?.isDirectory == true else {
             throw CheckpointError(.notFound, path: url.path, "no such checkpoint directory")
         }
         let path = path(of: Self.manifestFile)
-        guard FileManager.default.fileExists(atPath: path) else {
+        guard try statEntry(path) != nil else {
             throw CheckpointError(.incomplete, path: path, "missing: the checkpoint is incomplete (its writer did not finish)")
         }
         let data: Data
@@ -150,10 +149,7 @@ public struct CheckpointDirectory: Sendable, Hashable {
         let manifest = try readManifest()
         for file in [Self.modelFile, Self.optimizerFile, Self.stateFile] {
             let path = path(of: file)
-            let size: Int
-            do {
-                size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? -1
-            } catch {
+            guard let size = try statEntry(path)?.size else {
                 throw CheckpointError(.notFound, path: path, "missing (the manifest lists it)")
             }
             try checkSize(size, expected: manifest[file: file]!.digest.byteCount, path: path)

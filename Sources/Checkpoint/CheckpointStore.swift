@@ -67,6 +67,9 @@ public struct CheckpointStore: Sendable {
     /// The checkpoint named `name` (for example `step-000120`); throws `.notFound` if there is
     /// no such directory. The checkpoint is not verified.
     public func checkpoint(named name: String) throws -> CheckpointDirectory {
+        guard CheckpointDirectory.step(fromName: name) != nil else {
+            throw CheckpointError(.notFound, path: directory.path, "\"\(name)\" is not a checkpoint name (step-<digits>)")
+        }
         let checkpoint = CheckpointDirectory(url: directory.appendingPathComponent(name, isDirectory: true))
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: checkpoint.url.path, isDirectory: &isDirectory),
@@ -77,15 +80,25 @@ public struct CheckpointStore: Sendable {
     }
 
     /// The name `LATEST` holds, or nil when there is no `LATEST`.
+    ///
+    /// Only a checkpoint name of this store (`step-<digits>`) is accepted: any other content (a
+    /// path such as `../..`, garbage) is `.invalidContent`, so that `LATEST` can never lead
+    /// outside the run directory.
     public func latestName() throws -> String? {
         let path = directory.appendingPathComponent(Self.latestFile).path
-        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        guard try statEntry(path) != nil else { return nil }
+        let name: String
         do {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+            name = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         } catch {
             throw CheckpointError(.io, path: path, "cannot read: \(error.localizedDescription)")
         }
+        guard CheckpointDirectory.step(fromName: name) != nil else {
+            let shown = name.count > 80 ? String(name.prefix(80)) + "..." : name
+            throw CheckpointError(.invalidContent, path: path,
+                                  "names \"\(shown)\", which is not a checkpoint of this run (step-<digits>)")
+        }
+        return name
     }
 
     /// Fully verifies the checkpoint named `name` (see ``CheckpointDirectory/verify()``).
@@ -102,7 +115,8 @@ public struct CheckpointStore: Sendable {
     /// The newest checkpoint that verifies, for `--resume auto`.
     ///
     /// Checkpoints are tried newest step first; each one that fails verification is listed in
-    /// ``CheckpointLookup/skipped`` with the reason. `LATEST` is only cross-checked: a `LATEST`
+    /// ``CheckpointLookup/skipped`` with the reason; a checkpoint that cannot be read (an I/O
+    /// error, not damage) ends the lookup with that error. `LATEST` is only cross-checked: a `LATEST`
     /// that is missing, names a missing directory, or lags behind a newer complete checkpoint is
     /// reported in ``CheckpointLookup/notes``. Temporary directories are never candidates.
     /// Verification reads every byte of each candidate.
@@ -126,6 +140,10 @@ public struct CheckpointStore: Sendable {
             do {
                 lookup.found = try checkpoint.verify()
                 break
+            } catch let error as CheckpointError where error.kind == .io {
+                // A read that failed (permission, a flaky file system) says nothing about the
+                // checkpoint: passing it over could resume from an older one or start afresh.
+                throw error
             } catch {
                 lookup.skipped.append(SkippedCheckpoint(name: checkpoint.name, reason: "\(error)"))
             }
@@ -174,11 +192,11 @@ public struct CheckpointStore: Sendable {
         let optimizerHeader = try Safetensors.makeHeader(optimizer, metadata: [:],
                                                          path: finalPath(CheckpointDirectory.optimizerFile))
 
-        try createDirectory(directory)
+        try createDirectories(directory)
         let cleaned = removeStaleTemporaries()
         let temporary = directory.appendingPathComponent(temporaryName(for: name), isDirectory: true)
         try? FileManager.default.removeItem(at: temporary)
-        try createDirectory(temporary)
+        try createDirectories(temporary)
         let manifest: CheckpointManifest
         do {
             func file(_ name: String) throws -> OutputFile {
@@ -273,18 +291,6 @@ public struct CheckpointStore: Sendable {
         }
         if !removed.isEmpty { try? fsyncDirectory(directory.path) }
         return removed
-    }
-
-    /// Creates `url` (and missing parents) and syncs its parent.
-    private func createDirectory(_ url: URL) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue { return }
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        } catch {
-            throw CheckpointError(.io, path: url.path, "cannot create directory: \(error.localizedDescription)")
-        }
-        try fsyncDirectory(url.deletingLastPathComponent().path)
     }
 
     /// The latest modification time of `url` and the entries directly inside it.

@@ -212,3 +212,16 @@ struct TemporaryOwner: Equatable {
         host == TemporaryOwner.currentHost && pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
     }
 }
+
+/// What `stat` says of `path`: nil when nothing is there (ENOENT, ENOTDIR), otherwise whether it
+/// is a directory and its size. Any other failure (permission denied, an I/O error) is `.io`:
+/// it says nothing about whether the entry is there.
+func statEntry(_ path: String) throws -> (isDirectory: Bool, size: Int)? {
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+        let code = errno
+        if code == ENOENT || code == ENOTDIR { return nil }
+        throw CheckpointError(.io, path: path, "cannot stat: \(errnoDescription(code))")
+    }
+    return ((info.st_mode & S_IFMT) == S_IFDIR, Int(info.st_size))
+}

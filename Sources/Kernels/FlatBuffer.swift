@@ -44,6 +44,16 @@ public final class FlatBuffer: @unchecked Sendable {
         pointer.update(from: other.pointer, count: count)
     }
 
+    /// Whether no element is infinite or NaN (one pass, an OR of exponent tests).
+    public var isAllFinite: Bool {
+        let exponentBits: UInt32 = 0x7f80_0000
+        var nonFinite: UInt32 = 0
+        for i in 0..<count {
+            nonFinite |= (pointer[i].bitPattern & exponentBits) == exponentBits ? 1 : 0
+        }
+        return nonFinite == 0
+    }
+
     /// A buffer view of the elements, for `Collection` algorithms outside hot loops.
     public var buffer: UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: pointer, count: count)

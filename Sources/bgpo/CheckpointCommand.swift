@@ -127,7 +127,7 @@ private func resolveCheckpoint(_ path: String) throws -> CheckpointDirectory {
     let store = CheckpointStore(runDirectory: run)
     guard let latest = try store.latestName() else { return given }
     let checkpoint = CheckpointDirectory(url: store.directory.appendingPathComponent(latest, isDirectory: true))
-    FileHandle.standardError.write(Data("checkpoint: \(checkpoint.url.path) (named by LATEST)\n".utf8))
+    StandardStream.error.writeLog("checkpoint: \(checkpoint.url.path) (named by LATEST)\n")
     return checkpoint
 }
 

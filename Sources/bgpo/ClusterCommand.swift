@@ -125,7 +125,7 @@ struct ClusterCheckCommand: ParsableCommand {
         if let failRank {
             try communicator.barrier()
             if communicator.rank == failRank {
-                FileHandle.standardError.write(Data("bgpo: rank \(failRank) exits with status 1 on purpose\n".utf8))
+                StandardStream.error.writeLog("bgpo: rank \(failRank) exits with status 1 on purpose\n")
                 Foundation.exit(1)
             }
             try communicator.barrier()
@@ -217,7 +217,7 @@ struct ClusterCheckCommand: ParsableCommand {
         let pollSeconds = 0.1
         let limit = try TimeLimit.resolve(timeLimitSeconds: timeLimit, slurm: slurm, communicator: communicator)
         if let warning = limit.warning {
-            FileHandle.standardError.write(Data("bgpo: \(warning)\n".utf8))
+            StandardStream.error.writeLog("bgpo: \(warning)\n")
         }
         try communicator.barrier()
         if communicator.isRoot {
@@ -247,7 +247,7 @@ struct ClusterCheckCommand: ParsableCommand {
     /// Prints `error` to standard error and returns its exit code (70 when it names none).
     private func report(_ error: any Error, rank: Int?) -> Int32 {
         let prefix = rank.map { "bgpo: rank \($0): " } ?? "bgpo: "
-        FileHandle.standardError.write(Data("\(prefix)\(error)\n".utf8))
+        StandardStream.error.writeLog("\(prefix)\(error)\n")
         switch error {
         case let error as ExitCodeProviding: return error.exitCode
         case is ValidationError: return ExitStatus.usage
@@ -379,5 +379,5 @@ private func printJSON(_ value: some Encodable) throws {
     encoder.keyEncodingStrategy = .convertToSnakeCase
     var data = try encoder.encode(value)
     data.append(0x0A)
-    FileHandle.standardOutput.write(data)
+    try StandardStream.output.write(String(decoding: data, as: UTF8.self))
 }

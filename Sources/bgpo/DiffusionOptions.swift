@@ -103,5 +103,5 @@ struct InferenceWeightsOptions: ParsableArguments {
 /// Writes `line` and a newline straight to standard output (unbuffered), so that progress shows
 /// up in log files as it happens.
 func printLine(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    StandardStream.output.writeLog(line + "\n")
 }

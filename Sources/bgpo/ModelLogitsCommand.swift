@@ -1,6 +1,7 @@
 import ArgumentParser
 import DLLM
 import Foundation
+import Kernels
 
 extension ModelCommand {
     /// `bgpo model logits`: the logits of one sequence, for parity checks against other implementations.
@@ -43,7 +44,7 @@ extension ModelCommand {
             if let out {
                 try Data(json.utf8).write(to: URL(fileURLWithPath: out))
             } else {
-                FileHandle.standardOutput.write(Data(json.utf8))
+                try StandardStream.output.write(json)
             }
         }
     }

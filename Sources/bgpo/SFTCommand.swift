@@ -6,7 +6,7 @@ import RL
 import Tasks
 
 /// `bgpo sft`: LLaDA-style supervised training of a masked-diffusion model on a task's solutions.
-struct SFTCommand: ParsableCommand {
+struct SFTCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "sft",
         abstract: "Train a model from scratch (or continue one) on a task's generated problems and reference solutions.",

@@ -33,11 +33,11 @@ struct ScoreCommand: ParsableCommand {
             do {
                 try text.write(toFile: output, atomically: true, encoding: .utf8)
             } catch {
-                FileHandle.standardError.write(Data("bgpo score: cannot write \(output): \(error.localizedDescription)\n".utf8))
+                StandardStream.error.writeLog("bgpo score: cannot write \(output): \(error.localizedDescription)\n")
                 throw ExitCode(ExitStatus.ioError)
             }
         } else {
-            FileHandle.standardOutput.write(Data(text.utf8))
+            try StandardStream.output.write(text)
         }
     }
 }

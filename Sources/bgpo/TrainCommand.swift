@@ -9,7 +9,7 @@ import Tasks
 /// `bgpo train`: the whole pipeline of a run: base model (loaded, or warm-started by supervised
 /// fine-tuning), test accuracy before RL, the RL steps with records and checkpoints, test accuracy
 /// after.
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: ParsableCommand, LoggingCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "RL fine-tuning (BGPO, VRPO-OL, elbo-exact or diffu-GRPO) of a masked-diffusion LM.",
@@ -24,8 +24,10 @@ struct TrainCommand: ParsableCommand {
             Exit codes: 0 done (or already complete), 64 bad command line or configuration \
             (including a resume whose configuration changed the algorithm or the data, unless \
             --allow-config-change), 65 bad input data, 70 non-finite loss or gradient or internal \
-            error, 74 I/O or checkpoint failure (a --resume PATH that does not verify), 75 stopped \
-            early with a checkpoint (requeue).
+            error or non-finite weights, 74 I/O or checkpoint failure (a --resume PATH that does not \
+            verify, checkpoints that cannot be read or none of which verifies, a run directory that \
+            cannot be written: nothing in the run directory is changed), 75 stopped early with a \
+            checkpoint (requeue).
             """
     )
 
@@ -34,7 +36,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The run directory (run.output_dir).", valueName: "dir"))
     var outputDir: String?
 
-    @Option(help: ArgumentHelp("auto (newest valid checkpoint, else a fresh start), never, or a checkpoint directory.",
+    @Option(help: ArgumentHelp("auto (the newest checkpoint that verifies; a fresh start only where there is no checkpoint), "
+                               + "never (a fresh start; refused where checkpoints exist), or a checkpoint directory.",
                                valueName: "auto|never|path"))
     var resume = "auto"
 

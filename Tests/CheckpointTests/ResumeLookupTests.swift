@@ -23,6 +23,23 @@ import Testing
         #expect(checkpointError { _ = try store.verify("step-000030") }?.exitCode == 74)
     }
 
+    @Test(arguments: ["../..", "/etc", "step-000001/../../..", "latest", ""])
+    func aLatestNamingNoCheckpointOfTheRunIsRefused(content: String) throws {
+        let run = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: run) }
+        let store = CheckpointStore(runDirectory: run)
+        try TestModel().save(store, step: 1)
+        try Data((content + "\n").utf8).write(to: store.directory.appendingPathComponent(CheckpointStore.latestFile))
+        let error = checkpointError { _ = try store.latestName() }
+        #expect(error?.kind == .invalidContent)
+        #expect(error?.problem.contains("which is not a checkpoint of this run") == true)
+        #expect(checkpointError { _ = try store.checkpoint(named: content) }?.kind == .notFound)
+        // --resume auto does not follow it either: it scans, and says so.
+        let lookup = try store.latestValid()
+        #expect(lookup.found?.checkpoint.name == "step-000001")
+        #expect(lookup.notes.contains { $0.contains("not a checkpoint of this run") })
+    }
+
     @Test func temporaryDirectoriesAreNeverCandidates() throws {
         let run = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: run) }

@@ -93,8 +93,12 @@ private func deterministicMetrics(_ directory: URL) throws -> [MetricsRecord] {
     } throws: { error in
         (error as? any ExitCodeProviding)?.exitCode == 74
     }
-    // auto skips it, says why, and starts afresh.
-    let (outcome, lines) = try digitRun(directory)
-    #expect(outcome == .completed(step: 3))
-    #expect(lines.contains { $0.contains("skipping step-000001") })
+    // auto skips it, finds no other, and refuses to start afresh over it (which would lose it).
+    #expect {
+        try digitRun(directory)
+    } throws: { error in
+        (error as? any ExitCodeProviding)?.exitCode == 74
+            && "\(error)".contains("1 checkpoint(s) and none verifies (step-000001: \(model.path)")
+    }
+    #expect(try Data(contentsOf: model) == bytes)
 }

@@ -78,6 +78,8 @@ public enum SupervisedTrainingError: Error, ExitCodeProviding, CustomStringConve
     case nonFinite(step: Int, loss: Double, gradNorm: Double)
     /// A step got a number of examples other than the batch size.
     case batchSize(step: Int, got: Int, expected: Int)
+    /// The weights are not all finite after the update of `step` (a learning rate too large).
+    case nonFiniteWeights(step: Int)
 
     /// 70 (internal error or non-finite loss).
     public var exitCode: Int32 { ExitStatus.software }
@@ -87,6 +89,8 @@ public enum SupervisedTrainingError: Error, ExitCodeProviding, CustomStringConve
         switch self {
         case let .nonFinite(step, loss, gradNorm):
             "supervised step \(step): non-finite loss \(loss) or gradient norm \(gradNorm)"
+        case let .nonFiniteWeights(step):
+            "supervised step \(step): the updated weights are not all finite; stopping (lower the learning rate)"
         case let .batchSize(step, got, expected):
             "supervised step \(step): \(got) examples, the batch size is \(expected)"
         }
@@ -182,10 +186,11 @@ public final class SupervisedTrainer {
             throw SupervisedTrainingError.nonFinite(step: update, loss: loss, gradNorm: gradNorm)
         }
         let rate = options.schedule.rate(update: optimizerSteps + 1)
-        adamwStep(parameters: model.parameters.pointer, gradients: gradients.pointer, m: firstMoment.pointer,
-                  v: secondMoment.pointer, count: gradients.count, learningRate: Float(rate),
-                  beta1: Float(options.beta1), beta2: Float(options.beta2), epsilon: Float(options.epsilon),
-                  weightDecay: Float(options.weightDecay), step: optimizerSteps + 1)
+        let finite = adamwStep(parameters: model.parameters.pointer, gradients: gradients.pointer, m: firstMoment.pointer,
+                               v: secondMoment.pointer, count: gradients.count, learningRate: Float(rate),
+                               beta1: Float(options.beta1), beta2: Float(options.beta2), epsilon: Float(options.epsilon),
+                               weightDecay: Float(options.weightDecay), step: optimizerSteps + 1)
+        guard finite else { throw SupervisedTrainingError.nonFiniteWeights(step: update) }
         optimizerSteps += 1
         step = update
         return SupervisedStepReport(step: update, loss: loss, gradNorm: gradNorm, learningRate: rate, tokens: tokens,

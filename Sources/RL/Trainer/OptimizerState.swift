@@ -15,10 +15,12 @@ public final class OptimizerState {
         v = FlatBuffer(count: count)
     }
 
-    /// Applies one AdamW update with `settings`' betas, epsilon and weight decay at `learningRate`.
-    public func apply(parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Double, settings: OptimizerSettings) {
+    /// Applies one AdamW update with `settings`' betas, epsilon and weight decay at `learningRate`;
+    /// returns whether every parameter is finite after it.
+    @discardableResult
+    public func apply(parameters: FlatBuffer, gradients: FlatBuffer, learningRate: Double, settings: OptimizerSettings) -> Bool {
         updates += 1
-        adamwStep(parameters: parameters.pointer, gradients: gradients.pointer, m: m.pointer, v: v.pointer,
+        return adamwStep(parameters: parameters.pointer, gradients: gradients.pointer, m: m.pointer, v: v.pointer,
                   count: parameters.count, learningRate: Float(learningRate), beta1: Float(settings.adamBeta1),
                   beta2: Float(settings.adamBeta2), epsilon: Float(settings.adamEpsilon),
                   weightDecay: Float(settings.weightDecay), step: updates)

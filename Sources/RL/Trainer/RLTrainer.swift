@@ -138,7 +138,8 @@ public final class RLTrainer {
     /// - Parameter stopRequested: whether this rank wants to stop (signal or time limit); asked
     ///   at each update's all-reduce, agreed over all ranks.
     /// - Throws: ``TrainingError/nonFinite(step:quantity:value:)`` when the loss or the gradient is
-    ///   not finite (no update is applied then).
+    ///   not finite (no update is applied then), or the weights are not after an update (the
+    ///   model is then unusable: the run must stop without a checkpoint).
     public func step(stopRequested: () -> Bool) throws -> StepReport {
         let step = completedSteps + 1
         let watch = Stopwatch()
@@ -186,8 +187,10 @@ public final class RLTrainer {
                     let norm = GradientClipping.clip(gradients, maxNorm: config.optim.maxGradNorm)
                     guard norm.isFinite else { throw TrainingError.nonFinite(step: step, quantity: "gradient norm", value: norm) }
                     learningRate = schedule.rate(update: optimizer.updates + 1)
-                    optimizer.apply(parameters: model.parameters, gradients: gradients, learningRate: learningRate,
-                                    settings: config.optim)
+                    guard optimizer.apply(parameters: model.parameters, gradients: gradients, learningRate: learningRate,
+                                          settings: config.optim) else {
+                        throw TrainingError.nonFiniteWeights(step: step, source: nil)
+                    }
                     gradNormSum += norm
                 }
                 total.add(global)

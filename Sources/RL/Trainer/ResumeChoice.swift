@@ -1,8 +1,12 @@
 /// Where `bgpo train --resume` starts from.
 public enum ResumeChoice: Sendable, Equatable, CustomStringConvertible {
-    /// The newest checkpoint of the run directory that verifies, or a fresh start when there is none.
+    /// The newest checkpoint of the run directory that verifies, or a fresh start when the run
+    /// directory holds no checkpoint. Checkpoints that fail verification are skipped; one that
+    /// cannot be read (an I/O error), or checkpoints none of which verifies, stop the run with
+    /// exit 74 and nothing touched.
     case auto
-    /// A fresh start, whatever the run directory holds.
+    /// A fresh start; refused (exit 64) in a run directory that holds checkpoints, which it would
+    /// overwrite.
     case never
     /// This checkpoint directory (a path, or a name such as `step-000120` inside the run
     /// directory's `checkpoints/`); one that does not verify is an error (exit 74).

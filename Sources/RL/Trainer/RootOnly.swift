@@ -14,7 +14,7 @@ extension Communicator {
             return try body()
         } catch {
             guard size > 1 else { throw error }
-            FileHandle.standardError.write(Data("bgpo: error: \(error)\n".utf8))
+            StandardStream.error.writeLog("bgpo: error: \(error)\n")
             abort(code: (error as? any ExitCodeProviding)?.exitCode ?? ExitStatus.software)
         }
     }

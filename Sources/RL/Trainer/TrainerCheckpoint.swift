@@ -23,7 +23,8 @@ extension RLTrainer {
     }
 
     /// Loads weights and Adam moments from `checkpoint` (verifying every file on the way), sets
-    /// the counters, and returns its state.
+    /// the counters, and returns its state. Weights or moments that are not all finite (a
+    /// checkpoint forged or written by another program) are refused with exit 70.
     public func loadCheckpoint(_ checkpoint: CheckpointDirectory) throws -> TrainingState {
         let entries = model.layout.entries
         func destinations(_ buffer: FlatBuffer, _ name: (String) -> String) -> [TensorDestination] {
@@ -36,6 +37,9 @@ extension RLTrainer {
                                        optimizer: destinations(optimizer.m, OptimizerTensorName.expAvg)
                                            + destinations(optimizer.v, OptimizerTensorName.expAvgSq))
         let state = try TrainingState(json: data, path: checkpoint.path(of: CheckpointDirectory.stateFile))
+        guard model.parameters.isAllFinite, optimizer.m.isAllFinite, optimizer.v.isAllFinite else {
+            throw TrainingError.nonFiniteWeights(step: state.step, source: checkpoint.url.path)
+        }
         restore(completedSteps: state.step, updates: state.updates)
         return state
     }

@@ -71,12 +71,9 @@ public final class TrainingRun {
     ///   are broadcast to the others. A resumed run takes its shape (and diffu-GRPO its reference
     ///   policy) and then loads the checkpoint's weights.
     public func run(baseModel: () throws -> Model) throws -> RunOutcome {
-        try onRoot {
-            try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-            let configFile = runDirectory.appendingPathComponent("config.toml")
-            try Data(config.toml.utf8).write(to: configFile, options: .atomic)
-            log("resolved configuration (hash \(config.hash), written to \(configFile.path)):\n\(config.toml)")
-        }
+        try onRoot { try createDirectories(runDirectory) }
+        // Nothing in the run directory changes before the starting point is known and loaded: a
+        // run that cannot resume stops with its records as they were.
         let start = try startingPoint()
         if case .complete(let step) = start {
             log("the run is already complete: its checkpoint has step \(step) of train.max_steps = \(config.train.maxSteps); nothing to do")
@@ -93,6 +90,11 @@ public final class TrainingRun {
                                     tokenizer: tokenizer, communicator: communicator)
         if case .resume(let checkpoint) = start {
             try load(checkpoint, into: trainer)
+        }
+        try onRoot {
+            let configFile = runDirectory.appendingPathComponent("config.toml")
+            try writeFileAtomically(Data(config.toml.utf8), to: configFile)
+            log("resolved configuration (hash \(config.hash), written to \(configFile.path)):\n\(config.toml)")
         }
         let evaluator = Evaluator(config: config, task: task, tokenizer: tokenizer, communicator: communicator)
         return try loop(trainer: trainer, evaluator: evaluator, resumed: trainer.completedSteps > 0)
@@ -189,7 +191,8 @@ public final class TrainingRun {
             let summary = try checkpoint.summary()
             let statePath = checkpoint.path(of: CheckpointDirectory.stateFile)
             let state = try TrainingState(json: summary.state, path: statePath)
-            let changes = try config.checkResume(from: try state.runConfig(path: statePath), allowConfigChange: allowConfigChange)
+            let saved = try state.checked(manifestStep: summary.manifest.step, path: statePath)
+            let changes = try config.checkResume(from: saved, allowConfigChange: allowConfigChange)
             for change in changes { log("configuration change since the checkpoint: \(change)") }
             if state.worldSize != communicator.size {
                 log("the checkpoint was written by \(state.worldSize) rank(s), this run has \(communicator.size): "
@@ -214,6 +217,10 @@ public final class TrainingRun {
     private func chooseCheckpoint() throws -> CheckpointDirectory? {
         switch resume {
         case .never:
+            let existing = try store.list()
+            guard existing.isEmpty else {
+                throw TrainingError.checkpointsPresent(directory: store.directory.path, count: existing.count)
+            }
             return nil
         case .path(let path):
             var url = URL(fileURLWithPath: path, isDirectory: true)
@@ -227,10 +234,15 @@ public final class TrainingRun {
             let lookup = try store.latestValid()
             for note in lookup.notes { log("resume: \(note)") }
             for skipped in lookup.skipped { log("resume: skipping \(skipped.name): \(skipped.reason)") }
-            if let found = lookup.found {
-                log("resume: \(found.checkpoint.name) is the newest checkpoint that verifies")
+            guard let found = lookup.found else {
+                guard lookup.skipped.isEmpty else {
+                    throw TrainingError.noUsableCheckpoint(directory: store.directory.path,
+                                                           skipped: lookup.skipped.map { "\($0.name): \($0.reason)" })
+                }
+                return nil
             }
-            return lookup.found?.checkpoint
+            log("resume: \(found.checkpoint.name) is the newest checkpoint that verifies")
+            return found.checkpoint
         }
     }
 

@@ -78,4 +78,33 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public func runConfig(path: String) throws -> RunConfig {
         try RunConfig().applying(toml: config, source: "\(path) state.json")
     }
+
+    /// The most optimizer updates a checkpoint may count: more than any run takes, small enough
+    /// that the counter cannot overflow.
+    public static let maxUpdates = Int(Int32.max)
+
+    /// Checks the counters against each other, against the checkpoint's manifest (whose step
+    /// matches the directory's name) and against the saved configuration, which must be the one
+    /// its hash names; returns that configuration. A state.json that fails is `badState` (exit
+    /// 74): forged or damaged, it would resume at the wrong step or claim a finished run.
+    public func checked(manifestStep: Int, path: String) throws -> RunConfig {
+        func bad(_ reason: String) -> TrainingError { .badState(path: path, reason: reason) }
+        guard step >= 0 else { throw bad("step \(step) is negative") }
+        guard step == manifestStep else {
+            throw bad("step \(step) disagrees with the checkpoint's manifest and directory (step \(manifestStep))")
+        }
+        guard updates >= step, updates <= Self.maxUpdates else {
+            throw bad("updates \(updates) is not between the step \(step) (one update at least per step) and \(Self.maxUpdates)")
+        }
+        guard worldSize >= 1 else { throw bad("world_size \(worldSize) is not a number of ranks") }
+        let saved = try runConfig(path: path)
+        guard saved.hash == configHash else {
+            throw bad("config_hash \(configHash) is not the hash of the saved configuration (\(saved.hash))")
+        }
+        guard seed == saved.train.seed else { throw bad("seed \(seed) differs from the saved train.seed \(saved.train.seed)") }
+        guard step <= saved.train.maxSteps else {
+            throw bad("step \(step) is past the saved train.max_steps \(saved.train.maxSteps), where the run stops")
+        }
+        return saved
+    }
 }

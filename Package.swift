@@ -33,9 +33,11 @@ let package = Package(
         // The FMA peak loop is measured, so it is optimised in debug builds too; its functions pick
         // their instruction sets with target attributes, not -march.
         .target(name: "CPeak", cSettings: [.unsafeFlags(["-O2"])]),
+        // cpuid: the instruction sets the CPU runs and its brand string.
+        .target(name: "CCPUID"),
 
         // No errno from sqrt in the kernels: Float.squareRoot() then becomes one instruction that vectorises.
-        .target(name: "Kernels", dependencies: ["COpenBLAS", "CPeak"],
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CPeak", "CCPUID"],
                 swiftSettings: codegen + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "DLLM", dependencies: ["Kernels"], swiftSettings: codegen),
         .target(name: "Tasks", dependencies: ["Kernels"],

@@ -13,8 +13,6 @@ bin=${BGPO_BIN:-.build/release/bgpo}
 dir=${BGPO_COMPARISON_DIR:-runs/comparison}
 ranks=${BGPO_RANKS:-2}
 [ -x "$bin" ] || swift build -c release
-# OpenBLAS picks AVX-512 kernels by itself on CPUs that have them; a preset Haswell core halves speed.
-unset OPENBLAS_CORETYPE
 export OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 extra=()

@@ -12,8 +12,6 @@ bin=.build/static/release/bgpo
 ranks=${BGPO_RANKS:-2}
 run_dir=${BGPO_RUN_DIR:-runs/countdown-tiny}
 
-# OpenBLAS picks AVX-512 kernels by itself on CPUs that have them; a preset Haswell core halves speed.
-unset OPENBLAS_CORETYPE
 export OMPI_MCA_pml=ob1 OMPI_MCA_btl=self,vader
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 extra=()

@@ -4,32 +4,25 @@
 # BGPO_HOME, the bgpo checkout (default: the directory sbatch was called from):
 #
 #   source "${BGPO_HOME:-$SLURM_SUBMIT_DIR}/slurm/lib.sh" || exit 64
-#   bgpo_setup                                   # binary, OpenBLAS core type, threads, banner
+#   bgpo_setup                                   # binary, threads, banner
 #   bgpo_srun "$BGPO_BIN" train ... "$@"         # the job step, with stop signals forwarded
 #   bgpo_finish                                  # requeue after exit 75, exit with the step's status
 #
 # Settings (environment variables, passed on by sbatch):
 #   BGPO                    the bgpo binary (default: $BGPO_HOME/.build/release/bgpo, built with
 #                           `swift build -c release --static-swift-stdlib` so that nodes need no Swift)
-#   BGPO_OPENBLAS_CORETYPE  force this OpenBLAS core type (e.g. SkylakeX, Haswell); by default
-#                           OPENBLAS_CORETYPE is unset and OpenBLAS detects the CPU
 #   BGPO_MAX_RESTARTS       requeue at most this many times (default 20)
 
-# Checks the binary, decides the OpenBLAS core type, passes the CPUs per task on to srun, and
-# prints where and what runs. Sets BGPO_HOME and BGPO_BIN.
+# Checks the binary, passes the CPUs per task on to srun, and prints where and what runs. The
+# OpenBLAS kernels are bgpo's to choose (each rank checks them against its CPU at start and says
+# so); an OPENBLAS_CORETYPE in the environment is kept, with a warning when it is slower.
+# Sets BGPO_HOME and BGPO_BIN.
 bgpo_setup() {
   BGPO_HOME=${BGPO_HOME:-$SLURM_SUBMIT_DIR}
   BGPO_BIN=${BGPO:-$BGPO_HOME/.build/release/bgpo}
   if [ ! -x "$BGPO_BIN" ]; then
     echo "batch: $BGPO_BIN is not an executable; build it (swift build -c release --static-swift-stdlib) or set BGPO" >&2
     exit 64
-  fi
-  # OpenBLAS chooses its kernels when it loads. sbatch and srun pass on the submitting shell's
-  # environment, and a preset OPENBLAS_CORETYPE=Haswell halves matrix speed on AVX-512 CPUs.
-  if [ -n "${BGPO_OPENBLAS_CORETYPE:-}" ]; then
-    export OPENBLAS_CORETYPE=$BGPO_OPENBLAS_CORETYPE
-  else
-    unset OPENBLAS_CORETYPE
   fi
   # Since Slurm 22.05 srun no longer inherits sbatch's --cpus-per-task; each rank reads its
   # BLAS thread count from SLURM_CPUS_PER_TASK, which srun sets from this.
@@ -38,7 +31,7 @@ bgpo_setup() {
   fi
   echo "batch: job $SLURM_JOB_ID run $((${SLURM_RESTART_COUNT:-0} + 1)) on $(hostname) at $(date -Is):" \
     "${SLURM_NTASKS:-1} task(s) x ${SLURM_CPUS_PER_TASK:-1} CPU(s), $BGPO_BIN," \
-    "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(detect)}"
+    "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-(unset: bgpo chooses)}"
 }
 
 # Runs `srun --mpi=pmix --kill-on-bad-exit=1 "$@"` as the job step and waits for it, forwarding

@@ -26,7 +26,8 @@ struct ModelBench: ParsableCommand {
             each vector width the CPU supports (AVX2, AVX-512), the best width's GFLOPS times the threads; \
             being a fastest run, it is what an undisturbed core does, so on a busy machine compare it with \
             the GFLOPS per busy core (CPU time) rather than with the median wall-clock figures. \
-            OpenBLAS picks its kernels from OPENBLAS_CORETYPE when it loads; unset it for AVX-512 kernels.
+            bgpo chooses the OpenBLAS kernels for the CPU at start unless OPENBLAS_CORETYPE is set (the \
+            header says which and why).
             """
     )
 
@@ -185,10 +186,7 @@ struct BenchReport: Encodable {
     func printText() {
         func f(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
         print("bgpo bench model: preset \(preset), batch \(batch), seq \(seq), threads \(threads), "
-              + "OpenBLAS core \(blasCore), median of \(runs) runs")
-        if let openblasCoretypeEnv {
-            print("note: OPENBLAS_CORETYPE=\(openblasCoretypeEnv) is set and chooses the OpenBLAS kernels")
-        }
+              + "\(BLASCore.current.summary), median of \(runs) runs")
         print("FLOPs per token: forward \(f(flopsPerTokenFwd / 1e6, 2)) M, forward+backward \(f(flopsPerTokenFwdbwd / 1e6, 2)) M "
               + "(matmuls 2N/6N without the embedding, attention 4LTd/12LTd)")
         /// "38.9% of nominal peak, 81.0% of measured peak" for `gflops`.

@@ -304,7 +304,15 @@ private struct RankReport: Encodable {
     var threads: Int
     var threadsSource: String
     var blasCore: String
+    /// `detected` (OpenBLAS's own choice), `corrected` (bgpo's, see blasCoreDetected) or `user`.
+    var blasCoreOrigin: String
+    /// What OpenBLAS detected when bgpo corrected it.
+    var blasCoreDetected: String?
+    /// Whether the core's kernels use less of the CPU than it runs.
+    var blasCoreBelowCPU: Bool
     var openblasCoretype: String?
+    var cpuModel: String
+    var cpuFeatures: String
     var slurm: SlurmReport
 
     struct SlurmReport: Encodable {
@@ -328,8 +336,19 @@ private struct RankReport: Encodable {
         self.communicator = communicator is MPICommunicator ? "mpi" : "single-process"
         threads = choice.threads
         threadsSource = choice.source.rawValue
-        blasCore = BLAS.coreName
+        let core = BLASCore.current
+        blasCore = core.name
+        switch core.origin {
+        case .detected: blasCoreOrigin = "detected"
+        case .corrected(let detected):
+            blasCoreOrigin = "corrected"
+            blasCoreDetected = detected
+        case .user: blasCoreOrigin = "user"
+        }
+        blasCoreBelowCPU = core.isBelowTheCPU
         openblasCoretype = environment["OPENBLAS_CORETYPE"]
+        cpuModel = core.cpu.model
+        cpuFeatures = core.cpu.features
         self.slurm = SlurmReport(jobID: slurm.jobID, stepID: slurm.stepID, ntasks: slurm.tasks,
                                  cpusPerTask: slurm.cpusPerTask, procID: slurm.procID,
                                  restartCount: slurm.restartCount)

@@ -19,8 +19,8 @@ struct CompareBench: ParsableCommand {
             the median over rounds. The % of peak columns use the nominal peak of `bgpo bench model` and \
             the FMA peak measured once before the rounds, each per core times the threads. PyTorch runs eagerly with torch.set_num_threads(threads), its \
             attention through scaled_dot_product_attention. Install PyTorch with env/setup-torch.sh. \
-            OpenBLAS picks its kernels from OPENBLAS_CORETYPE when bgpo starts: unset it (or run \
-            `env -u OPENBLAS_CORETYPE bgpo bench compare`) to get the AVX-512 kernels on AVX-512 CPUs.
+            bgpo chooses the OpenBLAS kernels for the CPU at start unless OPENBLAS_CORETYPE is set \
+            (then it is kept, with a warning when slower than the CPU allows); the header says which.
             """
     )
 
@@ -132,7 +132,7 @@ struct CompareBench: ParsableCommand {
         print("bgpo bench compare: \(self.model ?? "preset " + preset) (d_model \(config.dModel), \(config.nLayers) layers), "
               + "batch \(batch), seq \(seq); \(rounds) rounds alternating bgpo and "
               + "PyTorch, \(runs) timed run(s) per pass per side per round, medians over rounds")
-        print("bgpo: OpenBLAS core \(BLAS.coreName)" + (coretype.map { " (OPENBLAS_CORETYPE=\($0) is set and chose it)" } ?? "")
+        print("bgpo: \(BLASCore.current.summary)"
               + "; PyTorch \(rows.first?.torchVersion ?? "?") eager, \(attention) attention, CPU capability "
               + "\(rows.first?.torchCapability ?? "?")")
         print(String(format: "load average (1 min): %.2f at start, %.2f at end; nominal peak %.0f GFLOPS per core",

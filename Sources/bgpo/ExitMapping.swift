@@ -9,8 +9,11 @@ protocol LoggingCommand {}
 extension BGPO {
     /// Runs the command line; an error that knows its exit code (``ExitCodeProviding``) is printed to
     /// standard error and ends the process with that code, every other error goes to ArgumentParser.
-    /// A command whose output is its product and could not be written ends with 74.
+    /// A command whose output is its product and could not be written ends with 74. First of
+    /// all, the process restarts itself with the best OpenBLAS kernels when OpenBLAS detected
+    /// lesser ones (``BLASCore/selectBeforeStart(arguments:)``).
     static func main() {
+        BLASCore.selectBeforeStart(arguments: CommandLine.arguments)
         let command: any ParsableCommand
         do {
             var parsed = try parseAsRoot()

@@ -111,7 +111,7 @@ struct MemoryBench: ParsableCommand {
             print(String(format: "model %@: d_model %d, %d layers, %d heads, vocab %d, %.1fM parameters",
                          preset, config.dModel, config.nLayers, config.nHeads, config.vocabSize, Double(parameters) / 1e6))
             print("step: \(responses) response(s) of \(seq) tokens (prompt \(promptLength) + response \(seq - promptLength)), "
-                  + "micro-batch \(microBatch), \(threads) thread(s), OpenBLAS core \(BLAS.coreName)")
+                  + "micro-batch \(microBatch), \(threads) thread(s), \(BLASCore.current.summary)")
             print(String(format: "one activation workspace (micro-batch %d x %d tokens): %.1f MiB; memory limit for cells %.0f MiB",
                          microBatch, seq, workspaceMB, limit))
             print("")

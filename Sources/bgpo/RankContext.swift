@@ -39,10 +39,11 @@ struct RankContext {
         if communicator.isRoot { printLine(line) }
     }
 
-    /// How the job runs: `2 rank(s) (mpirun), 1 BLAS thread(s) per rank (one per rank), OpenBLAS core Haswell`.
+    /// How the job runs: `2 rank(s) (mpirun), 1 BLAS thread(s) per rank (one per rank), CPU Intel(R)
+    /// Xeon(R) Processor (AVX-512), OpenBLAS core SkylakeX (chosen by bgpo: ...)`.
     var summary: String {
         "\(communicator.size) rank(s) (\(Launcher(environment: environment).rawValue)), "
-            + "\(threads.threads) BLAS thread(s) per rank (\(threads.source.rawValue)), OpenBLAS core \(BLAS.coreName)"
+            + "\(threads.threads) BLAS thread(s) per rank (\(threads.source.rawValue)), \(BLASCore.current.summary)"
     }
 }
 

@@ -111,7 +111,7 @@ struct SamplerBench: ParsableCommand {
               + "\(config.rollout.maxCompletionLength) tokens (block \(config.rollout.blockLength), "
               + "\(config.rollout.diffusionSteps) steps, temperature \(config.rollout.temperature)), "
               + (batchPrompts ? "one batch" : "one batch per prompt")
-              + (allPositions ? ", every position's logits" : ", logits of the current block") + ", \(threads) thread(s), OpenBLAS core \(BLAS.coreName)")
+              + (allPositions ? ", every position's logits" : ", logits of the current block") + ", \(threads) thread(s), \(BLASCore.current.summary)")
         print(String(format: "model d_model %d, %d layers; longest prompt %d tokens; median of %d runs, load average %.2f",
                      policy.config.dModel, policy.config.nLayers, encoded.map(\.count).max() ?? 0, runs,
                      CompareBench.loadAverage()))

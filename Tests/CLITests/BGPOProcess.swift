@@ -47,6 +47,13 @@ func bgpoProcess(_ arguments: [String], ranks: Int?, environment: [String: Strin
     return process
 }
 
+/// The JSON objects of the non-empty lines of `text` (a command's `--json` or event output).
+func jsonLines(_ text: String) throws -> [[String: Any]] {
+    try text.split(separator: "\n").map { line in
+        try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
+    }
+}
+
 /// The `bgpo` executable built beside this test bundle.
 let bgpoBinary: URL = {
     var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()

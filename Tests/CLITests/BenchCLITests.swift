@@ -6,12 +6,6 @@ private let tinyRollout = ["--set", "model.preset=tiny", "--set", "model.max_seq
                            "--set", "rollout.max_completion_length=8", "--set", "rollout.block_length=4",
                            "--set", "rollout.diffusion_steps=4", "--set", "rollout.num_generations=2"]
 
-/// The JSON objects of the lines of `text`.
-private func jsonLines(_ text: String) throws -> [[String: Any]] {
-    try text.split(separator: "\n").map { line in
-        try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-    }
-}
 
 @Test func benchSamplerJSONCountsTheGeneratedTokens() throws {
     let result = try runBGPO(["bench", "sampler", "--prompts", "2", "--runs", "1", "--json"] + tinyRollout)

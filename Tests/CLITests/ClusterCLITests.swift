@@ -102,12 +102,6 @@ import Darwin
     }
 }
 
-/// The JSON objects of the non-empty lines of `text`.
-private func jsonLines(_ text: String) throws -> [[String: Any]] {
-    try text.split(separator: "\n").map { line in
-        try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not JSON: \(line)")
-    }
-}
 
 /// The process whose command name is `name` and one of whose arguments is `argument` (Linux /proc).
 private func processID(withArgument argument: String, named name: String) -> pid_t? {

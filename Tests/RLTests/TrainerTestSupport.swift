@@ -34,14 +34,17 @@ struct DigitTask: Task {
     }
 }
 
-/// The digit task's prompts with a reward that differs between almost any two completions (the
+/// The digit task's problems with prompts of 2 to 5 characters (so that micro-batches need
+/// different left padding) and a reward that differs between almost any two completions (the
 /// first character's code / 128), so that every group has non-zero advantages.
 struct FirstCharacterTask: Task {
     var name: String { "first-character" }
     var rewardNames: [String] { ["code"] }
 
     func trainingProblem(seed: UInt64, index: UInt64) -> TaskProblem {
-        DigitTask().trainingProblem(seed: seed, index: index)
+        var problem = DigitTask().trainingProblem(seed: seed, index: index)
+        problem.prompt = String(repeating: "d", count: 1 + Int(index % 4)) + problem.prompt.dropFirst()
+        return problem
     }
 
     func testProblems() throws -> [TaskProblem] { try DigitTask().testProblems() }

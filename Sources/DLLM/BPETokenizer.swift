@@ -6,7 +6,9 @@ import Foundation
 /// with the Llama-3 pre-tokenizer, maps each piece's UTF-8 bytes to the byte-level alphabet and
 /// merges them with the BPE ranks; it gives the ids of the `tokenizers` package's
 /// `encode(text, add_special_tokens=False)`. Decoding joins the tokens' bytes and reads them as
-/// UTF-8 (invalid sequences become U+FFFD), like `decode(ids, skip_special_tokens=False)`.
+/// UTF-8 (invalid sequences become U+FFFD), like `decode(ids, skip_special_tokens=False)`;
+/// ``Tokenizer/decodeResponse(_:)`` drops the added tokens marked special, like
+/// `skip_special_tokens=True`.
 ///
 /// A model directory of a BPE model names ``identifier`` in its `model.json` and holds the
 /// `tokenizer.json` and `tokenizer_config.json` this tokenizer was read from, byte for byte.
@@ -32,6 +34,9 @@ public struct BPETokenizer: Tokenizer {
     public let maskTokenID: Int32
     /// The beginning-of-text token.
     public let bosTokenID: Int32
+    /// The added tokens marked `"special": true` in `tokenizer.json`, and the model's EOS, padding
+    /// and mask ids.
+    public let specialTokenIDs: Set<Int32>
 
     private let model: BPEModel
     private let preTokenizer: PreTokenizer
@@ -81,6 +86,7 @@ public struct BPETokenizer: Tokenizer {
                                      "the BOS token \(bosName) is not a token of \(file)")
         }
         bosTokenID = bosID
+        specialTokenIDs = json.specialTokenIDs.union([eosTokenID, padTokenID, maskTokenID])
     }
 
     /// Reads `tokenizer.json` and, if present, `tokenizer_config.json` from `directory`.

@@ -49,6 +49,9 @@ public struct CharTokenizer: Tokenizer, Equatable {
         return ids
     }
 
+    /// EOS, `[MASK]` and BOS (ids 0, 1, 2).
+    public var specialTokenIDs: Set<Int32> { [0, 1, 2] }
+
     /// The text of `tokens`; special tokens by name, ids outside the vocabulary as `<|unk:ID|>`.
     public func decode<S: Sequence>(_ tokens: S) -> String where S.Element == Int32 {
         var text = ""

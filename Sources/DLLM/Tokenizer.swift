@@ -23,6 +23,9 @@ public protocol Tokenizer: Sendable {
     func encode(_ text: String) throws -> [Int32]
     /// The text of `tokens`; special tokens are written as their names (e.g. `<|mdm_mask|>`).
     func decode<S: Sequence>(_ tokens: S) -> String where S.Element == Int32
+    /// The ids ``decodeResponse(_:)`` leaves out (Hugging Face's `skip_special_tokens=True`):
+    /// EOS, padding, `[MASK]`, BOS and any other special token such as an end-of-turn marker.
+    var specialTokenIDs: Set<Int32> { get }
     /// Writes the files this tokenizer is read from into a model directory (none for built-in ones).
     func writeFiles(to directory: URL) throws
 }
@@ -31,12 +34,15 @@ extension Tokenizer {
     /// Built-in tokenizers have no files.
     public func writeFiles(to directory: URL) throws {}
 
-    /// The text of `tokens` up to (not including) the first EOS: what rewards are computed on.
+    /// The text of `tokens` up to (not including) the first EOS, without special tokens
+    /// (``specialTokenIDs``, as `skip_special_tokens=True`): what rewards are computed on. A
+    /// response ending in an end-of-turn token reads the same as without it.
     public func decodeResponse<S: Sequence>(_ tokens: S) -> String where S.Element == Int32 {
+        let special = specialTokenIDs
         var kept: [Int32] = []
         for token in tokens {
             if token == eosTokenID { break }
-            kept.append(token)
+            if !special.contains(token) { kept.append(token) }
         }
         return decode(kept)
     }

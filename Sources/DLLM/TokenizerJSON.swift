@@ -19,6 +19,8 @@ struct TokenizerJSON {
     var preTokenizer: PreTokenizer
     /// The added tokens, text and id.
     var addedTokens: [(content: String, id: Int32)]
+    /// The ids of the added tokens marked `"special": true` (what `skip_special_tokens` drops).
+    var specialTokenIDs: Set<Int32>
 
     /// Parses `data`; `file` names the file in errors.
     init(data: Data, file: String) throws {
@@ -75,6 +77,9 @@ struct TokenizerJSON {
             }
             return (content, Int32(id))
         }
+        specialTokenIDs = Set(added.compactMap { token in
+            token["special"] as? Bool == true ? (token["id"] as? Int).map { Int32($0) } : nil
+        })
     }
 
     /// The Llama-3 split of the pre-tokenizer `value`, or a precise refusal.

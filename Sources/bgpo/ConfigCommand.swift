@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RL
 
 /// `bgpo config`: show, list and validate run configurations.
@@ -47,12 +48,15 @@ extension ConfigCommand {
     /// `bgpo config validate`: check a configuration without running it.
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a configuration: exit 0 and print its hash, or exit 64 naming the bad key.")
+            abstract: "Check a configuration: exit 0 and print its hash (warnings on stderr), or exit 64 naming the bad key.")
 
         @OptionGroup var options: ConfigOptions
 
         func run() throws {
             let config = try options.resolve()
+            for warning in config.warnings {
+                FileHandle.standardError.write(Data("bgpo: \(warning)\n".utf8))
+            }
             print("valid configuration, hash \(config.hash)")
         }
     }

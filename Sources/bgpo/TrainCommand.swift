@@ -66,6 +66,11 @@ struct TrainCommand: ParsableCommand, LoggingCommand {
             let limit = try TimeLimit.resolve(timeLimitSeconds: config.run.timeLimit > 0 ? Double(config.run.timeLimit) : nil,
                                               slurm: ranks.slurm, communicator: ranks.communicator)
             ranks.say("bgpo train: " + ranks.summary)
+            if ranks.communicator.isRoot {
+                for warning in config.warnings {
+                    FileHandle.standardError.write(Data("bgpo: \(warning)\n".utf8))
+                }
+            }
             if let deadline = limit.deadline {
                 ranks.say("time limit: \(limit.source.rawValue), stop before \(deadline) with a checkpoint")
             }

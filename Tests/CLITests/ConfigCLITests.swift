@@ -53,3 +53,13 @@ import Testing
         }
     }
 }
+
+@Test func validateWarnsOnStderrWhenMCNumDoesNotDivideTheLength() throws {
+    let result = try runBGPO(["config", "validate", "--preset", "countdown-tiny", "--set", "objective.mc_num=12"])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.hasPrefix("valid configuration, hash "))
+    #expect(result.stderr.contains("objective.mc_num = 12") && result.stderr.contains("rollout.max_completion_length = 32"),
+            "\(result.stderr)")
+    let clean = try runBGPO(["config", "validate", "--preset", "countdown-tiny"])
+    #expect(clean.status == 0 && clean.stderr.isEmpty, "\(clean.stderr)")
+}

@@ -150,6 +150,12 @@ enum BadHuggingFaceInput: String, CaseIterable, Sendable {
         let directory = try temporaryDirectory("bgpo-hf")
         defer { try? FileManager.default.removeItem(at: directory) }
         let source = try stageFixture("llada-tiny-bf16", in: directory)
+        // Training prompts are d1's task prompts in the chat template (about 215 tokens): the tiny
+        // fixture's 32 positions are raised to 256 (rotary positions only; no weight depends on it).
+        let configURL = source.appendingPathComponent("config.json")
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: configURL)) as? [String: Any])
+        config["max_sequence_length"] = 256
+        try JSONSerialization.data(withJSONObject: config).write(to: configURL)
         let model = directory.appendingPathComponent("model").path
         #expect(try runBGPO(["import", "hf", source.path, "--out", model]).status == 0)
         let run = directory.appendingPathComponent("run")

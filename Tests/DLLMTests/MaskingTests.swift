@@ -139,8 +139,11 @@ private func meanAndError(_ values: [Double]) -> (mean: Double, error: Double) {
         var masked = 0.0
         var expected = 0.0
         for step in 0..<2000 {
-            for sample in masking.samples(prompt: prompt, response: response, step: UInt64(step), promptIndex: 0, responseIndex: 0) {
-                #expect(sample.maskRatio > 0 && sample.maskRatio <= 1)
+            let samples = masking.samples(prompt: prompt, response: response, step: UInt64(step), promptIndex: 0, responseIndex: 0)
+            for (j, sample) in samples.enumerated() {
+                // t is the first draw of the sample's documented stream.
+                var stream = CounterRandom(seed: 1, purpose: .likelihoodMask, UInt64(step), 0, 0, UInt64(j))
+                #expect(sample.maskRatio == stream.nextOpenDouble())
                 #expect(sample.weights.allSatisfy { $0 == Float(1 / sample.maskRatio) })
                 #expect(sample.positions.allSatisfy { $0 >= 3 })
                 masked += Double(sample.positions.count)

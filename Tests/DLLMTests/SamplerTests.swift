@@ -215,4 +215,49 @@ private final class ConstantDenoiser: DenoisingModel {
             for i in 0..<6 { state[4 + i] = step.responses[0][i] }
         }
     }
+    @Test func sampledLowConfidenceRanksByTheProbabilityOfTheSampledToken() throws {
+        // Temperature 1.5, one token per step: the proposals are recomputed here from the
+        // documented streams (one remasking draw, then one Gumbel draw per vocabulary id), and the
+        // committed position must be the masked one whose *sampled* token has the highest
+        // softmax probability (not the one with the highest probability of any token).
+        let model = FakeDenoiser()
+        let (length, vocab, mask, temperature, seed) = (6, 12, Int32(1), 1.5, UInt64(21))
+        let options = SamplingOptions(generationLength: length, blockLength: length, steps: length,
+                                      temperature: temperature)
+        let sampler = try DiffusionSampler(options: options, maskTokenID: mask, padTokenID: 0, seed: seed)
+        let prompt = prompts[0], key: [UInt64] = [4, 2]
+        var trace: [SamplerStep] = []
+        _ = try sampler.generate(model: model, prompts: [prompt], keys: [key]) { trace.append($0) }
+        var state = prompt + [Int32](repeating: mask, count: length)
+        var rankingsDiffer = false
+        for step in trace {
+            let seq = state.count
+            let logits = state.withUnsafeBufferPointer { model.logits(tokens: $0.baseAddress!, keyMask: nil, batch: 1, seq: seq) }
+            var sampledProbability = [Double](repeating: -.infinity, count: length)
+            var largestProbability = [Double](repeating: -.infinity, count: length)
+            var proposals = [Int32](repeating: -1, count: length)
+            for i in 0..<length where state[prompt.count + i] == mask {
+                let row = (0..<vocab).map { Double(logits[(prompt.count + i) * vocab + $0]) }
+                var rng = CounterRandom(seed: seed, purpose: .rollout, indices: key + [UInt64(step.globalStep), UInt64(i)])
+                _ = rng.nextDouble()
+                var best = -1, bestScore = -Double.infinity
+                for v in 0..<vocab {
+                    let score = row[v] - temperature * log(-log(rng.nextDouble()))
+                    if v != Int(mask) && score > bestScore { (best, bestScore) = (v, score) }
+                }
+                let m = row.max()!
+                let total = row.reduce(0) { $0 + exp($1 - m) }
+                proposals[i] = Int32(best)
+                sampledProbability[i] = exp(row[best] - m) / total
+                largestProbability[i] = 1 / total
+            }
+            let chosen = sampledProbability.indices.max { sampledProbability[$0] < sampledProbability[$1] }!
+            let greedyChoice = largestProbability.indices.max { largestProbability[$0] < largestProbability[$1] }!
+            rankingsDiffer = rankingsDiffer || chosen != greedyChoice
+            #expect(step.committed[0] == [chosen], "step \(step.globalStep): p(sampled) \(sampledProbability)")
+            #expect(step.responses[0][chosen] == proposals[chosen])
+            for i in 0..<length { state[prompt.count + i] = step.responses[0][i] }
+        }
+        #expect(rankingsDiffer, "some step must rank differently by the largest probability, or the test proves nothing")
+    }
 }

@@ -37,11 +37,27 @@ func presetIsValid(name: String) throws {
     #expect(config.task.name == "countdown")
     #expect(config.model.tokenizer == "char-v1")
     #expect(config.objective.objective == .bgpo && config.objective.mcNum == 16)
-    #expect(config.sft.steps > 0)
+    #expect(config.sft.steps == 1500)
 }
 
 @Test func unknownPresetListsTheAvailableOnes() {
     #expect(throws: ConfigError.unknownPreset(name: "countdown", available: ConfigPreset.all.map(\.name))) {
         try RunConfig.resolve(preset: "countdown")
     }
+}
+
+@Test(arguments: ConfigPreset.all.map(\.name))
+func presetKeepsTheStratifiedEstimatorUnbiased(name: String) throws {
+    let config = try ConfigPreset.named(name).config()
+    if config.objective.objective != .diffuGRPO && config.objective.estimator == .stratified {
+        #expect(config.rollout.maxCompletionLength % config.objective.mcNum == 0,
+                "mc_num \(config.objective.mcNum), max_completion_length \(config.rollout.maxCompletionLength)")
+    }
+    #expect(config.warnings.isEmpty, "\(config.warnings)")
+}
+
+@Test func sudokuPresetKeepsThePapersSampleCountOnALengthItDivides() throws {
+    let config = try ConfigPreset.named("sudoku-bgpo").config()
+    #expect(config.objective.mcNum == 32 && config.rollout.maxCompletionLength == 64)
+    #expect(config.rollout.diffusionSteps == 32 && config.rollout.blockLength == 16)
 }

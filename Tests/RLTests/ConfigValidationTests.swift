@@ -65,3 +65,28 @@ func impossibleConfigurationIsRejected(overrides: [String], key: String) throws 
         "invalid configuration: 'rollout.diffusion_steps' = 30: expected a multiple of the block count "
         + "(max_completion_length / block_length = 4) between 4 and max_completion_length (64)")
 }
+
+@Test func stratifiedSampleCountThatDoesNotDivideTheLengthIsAWarningNamingBothKeys() throws {
+    let config = try RunConfig.resolve(overrides: ["rollout.max_completion_length=48", "rollout.block_length=16",
+                                                   "rollout.diffusion_steps=48", "objective.mc_num=32"])
+    try config.validate()
+    #expect(config.warnings.count == 1)
+    let warning = try #require(config.warnings.first)
+    #expect(warning.contains("objective.mc_num = 32") && warning.contains("rollout.max_completion_length = 48"), "\(warning)")
+    // Dividing, the continuous estimator and diffu-grpo (which ignores mc_num) warn of nothing.
+    for overrides in [["objective.mc_num=16"], ["objective.estimator=continuous"], ["objective.objective=diffu-grpo"]] {
+        let other = try RunConfig.resolve(overrides: ["rollout.max_completion_length=48", "rollout.block_length=16",
+                                                      "rollout.diffusion_steps=48", "objective.mc_num=32"] + overrides)
+        #expect(other.warnings.isEmpty, "\(overrides)")
+    }
+}
+
+@Test func lossTypeDefaultsToD1sAndTakesTRLsNames() throws {
+    #expect(RunConfig().objective.lossType == .bnpo)
+    for name in ["grpo", "bnpo", "dr_grpo"] {
+        #expect(try RunConfig.resolve(overrides: ["objective.loss_type=\(name)"]).objective.lossType.rawValue == name)
+    }
+    let error = try #require(throws: ConfigError.self) { try RunConfig.resolve(overrides: ["objective.loss_type=dapo"]) }
+    #expect(error.key == "objective.loss_type" && error.exitCode == 64, "\(error)")
+    #expect(error.description.contains("\"dr_grpo\""), "\(error)")
+}

@@ -1,3 +1,4 @@
+import Foundation
 import DLLM
 import Kernels
 import RL
@@ -74,13 +75,96 @@ func onPolicyBGPOEqualsVRPOAndExact(samples: Int) throws {
     }
 }
 
-@Test func bgpoClipCutsTheGradientOfClippedSamples() {
-    let clip = PPOClip(epsilon: 0.2, dualClip: 3)
-    // A > 0: ratios above 1 + eps are clipped; below, not.
-    #expect(clip.loss(ratio: 1.5, advantage: 2) == (-2.4, true))
-    #expect(clip.loss(ratio: 0.5, advantage: 2) == (-1.0, false))
-    // A < 0: ratios below 1 - eps are clipped; above the dual-clip bound c the loss is capped at -A c.
-    #expect(clip.loss(ratio: 0.5, advantage: -1) == (0.8, true))
-    #expect(clip.loss(ratio: 2.0, advantage: -1) == (2.0, false))
-    #expect(clip.loss(ratio: 5.0, advantage: -1) == (3.0, true))
+// MARK: - Off-policy values and gradients against a plain Double implementation
+
+/// Per response: its advantage and the log-ratios d_j = l_theta(j) - l_old(j) of its three
+/// samples, chosen so that `bgpo_clip` (eps 0.2, c 3) meets each of its regions.
+private let offPolicyCases: [(advantage: Double, d: [Double])] = [
+    (1.2, [0.1, 0.5, -0.5]),    // A > 0: rho = 1 + d: inside the band, clipped (1.5), below the band (not clipped)
+    (-0.7, [0.1, -0.5, 1.5]),   // A < 0: rho = e^d: inside, clipped (0.61), dual-clipped (4.48 > c)
+    (-1.5, [0.7, 0.05, -0.1]),  // A < 0: 2.01 above the band (not clipped, below c), inside, inside
+    (0.9, [-0.3, 0.3, 0]),      // A > 0: 0.7 (not clipped), 1.3 (clipped), 1
+]
+/// How many samples of ``offPolicyCases`` the clip cuts: 1 + 2 + 0 + 1.
+private let offPolicyClipped = 4.0
+private let testClip = PPOClip(epsilon: 0.2, dualClip: 3)
+
+/// The reference code's clipped surrogate loss, written out: `max(-A rho, -A clip(rho, 1-eps, 1+eps))`,
+/// then for A < 0 `min(., -A c)`.
+private func clippedLoss(ratio rho: Double, advantage a: Double, epsilon: Double, c: Double) -> Double {
+    let surrogate = max(-a * rho, -a * min(max(rho, 1 - epsilon), 1 + epsilon))
+    return a < 0 ? min(surrogate, -a * c) : surrogate
+}
+
+/// The objective value of one response from its current and old terms, in plain Double.
+private func expectedValue(_ method: ELBOObjective.Method, advantage a: Double, terms: [Double], old: [Double]) -> Double {
+    let n = Double(terms.count)
+    let d = zip(terms, old).map { $0 - $1 }
+    switch method {
+    case .bgpo(nil):
+        return d.reduce(0) { $0 + (a >= 0 ? (1 + $1) * a : exp($1) * a) / n }
+    case .bgpo(let clip?):
+        return d.reduce(0) { sum, d in
+            sum - clippedLoss(ratio: a > 0 ? 1 + d : exp(d), advantage: a, epsilon: clip.epsilon, c: clip.dualClip!) / n
+        }
+    case .vrpoOL, .elboExact:
+        return exp(terms.reduce(0, +) / n - old.reduce(0, +) / n) * a
+    }
+}
+
+/// The responses of ``offPolicyCases`` at `model`, with old terms set so that each d_j is as listed.
+private func offPolicyResponses(_ model: Model) -> [ELBOResponse] {
+    var responses = elboResponses(advantages: offPolicyCases.map(\.advantage), samples: 3, vocab: model.config.vocabSize)
+    for (r, testCase) in offPolicyCases.enumerated() {
+        responses[r].oldTerms = zip(responses[r].samples, testCase.d).map { referenceTerm(model, $0) - $1 }
+    }
+    return responses
+}
+
+@Test(arguments: [ELBOObjective.Method.bgpo(clip: nil), .bgpo(clip: testClip), .vrpoOL, .elboExact])
+func offPolicyValuesAndGradientsMatchThePlainFormula(method: ELBOObjective.Method) throws {
+    let model = perturbed(try randomTinyModel(seed: 3), size: 0.05, seed: 5)
+    let responses = offPolicyResponses(model)
+    let objective = ELBOObjective(method: method, microBatchSize: 3, padTokenID: 0)
+    let gradients = FlatBuffer(count: model.layout.totalCount)
+    let result = objective.accumulate(model: model, responses: responses, gradients: gradients)
+
+    func expectedValues(_ model: Model) -> [Double] {
+        responses.map { response in
+            expectedValue(method, advantage: response.advantage, terms: response.samples.map { referenceTerm(model, $0) },
+                          old: response.oldTerms!)
+        }
+    }
+    let expected = expectedValues(model)
+    for (r, (value, wanted)) in zip(result.values, expected).enumerated() {
+        #expect(abs(value - wanted) <= 1e-4 * (1 + abs(wanted)), "response \(r): \(value), expected \(wanted)")
+    }
+    #expect(abs(result.statistics.lossSum + expected.reduce(0, +)) <= 1e-4 * (1 + abs(expected.reduce(0, +))))
+    if case .bgpo(let clip) = method {
+        #expect(result.statistics.clipCandidates == (clip == nil ? 0 : 12))
+        #expect(result.statistics.clippedCount == (clip == nil ? 0 : offPolicyClipped))
+    }
+    // The gradient of the loss -sum_r value_r, by central differences of the plain formula.
+    let mismatches = finiteDifferenceMismatches(gradient: gradients, model: model) { moved in
+        -expectedValues(moved).reduce(0, +)
+    }
+    #expect(mismatches.isEmpty, "\(mismatches)")
+}
+
+@Test func bgpoClipRegionsGiveTheirValues() {
+    // Exact values of each region (eps 0.2, c 3), written out by hand.
+    let cases: [(ratio: Double, advantage: Double, value: Double, clipped: Bool)] = [
+        (1.1, 2, -2.2, false),   // A > 0 inside the band: -A rho
+        (1.5, 2, -2.4, true),    // A > 0 above the band: -A (1 + eps)
+        (0.5, 2, -1.0, false),   // A > 0 below the band: -A rho (the max keeps the unclipped term)
+        (0.9, -1, 0.9, false),   // A < 0 inside: -A rho
+        (0.5, -1, 0.8, true),    // A < 0 below the band: -A (1 - eps)
+        (2.0, -1, 2.0, false),   // A < 0 above the band, below c: -A rho
+        (5.0, -1, 3.0, true),    // A < 0 above c: dual clip -A c
+    ]
+    for testCase in cases {
+        let (value, clipped) = testClip.loss(ratio: testCase.ratio, advantage: testCase.advantage)
+        #expect(abs(value - testCase.value) < 1e-12 && clipped == testCase.clipped, "\(testCase)")
+        #expect(abs(clippedLoss(ratio: testCase.ratio, advantage: testCase.advantage, epsilon: 0.2, c: 3) - testCase.value) < 1e-12)
+    }
 }

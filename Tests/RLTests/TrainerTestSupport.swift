@@ -34,6 +34,27 @@ struct DigitTask: Task {
     }
 }
 
+/// The digit task's problems with prompts of 2 to 5 characters (so that micro-batches need
+/// different left padding) and a reward that differs between almost any two completions (the
+/// first character's code / 128), so that every group has non-zero advantages.
+struct FirstCharacterTask: Task {
+    var name: String { "first-character" }
+    var rewardNames: [String] { ["code"] }
+
+    func trainingProblem(seed: UInt64, index: UInt64) -> TaskProblem {
+        var problem = DigitTask().trainingProblem(seed: seed, index: index)
+        problem.prompt = String(repeating: "d", count: 1 + Int(index % 4)) + problem.prompt.dropFirst()
+        return problem
+    }
+
+    func testProblems() throws -> [TaskProblem] { try DigitTask().testProblems() }
+
+    func score(completion: String, problem: TaskProblem) -> TaskScore {
+        let reward = Double(completion.unicodeScalars.first?.value ?? 0) / 128
+        return TaskScore(reward: reward, components: ["code": reward], correct: 0, total: 1)
+    }
+}
+
 /// A small configuration for the tiny model (char-v1 vocabulary, 24 positions).
 func tinyRunConfig(objective: String = "bgpo", overrides: [String] = []) throws -> RunConfig {
     try RunConfig().applying(overrides: [
@@ -53,7 +74,7 @@ func tinyModel(_ config: RunConfig) throws -> Model {
 }
 
 /// A single-process trainer of `config` over the digit task.
-func tinyTrainer(_ config: RunConfig, task: DigitTask = DigitTask(), reference: Model? = nil) throws -> RLTrainer {
+func tinyTrainer(_ config: RunConfig, task: any Task = DigitTask(), reference: Model? = nil) throws -> RLTrainer {
     try RLTrainer(config: config, model: try tinyModel(config), reference: reference, task: task,
                   tokenizer: CharTokenizer(), communicator: SingleProcessCommunicator())
 }

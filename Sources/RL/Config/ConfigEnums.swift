@@ -18,6 +18,22 @@ public enum ObjectiveKind: String, ConfigEnum {
     case diffuGRPO = "diffu-grpo"
 }
 
+/// How diffu-GRPO's summed token losses are normalised (TRL's `loss_type` names).
+///
+/// The counts are over every response of the update's mini-batch on every rank (zero advantages
+/// included), not per device micro-batch as in TRL: with one device holding the whole mini-batch
+/// the two agree.
+public enum LossType: String, ConfigEnum {
+    /// Each response's token losses averaged over its scored tokens, then averaged over the
+    /// responses: TRL's `grpo`, `mean_r(sum_k loss_rk / |o_r|)`.
+    case grpo
+    /// The token losses summed and divided by the count of scored tokens: TRL's `bnpo` and d1's
+    /// `sum(loss * mask) / sum(mask)`.
+    case bnpo
+    /// The token losses summed and divided by responses × `max_completion_length`: TRL's `dr_grpo`.
+    case drGRPO = "dr_grpo"
+}
+
 /// How the masked samples of the ELBO estimate are drawn (ALGORITHM.md §2).
 public enum ELBOEstimator: String, ConfigEnum {
     /// LLaDA's stratified mask counts `round(k + i·L/n_t)`, weight `L / l_i` (the reference code).

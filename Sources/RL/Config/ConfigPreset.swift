@@ -146,6 +146,8 @@ private let diffuGRPO = """
     """
 
 /// 4x4 sudoku: `<answer>` + 16 digits + `</answer>` is 33 characters; n_t 32 as in the paper.
+/// The length is 64, the nearest multiple of n_t that holds the answer (the stratified estimator is
+/// biased when n_t does not divide L), decoded two tokens per step in blocks of 16.
 private let sudoku = """
     [model]
     preset = "small"
@@ -161,9 +163,9 @@ private let sudoku = """
     warmup_steps = 50
 
     [rollout]
-    max_completion_length = 48
+    max_completion_length = 64
     block_length = 16
-    diffusion_steps = 24
+    diffusion_steps = 32
 
     [objective]
     objective = "bgpo"

@@ -23,6 +23,9 @@ public struct ObjectiveSettings: Codable, Equatable, Sendable {
     public var beta = 0.0
     /// Probability of masking each prompt token in diffu-grpo's single pass. Default 0.15 (d1).
     public var pMaskPrompt = 0.15
+    /// How diffu-grpo's token losses are normalised: grpo, bnpo or dr_grpo (TRL's names).
+    /// Default bnpo (d1's `sum(loss * mask) / sum(mask)`).
+    public var lossType = LossType.bnpo
     /// Optimiser passes over each rollout batch (μ); > 1 is off-policy. Default 1 (paper; d1 uses 8–12).
     public var numIterations = 1
     /// Divide advantages by the group's standard deviation (false: `r − mean(r)`, as d1). Default true.
@@ -41,6 +44,7 @@ public struct ObjectiveSettings: Codable, Equatable, Sendable {
         case dualClip = "dual_clip"
         case beta
         case pMaskPrompt = "p_mask_prompt"
+        case lossType = "loss_type"
         case numIterations = "num_iterations"
         case scaleRewards = "scale_rewards"
     }

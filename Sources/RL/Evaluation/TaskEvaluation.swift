@@ -64,7 +64,7 @@ public struct TaskEvaluator {
                          progress: ((Int) -> Void)? = nil) throws -> TaskEvaluation {
         let sampler = try DiffusionSampler(options: options, maskTokenID: tokenizer.maskTokenID,
                                            padTokenID: tokenizer.padTokenID, seed: seed)
-        let prompts = try problems.map { try tokenizer.encodePrompt($0.prompt) }
+        let prompts = try problems.map { try ProblemPrompt.ids(of: $0, tokenizer: tokenizer) }
         let order = prompts.indices.sorted { (prompts[$0].count, $0) < (prompts[$1].count, $1) }
         var completions = [EvaluatedCompletion?](repeating: nil, count: problems.count)
         var done = 0

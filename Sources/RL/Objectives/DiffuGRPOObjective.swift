@@ -42,8 +42,9 @@ public struct TokenPolicyResponse: Sendable {
 ///
 /// Per scored token: `-min(rho A, clip(rho, 1-eps, 1+eps) A) + beta * (exp(ref - logp) - (ref - logp) - 1)`,
 /// `rho = exp(logp - logp_old)`. ``accumulate(model:responses:iteration:gradients:)`` adds the
-/// gradient of the sum over tokens; the trainer divides by the global count of scored tokens
-/// (d1's `sum(loss * mask) / sum(mask)`).
+/// gradient of the sum over tokens, each token weighted by ``tokenWeight(of:)``; the trainer
+/// divides by ``units(responses:scoredTokens:completionLength:)`` summed over the mini-batch
+/// on every rank (``lossType``; the default `bnpo` is d1's `sum(loss * mask) / sum(mask)`).
 public final class DiffuGRPOObjective {
     /// The PPO clip epsilon.
     public let epsilon: Double
@@ -59,12 +60,15 @@ public final class DiffuGRPOObjective {
     public let padTokenID: Int32
     /// Responses per forward pass.
     public let microBatchSize: Int
+    /// How the summed token losses are normalised.
+    public let lossType: LossType
     private let pool = WorkspacePool()
 
     /// Creates the objective.
     public init(epsilon: Double, beta: Double, promptMaskProbability: Double, seed: UInt64, maskTokenID: Int32,
-                padTokenID: Int32, microBatchSize: Int) {
+                padTokenID: Int32, microBatchSize: Int, lossType: LossType = .bnpo) {
         precondition(microBatchSize > 0, "DiffuGRPOObjective: micro-batch size must be positive")
+        self.lossType = lossType
         self.epsilon = epsilon
         self.beta = beta
         self.promptMaskProbability = promptMaskProbability
@@ -72,6 +76,22 @@ public final class DiffuGRPOObjective {
         self.maskTokenID = maskTokenID
         self.padTokenID = padTokenID
         self.microBatchSize = microBatchSize
+    }
+
+    /// The weight of each scored token of `response` in the summed loss: `1 / scoredLength` for
+    /// `grpo` (the response's mean), 1 otherwise.
+    public func tokenWeight(of response: TokenPolicyResponse) -> Double {
+        lossType == .grpo ? 1 / Double(response.scoredLength) : 1
+    }
+
+    /// What the weighted token-loss sum of a mini-batch is divided by: its responses (`grpo`),
+    /// its scored tokens (`bnpo`), or responses × `completionLength` (`dr_grpo`).
+    public static func units(lossType: LossType, responses: Int, scoredTokens: Int, completionLength: Int) -> Double {
+        switch lossType {
+        case .grpo: Double(responses)
+        case .bnpo: Double(scoredTokens)
+        case .drGRPO: Double(responses) * Double(completionLength)
+        }
     }
 
     /// The model input of `response` in inner iteration `iteration`: each prompt token masked
@@ -105,8 +125,9 @@ public final class DiffuGRPOObjective {
         return result
     }
 
-    /// Adds the gradient of the summed token losses of `responses` in inner iteration `iteration`
-    /// into `gradients`; `lossSum` is that sum, clip and KL statistics are per token.
+    /// Adds the gradient of the weighted sum (``tokenWeight(of:)``) of the token losses of
+    /// `responses` in inner iteration `iteration` into `gradients`; `lossSum` is that sum, clip
+    /// and KL statistics are per token (unweighted).
     public func accumulate(model: Model, responses: [TokenPolicyResponse], iteration: Int,
                            gradients: FlatBuffer) -> ObjectiveStatistics {
         let clip = PPOClip(epsilon: epsilon, dualClip: nil)
@@ -116,6 +137,7 @@ public final class DiffuGRPOObjective {
             var dLogProbs = [Float](repeating: 0, count: pass.batch.count)
             for (b, response) in chunk.enumerated() {
                 let a = response.advantage
+                let weight = tokenWeight(of: response)
                 for (k, i) in (pass.batch.sampleOffsets[b]..<pass.batch.sampleOffsets[b + 1]).enumerated() {
                     let logp = Double(pass.logProbs[i])
                     let rho = response.oldLogProbs.map { exp(logp - Double($0[k])) } ?? 1
@@ -130,10 +152,10 @@ public final class DiffuGRPOObjective {
                         statistics.klSum += kl
                         statistics.klCount += 1
                     }
-                    statistics.lossSum += value
+                    statistics.lossSum += weight * value
                     statistics.clipCandidates += 1
                     if clipped { statistics.clippedCount += 1 }
-                    dLogProbs[i] = Float(gradient)
+                    dLogProbs[i] = Float(weight * gradient)
                 }
             }
             LikelihoodPass.backward(model, pass.batch, pass.workspace, dLogProbs: dLogProbs, gradients: gradients)

@@ -10,6 +10,19 @@ public struct StepReport: Sendable {
     public var metrics: MetricsRecord
     /// Whether some rank asked to stop (signal or time limit), agreed in the step's all-reduce.
     public var stopRequested: Bool
+    /// Each optimiser update of the step, in order (iteration-major, then mini-batch).
+    public var updates: [UpdateReport]
+}
+
+/// What one optimiser update of an RL step saw, reduced over the ranks.
+public struct UpdateReport: Sendable {
+    /// The objective's statistics of the update's mini-batch.
+    public var statistics: ObjectiveStatistics
+    /// The count N the loss and the gradient were divided by (responses, or the diffu-GRPO
+    /// `loss_type`'s count).
+    public var units: Double
+    /// The norm of the gradient after the division by N, before clipping.
+    public var gradientNorm: Double
 }
 
 /// The RL training step of DESIGN.md "The path of one RL step", on one rank.
@@ -97,7 +110,7 @@ public final class RLTrainer {
             objective = .tokens(DiffuGRPOObjective(epsilon: settings.epsilon, beta: settings.beta,
                                                    promptMaskProbability: settings.pMaskPrompt, seed: seed,
                                                    maskTokenID: tokenizer.maskTokenID, padTokenID: tokenizer.padTokenID,
-                                                   microBatchSize: microBatch))
+                                                   microBatchSize: microBatch, lossType: settings.lossType))
         }
         let needsReference = settings.objective == .diffuGRPO && settings.beta > 0
         precondition(!needsReference || reference != nil, "RLTrainer: diffu-grpo with beta > 0 needs a reference model")
@@ -164,11 +177,15 @@ public final class RLTrainer {
         var lossSum = 0.0, gradNormSum = 0.0, learningRate = 0.0
         var stop = false
         var reduced: [Double] = []
+        var updateReports: [UpdateReport] = []
         for iteration in 0..<config.objective.numIterations {
             for miniBatch in 0..<miniBatches {
                 gradients.zero()
                 let statistics = Stopwatch.time(&timing.likelihood) {
-                    accumulate(inputs, miniBatch: miniBatch, iteration: iteration)
+                    // The step's first update runs at the rollout parameters: on-policy exactly
+                    // (d = 0, rho = 1), without the old-policy values.
+                    accumulate(inputs, miniBatch: miniBatch, iteration: iteration,
+                               onPolicy: iteration == 0 && miniBatch == 0)
                 }
                 var scalars = statistics.scalars + [units(of: groups, miniBatch: miniBatch), stopRequested() ? 1 : 0]
                     + rolloutStatistics
@@ -192,6 +209,7 @@ public final class RLTrainer {
                         throw TrainingError.nonFiniteWeights(step: step, source: nil)
                     }
                     gradNormSum += norm
+                    updateReports.append(UpdateReport(statistics: global, units: globalUnits, gradientNorm: norm))
                 }
                 total.add(global)
                 lossSum += loss
@@ -216,7 +234,7 @@ public final class RLTrainer {
         let generated = Double(config.train.promptsPerStep * config.rollout.numGenerations * config.rollout.maxCompletionLength)
         metrics["tokens_per_s"] = generated / stepTime
         metrics["max_rss_mb"] = ResourceUsage.peakResidentMB
-        return StepReport(metrics: metrics, stopRequested: stop)
+        return StepReport(metrics: metrics, stopRequested: stop, updates: updateReports)
     }
 
     /// Draws this rank's prompts of `step`, generates `num_generations` responses for each (the
@@ -242,7 +260,7 @@ public final class RLTrainer {
         let promptIndex = prompts.problemIndex(step: step, position: position)
         let trainSize = UInt64(config.task.trainSize)
         let problem = task.trainingProblem(seed: seed, index: trainSize > 0 ? promptIndex % trainSize : promptIndex)
-        return (promptIndex, problem, try tokenizer.encodePrompt(problem.prompt))
+        return (promptIndex, problem, try ProblemPrompt.ids(of: problem, tokenizer: tokenizer))
     }
 
     /// The indices that key response `response` of a prompt: its sampler stream and diffu-GRPO's
@@ -355,15 +373,20 @@ public final class RLTrainer {
     }
 
     /// Accumulates the objective's gradient over this rank's share of mini-batch `miniBatch` in
-    /// inner iteration `iteration` and returns its statistics.
-    private func accumulate(_ inputs: PolicyInputs, miniBatch: Int, iteration: Int) -> ObjectiveStatistics {
+    /// inner iteration `iteration` and returns its statistics; `onPolicy` (the current parameters
+    /// are the old ones) leaves the old-policy values out, so that every log-ratio is exactly 0.
+    private func accumulate(_ inputs: PolicyInputs, miniBatch: Int, iteration: Int, onPolicy: Bool) -> ObjectiveStatistics {
         switch (objective, inputs) {
         case let (.elbo(elbo), .elbo(responses)):
-            return elbo.accumulate(model: model, responses: responses[miniBatch], gradients: gradients).statistics
+            var selected = responses[miniBatch]
+            if onPolicy {
+                for r in selected.indices { selected[r].oldTerms = nil }
+            }
+            return elbo.accumulate(model: model, responses: selected, gradients: gradients).statistics
         case let (.tokens(grpo), .tokens(responses, old, reference)):
             let selected = responses[miniBatch].enumerated().map { r, response in
                 var response = response
-                response.oldLogProbs = old?[iteration][miniBatch][r]
+                response.oldLogProbs = onPolicy ? nil : old?[iteration][miniBatch][r]
                 response.referenceLogProbs = reference?[iteration][miniBatch][r]
                 return response
             }
@@ -374,17 +397,21 @@ public final class RLTrainer {
     }
 
     /// This rank's count of the units mini-batch `miniBatch`'s loss is averaged over, from the
-    /// groups it rolled out (summed over the ranks in the update's all-reduce): every response
-    /// (ELBO objectives) or every scored token (diffu-GRPO), zero advantages included.
+    /// groups it rolled out (summed over the ranks in the update's all-reduce), zero advantages
+    /// included: every response (ELBO objectives), or for diffu-GRPO what its `loss_type` divides
+    /// by (``DiffuGRPOObjective/units(lossType:responses:scoredTokens:completionLength:)``).
     private func units(of groups: [Group], miniBatch: Int) -> Double {
         let members = groups.filter { $0.position / promptsPerMiniBatch == miniBatch }
+        let responses = members.reduce(0) { $0 + $1.responses.count }
         switch objective {
         case .elbo:
-            return Double(members.reduce(0) { $0 + $1.responses.count })
-        case .tokens:
-            return Double(members.reduce(0) { sum, group in
+            return Double(responses)
+        case .tokens(let grpo):
+            let scored = members.reduce(0) { sum, group in
                 sum + group.responses.reduce(0) { $0 + TokenPolicyResponse.scoredLength(of: $1, eosTokenID: tokenizer.eosTokenID) }
-            })
+            }
+            return DiffuGRPOObjective.units(lossType: grpo.lossType, responses: responses, scoredTokens: scored,
+                                            completionLength: config.rollout.maxCompletionLength)
         }
     }
 

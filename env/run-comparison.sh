@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The paper's comparison at small scale (env/rl-results.md): one supervised base policy on
+# The paper's comparison at small scale (docs/rl-results.md): one supervised base policy on
 # countdown (3.2M parameters), then BGPO (n_t 16), VRPO-OL (n_t 4) and diffu-GRPO (n_t 1) for the
 # same number of steps from that base, one after another, each data-parallel over BGPO_RANKS MPI
 # ranks of one BLAS thread, and one report with the three runs overlaid.
@@ -19,7 +19,7 @@ extra=()
 [ "$(nproc)" -ge "$ranks" ] || extra+=(--oversubscribe)
 mkdir -p "$dir"
 
-# The base policy of env/base-policies.md, in the comparison presets' model shape: one process,
+# The base policy of docs/base-policies.md, in the comparison presets' model shape: one process,
 # one thread, as measured there (about 23 minutes here).
 if [ ! -f "$dir/base/model.json" ]; then
     "$bin" sft --task countdown --out "$dir/base" --preset small --steps 1500 --batch-size 64 \

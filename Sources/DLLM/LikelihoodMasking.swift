@@ -1,7 +1,7 @@
 import Kernels
 
 /// Which Monte-Carlo estimator of the ELBO `B(y|x)` a set of likelihood samples follows
-/// (ALGORITHM.md §2). All mask the response only, never the prompt.
+/// (docs/algorithm.md §2). All mask the response only, never the prompt.
 ///
 /// Expectations, for a response of length L with per-token log-probabilities `log p(y_i | x, y_M)`
 /// when the positions M are masked:

@@ -20,7 +20,7 @@ public struct SamplerStep: Sendable {
     public var responses: [[Int32]]
 }
 
-/// Semi-autoregressive block decoding with low-confidence or random remasking (ALGORITHM.md §3,
+/// Semi-autoregressive block decoding with low-confidence or random remasking (docs/algorithm.md §3,
 /// LLaDA's `generate`).
 ///
 /// - Batching: any number of sequences decode together, one forward per step for all of them

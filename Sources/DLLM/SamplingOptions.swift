@@ -8,7 +8,7 @@ public enum Remasking: String, Codable, Sendable, CaseIterable {
     case random
 }
 
-/// The knobs of semi-autoregressive block decoding (ALGORITHM.md §3).
+/// The knobs of semi-autoregressive block decoding (docs/algorithm.md §3).
 public struct SamplingOptions: Codable, Sendable, Equatable {
     /// L: response tokens generated after the prompt; a multiple of ``blockLength``.
     public var generationLength: Int

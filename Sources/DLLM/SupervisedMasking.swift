@@ -1,6 +1,6 @@
 import Kernels
 
-/// The masks of LLaDA's supervised (SFT / pre-training) loss (ALGORITHM.md §2).
+/// The masks of LLaDA's supervised (SFT / pre-training) loss (docs/algorithm.md §2).
 ///
 /// For each example: `t ~ U(0, 1)`, `p = (1 - eps) t + eps`, each response token (EOS padding
 /// included) masked independently with probability p, and each masked token weighted `1 / (p L)`

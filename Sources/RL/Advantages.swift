@@ -1,4 +1,4 @@
-/// Group-relative advantages of the responses to one prompt (ALGORITHM.md §4).
+/// Group-relative advantages of the responses to one prompt (docs/algorithm.md §4).
 public struct GroupAdvantages: Sendable, Equatable {
     /// One advantage per response, in the group's order.
     public var values: [Double]

@@ -18,7 +18,7 @@ struct StepBench: ParsableCommand {
             checkpoint of the result into a temporary run directory. The columns are the trainer's \
             timing_s metrics averaged over the steps. Responses whose advantage is zero (every \
             reward of the group equal) skip the likelihood passes, so use a trained base model \
-            (--model, see env/base-policies.md): with fresh weights most groups score all zero. \
+            (--model, see docs/base-policies.md): with fresh weights most groups score all zero. \
             Under mpirun the ranks split the work as in training (each rolls out its prompts, then \
             runs an equal share of the likelihood passes); rank 0 prints.
             """

@@ -1,7 +1,7 @@
 import DLLM
 import Foundation
 
-/// An obviously-correct Double implementation of the LLaDA mask predictor (ALGORITHM.md section 1),
+/// An obviously-correct Double implementation of the LLaDA mask predictor (docs/algorithm.md §1),
 /// written with plain loops and no Kernels code, to check ``modelForward`` and ``modelBackward``.
 struct ReferenceModel {
     let config: ModelConfig

@@ -2,7 +2,7 @@ import Foundation
 import Kernels
 import Testing
 
-/// Rotary embedding in Double, written from ALGORITHM.md section 1; x: [batch * seq, heads * headDim].
+/// Rotary embedding in Double, written from docs/algorithm.md §1; x: [batch * seq, heads * headDim].
 func referenceRotary(_ x: [Double], batch: Int, seq: Int, heads: Int, headDim: Int, theta: Double) -> [Double] {
     let half = headDim / 2
     var y = x

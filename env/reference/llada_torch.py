@@ -1,4 +1,4 @@
-"""A small, independent PyTorch implementation of the LLaDA mask predictor (ALGORITHM.md section 1).
+"""A small, independent PyTorch implementation of the LLaDA mask predictor (docs/algorithm.md §1).
 
 It is the reference bgpo's Swift model is checked against: same parameter names as LLaDA's Hugging
 Face checkpoints, same rotary layout, norm epsilon, attention scaling, grouped kv heads, SwiGLU order,

@@ -1,4 +1,4 @@
-/// Checkpoint cadence, retention and compression (DESIGN.md "Checkpoints").
+/// Checkpoint cadence, retention and compression (docs/design.md "Checkpoints").
 public struct CheckpointSettings: Codable, Equatable, Sendable {
     /// Write a checkpoint every N steps; 0 = only at a stop signal and at the end. Default 50.
     public var saveSteps = 50

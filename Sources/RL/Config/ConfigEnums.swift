@@ -6,7 +6,7 @@ extension ConfigEnum {
     static var names: [String] { allCases.map(\.rawValue) }
 }
 
-/// The policy-gradient objective (ALGORITHM.md §4–§6).
+/// The policy-gradient objective (docs/algorithm.md §4–§6).
 public enum ObjectiveKind: String, ConfigEnum {
     /// BGPO's linear lower bound, one masked sample at a time: memory independent of `mc_num`.
     case bgpo
@@ -34,7 +34,7 @@ public enum LossType: String, ConfigEnum {
     case drGRPO = "dr_grpo"
 }
 
-/// How the masked samples of the ELBO estimate are drawn (ALGORITHM.md §2).
+/// How the masked samples of the ELBO estimate are drawn (docs/algorithm.md §2).
 public enum ELBOEstimator: String, ConfigEnum {
     /// LLaDA's stratified mask counts `round(k + i·L/n_t)`, weight `L / l_i` (the reference code).
     case stratified
@@ -42,7 +42,7 @@ public enum ELBOEstimator: String, ConfigEnum {
     case continuous
 }
 
-/// Which masked positions the sampler commits at each step (ALGORITHM.md §3).
+/// Which masked positions the sampler commits at each step (docs/algorithm.md §3).
 public enum Remasking: String, ConfigEnum {
     /// The positions whose proposed token has the highest softmax probability.
     case lowConfidence = "low_confidence"

@@ -52,7 +52,7 @@ public struct ConfigPreset: Sendable {
 
 /// Countdown with a char-level model (char-v1, 99 ids): answers such as `<answer>(3+5)*7</answer>`
 /// fit in 32 tokens, one block, one token per step. The warm start is the recipe of
-/// `env/base-policies.md` (about 12% test accuracy), which leaves room for RL.
+/// `docs/base-policies.md` (about 12% test accuracy), which leaves room for RL.
 private let countdown = """
     [model]
     preset = "small"
@@ -110,7 +110,7 @@ private let mainJob = """
     run.output_dir = "runs/countdown-tiny"
     """
 
-/// The three-way comparison (env/rl-results.md): the same base, steps and evaluation for every
+/// The three-way comparison (docs/rl-results.md): the same base, steps and evaluation for every
 /// objective; rollouts at temperature 1, which explore more of what the base can solve than 0.6.
 private let comparison = """
     rollout.temperature = 1.0

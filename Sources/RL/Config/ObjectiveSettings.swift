@@ -1,4 +1,4 @@
-/// The policy-gradient objective, its likelihood estimator and its clipping (ALGORITHM.md §4–§6).
+/// The policy-gradient objective, its likelihood estimator and its clipping (docs/algorithm.md §4–§6).
 public struct ObjectiveSettings: Codable, Equatable, Sendable {
     /// Objective: bgpo, vrpo-ol, elbo-exact or diffu-grpo. Default bgpo.
     public var objective = ObjectiveKind.bgpo

@@ -1,4 +1,4 @@
-/// The semi-autoregressive low-confidence remasking sampler (ALGORITHM.md §3), for rollouts and evaluation.
+/// The semi-autoregressive low-confidence remasking sampler (docs/algorithm.md §3), for rollouts and evaluation.
 public struct RolloutSettings: Codable, Equatable, Sendable {
     /// Responses per prompt (G); advantages are normalised within these groups. Default 8 (paper).
     public var numGenerations = 8

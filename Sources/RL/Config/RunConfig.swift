@@ -4,7 +4,7 @@
 /// (`rollout.num_generations`). Every field has a documented default; `RunConfig()` is the
 /// default configuration, and ``RunConfig/resolve(preset:configFile:overrides:)`` layers a
 /// preset, a file and overrides on top of it. Where a default comes from the paper's settings
-/// (ALGORITHM.md §8) its comment says "paper"; where the paper's value only makes sense for an
+/// (docs/algorithm.md §8) its comment says "paper"; where the paper's value only makes sense for an
 /// 8B model, the default is scaled for small character-level models on CPUs and says "scaled".
 public struct RunConfig: Codable, Equatable, Sendable {
     /// The model: architecture preset, size overrides, tokenizer and optional base weights.

@@ -36,7 +36,7 @@ public struct TokenPolicyResponse: Sendable {
     }
 }
 
-/// d1's diffu-GRPO (ALGORITHM.md §6): one forward pass per response with every response token
+/// d1's diffu-GRPO (docs/algorithm.md §6): one forward pass per response with every response token
 /// masked and each prompt token masked with probability `p_mask_prompt`, token-level PPO with a
 /// k3 KL penalty against a frozen reference policy.
 ///

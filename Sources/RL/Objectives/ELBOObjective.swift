@@ -32,7 +32,7 @@ public struct ELBOPassResult: Sendable {
     public var statistics: ObjectiveStatistics
 }
 
-/// The sequence-level objectives that use Monte-Carlo ELBO estimates (ALGORITHM.md §4–§5):
+/// The sequence-level objectives that use Monte-Carlo ELBO estimates (docs/algorithm.md §4–§5):
 /// BGPO, VRPO-OL and elbo-exact.
 ///
 /// ``accumulate(model:responses:gradients:)`` adds the gradient of `-sum_r value_r` into the flat

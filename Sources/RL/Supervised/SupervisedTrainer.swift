@@ -97,7 +97,7 @@ public enum SupervisedTrainingError: Error, ExitCodeProviding, CustomStringConve
     }
 }
 
-/// LLaDA-style masked supervised training (ALGORITHM.md §2) with AdamW on the flat buffers,
+/// LLaDA-style masked supervised training (docs/algorithm.md §2) with AdamW on the flat buffers,
 /// data-parallel over the ranks of a ``Cluster/Communicator``.
 ///
 /// Each step masks every example with ``DLLM/SupervisedMasking`` keyed by (seed, step, example

@@ -25,7 +25,7 @@ public struct UpdateReport: Sendable {
     public var gradientNorm: Double
 }
 
-/// The RL training step of DESIGN.md "The path of one RL step", on one rank.
+/// The RL training step of docs/design.md "The path of one RL step", on one rank.
 ///
 /// Every rank holds the whole model and optimiser state and runs the same sequence of collectives
 /// through its ``Communicator``: per step one all-reduce of the compact ``RolloutTable`` (every

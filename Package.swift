@@ -67,3 +67,13 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["bgpo", "Checkpoint", "TestSupport"]),
     ]
 )
+
+// Fuzz targets for the parsers of untrusted files (Tests/Fuzz), only with BGPO_FUZZ=1 so that the
+// normal build is unchanged; env/fuzz.sh builds them with libFuzzer and AddressSanitizer.
+if Context.environment["BGPO_FUZZ"] == "1" {
+    package.products.append(.executable(name: "bgpo-fuzz", targets: ["BGPOFuzz"]))
+    package.targets.append(.target(name: "CFuzzDriver", path: "Tests/Fuzz/Driver"))
+    package.targets.append(.executableTarget(name: "BGPOFuzz", dependencies: [
+        "CFuzzDriver", "RL", "Checkpoint", "DLLM", "Tasks", .product(name: "Crypto", package: "swift-crypto"),
+    ], path: "Tests/Fuzz/Targets"))
+}

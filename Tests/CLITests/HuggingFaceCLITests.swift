@@ -32,6 +32,7 @@ private func floats(_ url: URL) throws -> [Float] {
 /// One way to spoil a Hugging Face directory, and what the refusal must name.
 enum BadHuggingFaceInput: String, CaseIterable, Sendable {
     case corruptShard, wrongIndex, unknownBlockType, biases, kvHeadsShapeMismatch, missingTensor, tiedButHeadStored, noRope
+    case hugeMLPRatio
 
     /// Spoils the F32 fixture copy at `model`.
     func apply(to model: URL) throws {
@@ -60,6 +61,8 @@ enum BadHuggingFaceInput: String, CaseIterable, Sendable {
             try edit(config) { $0["weight_tying"] = true }
         case .noRope:
             try edit(config) { $0["rope"] = nil }
+        case .hugeMLPRatio:
+            try edit(config) { $0["mlp_hidden_size"] = nil; $0["mlp_ratio"] = 1e300 }
         case .kvHeadsShapeMismatch:
             try edit(config) { $0["n_kv_heads"] = 4 }
         case .missingTensor:
@@ -80,6 +83,7 @@ enum BadHuggingFaceInput: String, CaseIterable, Sendable {
         case .biases: ["config.json", "include_bias"]
         case .tiedButHeadStored: ["model-00003-of-00003.safetensors", "model.transformer.ff_out.weight", "weight_tying"]
         case .noRope: ["config.json", "rope: missing"]
+        case .hugeMLPRatio: ["config.json", "mlp_ratio", "1e+300 times d_model 16"]
         case .kvHeadsShapeMismatch: ["model-0000", "model.transformer.blocks.0.k_proj.weight", "[16, 16]"]
         case .missingTensor: ["model.safetensors.index.json", "weight_map", "model.transformer.blocks.1.up_proj.weight"]
         }

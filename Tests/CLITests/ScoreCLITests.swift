@@ -65,3 +65,16 @@ import Testing
     let usage = try runBGPO(["score", "--task", "countdown"])
     #expect(usage.status == 64)
 }
+
+@Test func scoreDeeplyNestedCountdownAnswerExits0() throws {
+    // 20,000 nested parentheses are a SyntaxError for Python's eval: an invalid answer, reward 0.1.
+    let directory = try temporaryDirectory("bgpo-score")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = directory.appendingPathComponent("deep.jsonl")
+    let deep = String(repeating: "(", count: 20_000) + "1" + String(repeating: ")", count: 20_000)
+    try #"{"numbers": [1], "target": 1, "completion": "<answer>\#(deep)</answer>"}"#
+        .write(to: input, atomically: true, encoding: .utf8)
+    let result = try runBGPO(["score", "--task", "countdown", "--input", input.path])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.hasSuffix(#"</answer>", "reward": 0.1}"# + "\n"))
+}

@@ -5,6 +5,10 @@ enum TOMLReader {
     /// Parses a whole TOML document.
     static func parse(_ text: String, source: String) throws -> ConfigTable {
         let document: TOMLTable
+        if let (line, column) = TOMLHeaderCheck.badHeaderPosition(in: text) {
+            throw ConfigError.syntax(source: source, line: line, column: column,
+                                     message: "invalid TOML: a table header must start with a key or a quoted key")
+        }
         do {
             document = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
@@ -16,7 +20,9 @@ enum TOMLReader {
 
     /// Parses the text of one TOML value (what may follow `key =`), or nil if it is not one.
     static func parseValue(_ text: String) -> ConfigValue? {
-        guard let document = try? TOMLTable(string: "value = " + text), document.count == 1,
+        let document = "value = " + text
+        guard TOMLHeaderCheck.badHeaderPosition(in: document) == nil,
+              let document = try? TOMLTable(string: document), document.count == 1,
               let node = document["value"] else { return nil }
         return try? value(node, path: ["value"], source: "")
     }

@@ -177,7 +177,14 @@ struct LLaDAConfigFile: Codable, Equatable {
         if let clipQkv { throw fail(.clipQkv, "\(clipQkv) is not supported (bgpo does not clip q, k, v)") }
         let d = try required(.dModel, dModel), heads = try required(.nHeads, nHeads)
         let kvHeads = nKVHeads ?? (multiQueryAttention == true ? 1 : heads)
-        let hidden = mlpHiddenSize ?? Int((mlpRatio ?? 4) * Double(d))
+        func mlpWidth(ratio: Double) throws -> Int {
+            // LLaDA's int(mlp_ratio * d_model); a product beyond Int is refused, not trapped on.
+            guard let width = Int(exactly: (ratio * Double(d)).rounded(.towardZero)) else {
+                throw fail(.mlpRatio, "\(ratio) times d_model \(d) is not a usable MLP width")
+            }
+            return width
+        }
+        let hidden = try mlpHiddenSize ?? mlpWidth(ratio: mlpRatio ?? 4)
         let vocab = try required(.vocabSize, vocabSize)
         if let embeddingSize, embeddingSize < vocab {
             throw fail(.embeddingSize, "\(embeddingSize) is smaller than vocab_size \(vocab)")

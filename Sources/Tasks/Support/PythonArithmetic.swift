@@ -8,7 +8,8 @@
 /// them are ignored; a newline or carriage return outside them is a `SyntaxError`), and a few
 /// non-numeric forms (`...`, `()`, calls such as `2(3)`) that always end in an exception. Spaces, tabs
 /// and form feeds separate tokens; other whitespace the regex admits (`\v`, `\x1c`...`\x1f`, any
-/// non-ASCII space) and non-ASCII digits are a `SyntaxError`. Ints are exact (up to
+/// non-ASCII space) and non-ASCII digits are a `SyntaxError`. Nesting is bounded as CPython bounds
+/// it (``PythonNesting``), so that no input, however deep, overflows the stack. Ints are exact (up to
 /// ``PythonInt/maxBits``), `/` of two ints is correctly rounded, `**` of a negative float to a
 /// fractional power is complex, division by zero raises.
 public enum PythonArithmetic {
@@ -26,7 +27,7 @@ public enum PythonArithmetic {
         var parser = Parser(tokens: try tokenize(equation))
         let result = try parser.sum()
         guard parser.atEnd else { throw .syntax }
-        return result
+        return result.value
     }
 
     /// The character class `[\d+\-*/().\s]` of the reward's regex (Unicode digits and spaces included).
@@ -75,6 +76,7 @@ public enum PythonArithmetic {
                 i += 1
             case "(":
                 depth += 1
+                guard depth <= PythonNesting.parentheses else { throw .syntax }  // "too many nested parentheses"
                 tokens.append(.open)
                 i += 1
             case ")":
@@ -117,7 +119,18 @@ public enum PythonArithmetic {
 
     // MARK: Grammar
 
+    /// A parsed and evaluated subexpression with the depth of its syntax tree (operators plus the
+    /// innermost number), which CPython's compiler bounds.
+    private struct Node {
+        var value: PythonNumber
+        var depth: Int
+    }
+
     /// Recursive descent over CPython's `sum`, `term`, `factor`, `power` and `atom` rules.
+    ///
+    /// Only parentheses recurse (at most ``PythonNesting/parentheses`` deep); chains of signs and `**`
+    /// are read in loops. `level` is the depth of CPython's parser stack at the current rule, in the
+    /// units of ``PythonNesting/parserLevels``.
     private struct Parser {
         let tokens: [Token]
         var position = 0
@@ -129,76 +142,98 @@ public enum PythonArithmetic {
         private var next: Token? { position < tokens.count ? tokens[position] : nil }
 
         /// `sum: sum ('+' | '-') term | term`
-        mutating func sum() throws(ArithmeticFailure) -> PythonNumber {
-            var value = try term()
+        mutating func sum(level: Int = 0) throws(ArithmeticFailure) -> Node {
+            var node = try term(level: level)
             while let op = next, op == .plus || op == .minus {
                 position += 1
-                let rhs = try term()
-                value = try op == .plus ? value + rhs : value - rhs
+                let rhs = try term(level: level)
+                node = try Parser.combine(node, rhs, op == .plus ? node.value + rhs.value : node.value - rhs.value)
             }
-            return value
+            return node
         }
 
         /// `term: term ('*' | '/' | '//') factor | factor`
-        private mutating func term() throws(ArithmeticFailure) -> PythonNumber {
-            var value = try factor()
+        private mutating func term(level: Int) throws(ArithmeticFailure) -> Node {
+            var node = try factor(level: level)
             while let op = next, op == .star || op == .slash || op == .doubleSlash {
                 position += 1
-                let rhs = try factor()
+                let rhs = try factor(level: level)
+                let value: PythonNumber
                 switch op {
-                case .star: value = try value * rhs
-                case .slash: value = try PythonNumber.trueDivide(value, rhs)
-                default: value = try PythonNumber.floorDivide(value, rhs)
+                case .star: value = try node.value * rhs.value
+                case .slash: value = try PythonNumber.trueDivide(node.value, rhs.value)
+                default: value = try PythonNumber.floorDivide(node.value, rhs.value)
                 }
+                node = try Parser.combine(node, rhs, value)
             }
-            return value
+            return node
         }
 
-        /// `factor: ('+' | '-') factor | power`
-        private mutating func factor() throws(ArithmeticFailure) -> PythonNumber {
-            switch next {
-            case .plus?:
+        /// `factor: ('+' | '-') factor | power` with `power: primary '**' factor | primary`, read as one
+        /// chain of signed primaries joined by right-associative `**`: `-2**-3**4` is `-(2**-(3**4))`.
+        private mutating func factor(level start: Int) throws(ArithmeticFailure) -> Node {
+            var links: [(signs: [Token], base: Node)] = []
+            var level = start
+            while true {
+                var signs: [Token] = []
+                while let sign = next, sign == .plus || sign == .minus {
+                    position += 1
+                    signs.append(sign)
+                    level += PythonNesting.levelsPerSign
+                }
+                guard level <= PythonNesting.parserLevels else { throw .parserStack }
+                links.append((signs, try primary(level: level)))
+                guard next == .doubleStar else { break }
                 position += 1
-                return try factor()
-            case .minus?:
-                position += 1
-                return -(try factor())
-            default:
-                return try power()
+                level += PythonNesting.levelsPerPower
             }
-        }
-
-        /// `power: primary '**' factor | primary`
-        private mutating func power() throws(ArithmeticFailure) -> PythonNumber {
-            let base = try primary()
-            guard next == .doubleStar else { return base }
-            position += 1
-            return try PythonNumber.power(base, try factor())
+            var exponent: Node?
+            for (signs, base) in links.reversed() {
+                var node = base
+                if let exponent {
+                    node = try Parser.combine(base, exponent, try PythonNumber.power(base.value, exponent.value))
+                }
+                for sign in signs.reversed() {
+                    if sign == .minus { node.value = -node.value }
+                    node.depth += 1
+                }
+                guard node.depth <= PythonNesting.expressionDepth else { throw .recursion }
+                exponent = node
+            }
+            guard let exponent else { throw .syntax }
+            return exponent
         }
 
         /// `primary: atom`; an atom followed by `(` is a call, a TypeError for any number.
-        private mutating func primary() throws(ArithmeticFailure) -> PythonNumber {
-            let value = try atom()
+        private mutating func primary(level: Int) throws(ArithmeticFailure) -> Node {
+            let node = try atom(level: level)
             if next == .open { throw .type }
-            return value
+            return node
         }
 
         /// `atom: NUMBER | '(' sum ')'`; `()` is the empty tuple, never a number.
-        private mutating func atom() throws(ArithmeticFailure) -> PythonNumber {
+        private mutating func atom(level: Int) throws(ArithmeticFailure) -> Node {
             switch next {
             case .number(let value)?:
                 position += 1
-                return value
+                return Node(value: value, depth: 1)
             case .open?:
                 position += 1
                 if next == .close { throw .type }
-                let value = try sum()
+                let node = try sum(level: level + PythonNesting.levelsPerParenthesis)
                 guard next == .close else { throw .syntax }
                 position += 1
-                return value
+                return node
             default:
                 throw .syntax
             }
+        }
+
+        /// The binary operation of `lhs` and `rhs` with its `value`, one level deeper than both.
+        private static func combine(_ lhs: Node, _ rhs: Node, _ value: PythonNumber) throws(ArithmeticFailure) -> Node {
+            let depth = 1 + max(lhs.depth, rhs.depth)
+            guard depth <= PythonNesting.expressionDepth else { throw .recursion }
+            return Node(value: value, depth: depth)
         }
     }
 }

@@ -374,4 +374,8 @@ enum ArithmeticFailure: Error, Equatable {
     case type
     /// An integer beyond ``PythonInt/maxBits``; Python would compute it (or run out of memory).
     case tooLarge
+    /// `MemoryError` from an expression nested deeper than the parser's stack (``PythonNesting``).
+    case parserStack
+    /// `RecursionError` from an expression nested deeper than the compiler accepts (``PythonNesting``).
+    case recursion
 }

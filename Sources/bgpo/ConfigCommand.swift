@@ -1,5 +1,6 @@
 import ArgumentParser
 import RL
+import Tasks
 
 /// `bgpo config`: show, list and validate run configurations.
 struct ConfigCommand: ParsableCommand {
@@ -47,12 +48,14 @@ extension ConfigCommand {
     /// `bgpo config validate`: check a configuration without running it.
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a configuration: exit 0 and print its hash, or exit 64 naming the bad key.")
+            abstract: "Check a configuration: exit 0 and print its hash, or exit 64 naming the bad key.",
+            discussion: "Besides every key's range, it checks that the task's prompts fit the model and that the tokenizer matches it.")
 
         @OptionGroup var options: ConfigOptions
 
         func run() throws {
             let config = try options.resolve()
+            try config.checkFits(task: try TaskRegistry.task(named: config.task.name), tokenizer: try config.model.makeTokenizer())
             print("valid configuration, hash \(config.hash)")
         }
     }

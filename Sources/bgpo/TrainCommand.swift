@@ -56,6 +56,7 @@ struct TrainCommand: ParsableCommand {
         try config.validate()
         let task = try TaskRegistry.task(named: config.task.name)
         let tokenizer = try config.model.makeTokenizer()
+        try config.checkFits(task: task, tokenizer: tokenizer)
 
         // Before MPI starts threads: they inherit the signal mask.
         try StopSignal.install()

@@ -4,6 +4,7 @@ internal import TOMLKit
 enum TOMLReader {
     /// Parses a whole TOML document.
     static func parse(_ text: String, source: String) throws -> ConfigTable {
+        try rejectNUL(in: text, source: source)
         let document: TOMLTable
         do {
             document = try TOMLTable(string: text)
@@ -16,7 +17,7 @@ enum TOMLReader {
 
     /// Parses the text of one TOML value (what may follow `key =`), or nil if it is not one.
     static func parseValue(_ text: String) -> ConfigValue? {
-        guard let document = try? TOMLTable(string: "value = " + text), document.count == 1,
+        guard !text.utf8.contains(0), let document = try? TOMLTable(string: "value = " + text), document.count == 1,
               let node = document["value"] else { return nil }
         return try? value(node, path: ["value"], source: "")
     }

@@ -2,12 +2,14 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `bgpo train --preset countdown-tiny` at one step of warm start and RL (were a check to let a
-/// bad value through, the run would still end quickly), with `extra` arguments, writing to `run`.
+/// Overrides that keep a run to one short step of warm start and RL, so that a check that let a
+/// bad value through would still end the test quickly.
+private let shortRun = ["--set", "sft.steps=1", "--set", "train.max_steps=1", "--set", "task.test_size=2",
+                        "--set", "train.prompts_per_step=2", "--set", "checkpoint.save_steps=1"]
+
+/// `bgpo train --preset countdown-tiny` as a ``shortRun`` with `extra` arguments, writing to `run`.
 private func trainTiny(_ extra: [String], run: URL, environment: [String: String] = [:]) throws -> ProcessResult {
-    try runBGPO(["train", "--preset", "countdown-tiny", "--output-dir", run.path, "--set", "sft.steps=1",
-                 "--set", "train.max_steps=1", "--set", "task.test_size=2", "--set", "checkpoint.save_steps=1"] + extra,
-                environment: environment)
+    try runBGPO(["train", "--preset", "countdown-tiny", "--output-dir", run.path] + shortRun + extra, environment: environment)
 }
 
 /// Values that pass a lower bound but could not be held, what the refusal must name, and the
@@ -61,7 +63,7 @@ func threadOptionsAboveTheMaximumExit64(arguments: [String]) throws {
     let directory = try temporaryDirectory("bgpo-bounds")
     defer { try? FileManager.default.removeItem(at: directory) }
     let out = directory.appendingPathComponent("out").path
-    for (arguments, fragment) in [(["--d-model", "1000000000"], "parameters"), (["--max-seq", "4294967296"], "2147483647"),
+    for (arguments, fragment) in [(["--d-model", "1000000000"], "parameters"),
                                   (["--generation-length", "4611686018427387904"], "2147483647")] {
         let result = try runBGPO(["sft", "--task", "countdown", "--out", out, "--steps", "1"] + arguments)
         #expect(result.status == 64, "\(arguments): \(result.stderr)")
@@ -74,13 +76,14 @@ func threadOptionsAboveTheMaximumExit64(arguments: [String]) throws {
     let directory = try temporaryDirectory("bgpo-bounds")
     defer { try? FileManager.default.removeItem(at: directory) }
     let file = directory.appendingPathComponent("a.toml")
-    try "[train]\nmax_steps = 3\n".write(to: file, atomically: true, encoding: .utf8)
+    try "[train]\nmax_steps = 1\n".write(to: file, atomically: true, encoding: .utf8)
     let run = directory.appendingPathComponent("run").path
     let cases: [([String], String)] = [
         (["config", "validate", "--preset", "countdown-tiny", "--preset", "countdown-bgpo"], "--preset"),
         (["config", "show", "--config", file.path, "--config", file.path], "--config"),
-        (["train", "--preset", "countdown-tiny", "--preset", "countdown-bgpo", "--output-dir", run], "--preset"),
-        (["train", "--preset", "countdown-tiny", "--config", file.path, "--config", file.path, "--output-dir", run], "--config"),
+        (["train", "--preset", "countdown-tiny", "--preset", "countdown-tiny", "--output-dir", run] + shortRun, "--preset"),
+        (["train", "--preset", "countdown-tiny", "--config", file.path, "--config", file.path, "--output-dir", run] + shortRun,
+         "--config"),
     ]
     for (arguments, option) in cases {
         let result = try runBGPO(arguments)
@@ -96,7 +99,8 @@ func threadOptionsAboveTheMaximumExit64(arguments: [String]) throws {
     defer { try? FileManager.default.removeItem(at: directory) }
     let file = directory.appendingPathComponent("run.toml")
     try Data("[train]\nmax_steps = 1\0\n[rollout]\ntemperature = \"warm\"\n".utf8).write(to: file)
-    for command in [["config", "validate"], ["train", "--output-dir", directory.appendingPathComponent("run").path]] {
+    let train = ["train", "--preset", "countdown-tiny", "--output-dir", directory.appendingPathComponent("run").path] + shortRun
+    for command in [["config", "validate"], train] {
         let result = try runBGPO(command + ["--config", file.path])
         #expect(result.status == 64, "\(command): \(result.stderr)")
         #expect(result.stderr.contains("\(file.path):2:14: a NUL character"), "\(command): \(result.stderr)")

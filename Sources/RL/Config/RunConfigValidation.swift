@@ -223,6 +223,7 @@ extension ModelSettings {
     /// The value of ``largestOverrideKey``.
     var largestOverrideValue: String { largestOverride.map { "\($0.value)" } ?? "\"\(preset)\"" }
 
+    /// The set size override with the largest value, by key name, or nil when none is set.
     private var largestOverride: (name: String, value: Int)? {
         [("d_model", dModel), ("mlp_hidden", mlpHidden), ("vocab_size", vocabSize), ("n_layers", nLayers)]
             .filter { $0.1 > 0 }.max { $0.1 < $1.1 }.map { (name: $0.0, value: $0.1) }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// The Slurm variables of this process's job and step, when Slurm started it.
 ///
@@ -20,24 +21,25 @@ public struct SlurmEnvironment: Sendable, Equatable {
     /// Reads the Slurm variables from `environment`.
     ///
     /// - Throws: `ClusterError.invalidEnvironment` when a count is not a non-negative integer (or,
-    ///   for `SLURM_NTASKS` and `SLURM_CPUS_PER_TASK`, not positive).
+    ///   for `SLURM_NTASKS` and `SLURM_CPUS_PER_TASK`, not positive), or `SLURM_CPUS_PER_TASK`
+    ///   exceeds `BLAS.maximumThreads`.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func text(_ key: String) -> String? {
             guard let value = environment[key], !value.isEmpty else { return nil }
             return value
         }
-        func number(_ key: String, minimum: Int) throws -> Int? {
+        func number(_ key: String, minimum: Int, maximum: Int = Int.max) throws -> Int? {
             guard let value = text(key) else { return nil }
-            guard let n = Int(value), n >= minimum else {
-                throw ClusterError.invalidEnvironment(key: key, value: value,
-                                                      expected: "an integer of at least \(minimum)")
+            guard let n = Int(value), n >= minimum, n <= maximum else {
+                let range = maximum == Int.max ? "of at least \(minimum)" : "from \(minimum) to \(maximum)"
+                throw ClusterError.invalidEnvironment(key: key, value: value, expected: "an integer \(range)")
             }
             return n
         }
         jobID = text("SLURM_JOB_ID")
         stepID = text("SLURM_STEP_ID")
         tasks = try number("SLURM_NTASKS", minimum: 1)
-        cpusPerTask = try number("SLURM_CPUS_PER_TASK", minimum: 1)
+        cpusPerTask = try number("SLURM_CPUS_PER_TASK", minimum: 1, maximum: BLAS.maximumThreads)
         procID = try number("SLURM_PROCID", minimum: 0)
         restartCount = try number("SLURM_RESTART_COUNT", minimum: 0) ?? 0
     }

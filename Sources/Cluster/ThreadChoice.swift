@@ -1,3 +1,5 @@
+import Kernels
+
 /// How many BLAS threads each rank uses, and why.
 ///
 /// The first that applies: `--threads` when given; else `SLURM_CPUS_PER_TASK` (what Slurm bound
@@ -29,17 +31,17 @@ public struct ThreadChoice: Sendable, Equatable {
     ///   - slurm: the Slurm variables.
     ///   - worldSize: the number of ranks.
     ///   - availableCores: the cores this process may run on.
-    /// - Throws: `ClusterError.invalidThreads` when `requested` is below 1.
+    /// - Throws: `ClusterError.invalidThreads` when `requested` is outside 1...``BLAS/maximumThreads``.
     public init(requested: Int?, slurm: SlurmEnvironment, worldSize: Int, availableCores: Int) throws {
         if let requested {
-            guard requested >= 1 else { throw ClusterError.invalidThreads(requested) }
+            guard (1...BLAS.maximumThreads).contains(requested) else { throw ClusterError.invalidThreads(requested) }
             (threads, source) = (requested, .option)
         } else if let cpus = slurm.cpusPerTask {
             (threads, source) = (cpus, .slurmCPUsPerTask)
         } else if worldSize > 1 {
             (threads, source) = (1, .multipleRanks)
         } else {
-            (threads, source) = (max(1, availableCores), .allCores)
+            (threads, source) = (min(max(1, availableCores), BLAS.maximumThreads), .allCores)
         }
     }
 }

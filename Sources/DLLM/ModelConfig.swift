@@ -92,13 +92,16 @@ extension ModelConfig {
         }
     }
 
-    /// Checks that every size is positive, the heads divide evenly, and the special ids are in the vocabulary.
+    /// Checks that every size is positive and within its maximum (``maximumSize``,
+    /// ``maximumLayers``, ``maximumParameters``), the heads divide evenly, and the special ids are
+    /// in the vocabulary.
     public func validate() throws {
         let sizes: [(CodingKeys, Int)] = [(.dModel, dModel), (.nLayers, nLayers), (.nHeads, nHeads), (.nKVHeads, nKVHeads),
                                           (.mlpHidden, mlpHidden), (.vocabSize, vocabSize), (.maxSeq, maxSeq)]
         for (key, value) in sizes where value <= 0 {
             throw ModelConfigError.notPositive(field: key.rawValue, value: "\(value)")
         }
+        try validateSizes()
         if !(ropeTheta > 0) { throw ModelConfigError.notPositive(field: CodingKeys.ropeTheta.rawValue, value: "\(ropeTheta)") }
         if !(normEps > 0) { throw ModelConfigError.notPositive(field: CodingKeys.normEps.rawValue, value: "\(normEps)") }
         if dModel % nHeads != 0 {
@@ -129,6 +132,10 @@ public enum ModelConfigError: Error, Equatable, CustomStringConvertible, ExitCod
     case oddHeadDim(Int)
     /// A special token id lies outside `0..<vocab_size`.
     case tokenOutOfVocabulary(field: String, id: Int32, vocabSize: Int)
+    /// A size above its maximum.
+    case tooLarge(field: String, value: Int, limit: Int)
+    /// More parameters than ``ModelConfig/maximumParameters`` (`count` nil: more than `Int` holds).
+    case tooManyParameters(count: Int?, limit: Int)
 
     /// A one-line explanation naming the offending field and value.
     public var description: String {
@@ -143,6 +150,21 @@ public enum ModelConfigError: Error, Equatable, CustomStringConvertible, ExitCod
             "model config: head width d_model / n_heads = \(headDim) must be even for the rotary embedding"
         case .tokenOutOfVocabulary(let field, let id, let vocabSize):
             "model config: \(field) = \(id) is outside the vocabulary 0..<\(vocabSize) (vocab_size)"
+        case .tooLarge(let field, let value, let limit):
+            "model config: \(field) = \(value) is larger than the maximum \(limit)"
+        case .tooManyParameters(let count, let limit):
+            "model config: the shape has \(count.map(String.init) ?? "more than \(Int.max)") parameters, more than the maximum \(limit)"
+        }
+    }
+
+    /// The field the error is about, when it is about one.
+    public var field: String? {
+        switch self {
+        case .notPositive(let field, _), .notDivisible(let field, _, _, _), .tokenOutOfVocabulary(let field, _, _),
+             .tooLarge(let field, _, _):
+            field
+        case .oddHeadDim: ModelConfig.CodingKeys.dModel.rawValue
+        case .unknownPreset, .tooManyParameters: nil
         }
     }
 

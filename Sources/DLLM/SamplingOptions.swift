@@ -44,6 +44,10 @@ public struct SamplingOptions: Codable, Sendable, Equatable {
         guard generationLength > 0 else { throw SamplingError.nonPositive(name: "generation length", value: generationLength) }
         guard blockLength > 0 else { throw SamplingError.nonPositive(name: "block length", value: blockLength) }
         guard steps > 0 else { throw SamplingError.nonPositive(name: "diffusion steps", value: steps) }
+        for (name, value) in [("generation length", generationLength), ("diffusion steps", steps)]
+        where value > ModelConfig.maximumSize {
+            throw SamplingError.tooLarge(name: name, value: value, limit: ModelConfig.maximumSize)
+        }
         guard generationLength % blockLength == 0 else {
             throw SamplingError.lengthNotMultipleOfBlock(generationLength: generationLength, blockLength: blockLength)
         }
@@ -68,6 +72,8 @@ public struct SamplingOptions: Codable, Sendable, Equatable {
 public enum SamplingError: Error, ExitCodeProviding, CustomStringConvertible, Equatable {
     /// A count that must be positive is not.
     case nonPositive(name: String, value: Int)
+    /// A count above its maximum (a sequence length must fit a 32-bit integer).
+    case tooLarge(name: String, value: Int, limit: Int)
     /// L is not a multiple of the block length.
     case lengthNotMultipleOfBlock(generationLength: Int, blockLength: Int)
     /// S is not a multiple of the number of blocks.
@@ -89,6 +95,8 @@ public enum SamplingError: Error, ExitCodeProviding, CustomStringConvertible, Eq
         switch self {
         case let .nonPositive(name, value):
             "sampling: \(name) must be positive, got \(value)"
+        case let .tooLarge(name, value, limit):
+            "sampling: \(name) must be at most \(limit), got \(value)"
         case let .lengthNotMultipleOfBlock(length, block):
             "sampling: generation length \(length) is not a multiple of block length \(block)"
         case let .stepsNotMultipleOfBlocks(steps, blocks):

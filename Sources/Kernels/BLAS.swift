@@ -8,8 +8,13 @@ public enum BLAS {
         return String(cString: name)
     }
 
-    /// Sets the number of threads OpenBLAS uses for each matrix product.
+    /// The largest thread count bgpo asks OpenBLAS for (per process); thread options and
+    /// `SLURM_CPUS_PER_TASK` are checked against it before they get here.
+    public static let maximumThreads = 4096
+
+    /// Sets the number of threads OpenBLAS uses for each matrix product (1...``maximumThreads``).
     public static func setThreads(_ n: Int) {
+        precondition((1...maximumThreads).contains(n), "BLAS.setThreads: \(n) is outside 1...\(maximumThreads)")
         openblas_set_num_threads(Int32(n))
     }
 

@@ -57,6 +57,7 @@ struct ModelBench: ParsableCommand {
         for (name, value) in [("batch", batch), ("threads", threads), ("runs", runs), ("seq", seq ?? 1)] where value <= 0 {
             throw ValidationError("--\(name) must be positive, got \(value)")
         }
+        try checkThreadCount(threads)
     }
 
     func run() throws {

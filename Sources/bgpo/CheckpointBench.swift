@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Foundation
 import Kernels
+import RL
 
 /// `bgpo bench checkpoint`: checkpoint write and read speed and compression ratio.
 struct CheckpointBench: ParsableCommand {
@@ -29,6 +30,12 @@ struct CheckpointBench: ParsableCommand {
 
     @Option(help: "Directory to write the files in (default: a new temporary directory, removed after).")
     var directory: String?
+
+    func validate() throws {
+        try checkCount(sizeMb, option: "--size-mb", maximum: ConfigLimits.memoryBound / 1_000_000)
+        for level in levels { try checkCount(level, option: "--levels", maximum: 22) }
+        for count in workers { try checkCount(count, option: "--workers", minimum: 0, maximum: ConfigLimits.maximumCompressionThreads) }
+    }
 
     func run() throws {
         let count = max(1, sizeMb * 1_000_000 / 4)

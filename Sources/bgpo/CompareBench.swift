@@ -73,6 +73,7 @@ struct CompareBench: ParsableCommand {
         guard !counts.isEmpty, counts.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("--threads must be positive integers separated by commas, got \(threads)")
         }
+        for count in counts { try checkThreadCount(count) }
         return counts
     }
 

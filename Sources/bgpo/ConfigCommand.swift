@@ -1,6 +1,7 @@
 import ArgumentParser
-import Foundation
+import Kernels
 import RL
+import Tasks
 
 /// `bgpo config`: show, list and validate run configurations.
 struct ConfigCommand: ParsableCommand {
@@ -48,14 +49,16 @@ extension ConfigCommand {
     /// `bgpo config validate`: check a configuration without running it.
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a configuration: exit 0 and print its hash (warnings on stderr), or exit 64 naming the bad key.")
+            abstract: "Check a configuration: exit 0 and print its hash (warnings on stderr), or exit 64 naming the bad key.",
+            discussion: "Besides every key's range, it checks that the task's prompts fit the model and that the tokenizer matches it.")
 
         @OptionGroup var options: ConfigOptions
 
         func run() throws {
             let config = try options.resolve()
+            try config.checkFits(task: try TaskRegistry.task(named: config.task.name), tokenizer: try config.model.makeTokenizer())
             for warning in config.warnings {
-                FileHandle.standardError.write(Data("bgpo: \(warning)\n".utf8))
+                StandardStream.error.writeLog("bgpo: \(warning)\n")
             }
             print("valid configuration, hash \(config.hash)")
         }

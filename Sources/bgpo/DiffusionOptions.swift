@@ -49,8 +49,8 @@ struct ThreadOptions: ParsableArguments {
     /// Sets the OpenBLAS thread count and returns it.
     @discardableResult
     func apply() throws -> Int {
-        let count = threads ?? ProcessInfo.processInfo.activeProcessorCount
-        guard count > 0 else { throw ValidationError("--threads must be positive, got \(count)") }
+        let count = threads ?? min(ProcessInfo.processInfo.activeProcessorCount, BLAS.maximumThreads)
+        try checkThreadCount(count)
         BLAS.setThreads(count)
         return count
     }

@@ -43,8 +43,8 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var weights: InferenceWeightsOptions
 
     func validate() throws {
-        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
-        if let limit, limit <= 0 { throw ValidationError("--limit must be positive, got \(limit)") }
+        try checkCount(batchSize, option: "--batch-size")
+        if let limit { try checkCount(limit, option: "--limit") }
     }
 
     func run() throws {

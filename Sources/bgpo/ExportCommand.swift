@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import RL
 
 /// `bgpo export`: write bgpo model directories in other formats.
@@ -58,8 +59,9 @@ func byteCount(_ text: String) throws -> Int {
     let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30),
                                   ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1)]
     let (number, scale) = units.first { text.hasSuffix($0.0) }.map { (String(text.dropLast($0.0.count)), $0.1) } ?? (text, 1)
-    guard let value = Int(number.trimmingCharacters(in: .whitespaces)), value > 0 else {
-        throw ValidationError("--max-shard-size \(text) is not a positive size such as 5GB, 500MB or 1000000")
+    guard let value = Int(number.trimmingCharacters(in: .whitespaces)), value > 0, let bytes = checkedProduct(value, scale) else {
+        throw ValidationError("--max-shard-size \(text) is not a positive size such as 5GB, 500MB or 1000000 "
+                              + "(at most \(Int.max) bytes)")
     }
-    return value * scale
+    return bytes
 }

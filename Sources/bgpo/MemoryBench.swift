@@ -61,6 +61,7 @@ struct MemoryBench: ParsableCommand {
             where value <= 0 {
             throw ValidationError("--\(name) must be positive, got \(value)")
         }
+        try checkThreadCount(threads)
         guard promptLength >= 1, promptLength < seq else {
             throw ValidationError("--prompt-length must be in 1..<\(seq), got \(promptLength)")
         }

@@ -53,6 +53,6 @@ struct RankThreadOptions: ParsableArguments {
     var threads: Int?
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let threads { try checkThreadCount(threads) }
     }
 }

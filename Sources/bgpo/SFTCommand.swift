@@ -107,12 +107,13 @@ struct SFTCommand: ParsableCommand, LoggingCommand {
 
     func validate() throws {
         for (name, value) in [("steps", steps), ("batch-size", batchSize), ("log-every", logEvery),
-                              ("eval-batch-size", evalBatchSize), ("max-seq", maxSeq)] where value <= 0 {
-            throw ValidationError("--\(name) must be positive, got \(value)")
+                              ("eval-batch-size", evalBatchSize), ("max-seq", maxSeq)] {
+            try checkCount(value, option: "--\(name)")
         }
-        if let microBatchSize, microBatchSize <= 0 { throw ValidationError("--micro-batch-size must be positive, got \(microBatchSize)") }
-        if let evalLimit, evalLimit <= 0 { throw ValidationError("--eval-limit must be positive, got \(evalLimit)") }
-        guard evalEvery >= 0, warmupSteps >= 0 else { throw ValidationError("--eval-every and --warmup-steps must not be negative") }
+        if let microBatchSize { try checkCount(microBatchSize, option: "--micro-batch-size") }
+        if let evalLimit { try checkCount(evalLimit, option: "--eval-limit") }
+        try checkCount(evalEvery, option: "--eval-every", minimum: 0)
+        try checkCount(warmupSteps, option: "--warmup-steps", minimum: 0)
         guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         guard LearningRateSchedule.Shape(rawValue: lrSchedule) != nil else {
             throw ValidationError("--lr-schedule must be one of \(LearningRateSchedule.Shape.allCases.map(\.rawValue).joined(separator: ", ")), got '\(lrSchedule)'")
@@ -227,6 +228,11 @@ struct SFTCommand: ParsableCommand, LoggingCommand {
         if let kvHeads { config.nKVHeads = kvHeads }
         if let mlpHidden { config.mlpHidden = mlpHidden }
         try config.validate()
+        let sizes = [("--d-model", dModel), ("--mlp-hidden", mlpHidden), ("--layers", layers)].compactMap { name, value in value.map { (name, $0) } }
+        let largest = sizes.max { $0.1 < $1.1 } ?? ("--preset", 0)
+        try ConfigLimits.checkTrainingMemory(config, microBatch: microBatchSize ?? batchSize, modelKey: largest.0,
+                                             modelValue: largest.0 == "--preset" ? preset : "\(largest.1)",
+                                             microBatchKey: microBatchSize == nil ? "--batch-size" : "--micro-batch-size")
         return (Model(config: config, seed: seed), tokenizer, [:])
     }
 }

@@ -43,7 +43,8 @@ struct SampleCommand: ParsableCommand {
 
     func validate() throws {
         guard (prompt == nil) != (index == nil) else { throw ValidationError("give exactly one of --prompt and --index") }
-        guard samples > 0 else { throw ValidationError("--samples must be positive, got \(samples)") }
+        try checkCount(samples, option: "--samples")
+        if let index { try checkCount(index, option: "--index", minimum: 0, maximum: ConfigLimits.maximumCount - 1) }
     }
 
     func run() throws {

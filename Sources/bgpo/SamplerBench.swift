@@ -50,6 +50,7 @@ struct SamplerBench: ParsableCommand {
         for (name, value) in [("prompts", prompts), ("threads", threads), ("runs", runs)] where value <= 0 {
             throw ValidationError("--\(name) must be positive, got \(value)")
         }
+        try checkThreadCount(threads)
     }
 
     func run() throws {

@@ -14,7 +14,7 @@ struct ScoreCommand: ParsableCommand {
             countdown "numbers" (integers) and "target"; sudoku "puzzle" and "solution"; gsm8k \
             "answer" (GSM8K answer with ####, or the bare final answer); code "tests" (assert lines) \
             and "entry_point". Exit codes: 64 bad command line or unknown task, 65 malformed line, \
-            74 unreadable input or unwritable output.
+            74 unreadable input or unwritable output. Input that is not UTF-8 is a malformed line (65).
             """)
 
     @Option(help: "The task: \(TaskRegistry.names.joined(separator: ", ")).")

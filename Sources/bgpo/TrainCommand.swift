@@ -59,6 +59,7 @@ struct TrainCommand: ParsableCommand, LoggingCommand {
         try config.validate()
         let task = try TaskRegistry.task(named: config.task.name)
         let tokenizer = try config.model.makeTokenizer()
+        try config.checkFits(task: task, tokenizer: tokenizer)
 
         // Before MPI starts threads: they inherit the signal mask.
         try StopSignal.install()
@@ -68,7 +69,7 @@ struct TrainCommand: ParsableCommand, LoggingCommand {
             ranks.say("bgpo train: " + ranks.summary)
             if ranks.communicator.isRoot {
                 for warning in config.warnings {
-                    FileHandle.standardError.write(Data("bgpo: \(warning)\n".utf8))
+                    StandardStream.error.writeLog("bgpo: \(warning)\n")
                 }
             }
             if let deadline = limit.deadline {

@@ -40,7 +40,7 @@ import Testing
     let cases: [([String], [String])] = [
         (["config", "show", "--set", "rollout.temprature=0.7"], ["rollout.temprature", "rollout.temperature"]),
         (["config", "validate", "--config", file.path], ["rollout.temperature", "string \"warm\""]),
-        (["config", "validate", "--set", "objective.mc_num=0"], ["objective.mc_num", ">= 1"]),
+        (["config", "validate", "--set", "objective.mc_num=0"], ["objective.mc_num", "from 1 to"]),
         (["config", "validate", "--set", "rollout.block_length=24"], ["rollout.max_completion_length", "24"]),
         (["config", "show", "--preset", "nope"], ["nope", "countdown-tiny"]),
     ]

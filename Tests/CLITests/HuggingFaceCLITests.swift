@@ -32,7 +32,7 @@ private func floats(_ url: URL) throws -> [Float] {
 /// One way to spoil a Hugging Face directory, and what the refusal must name.
 enum BadHuggingFaceInput: String, CaseIterable, Sendable {
     case corruptShard, wrongIndex, unknownBlockType, biases, kvHeadsShapeMismatch, missingTensor, tiedButHeadStored, noRope
-    case hugeMLPRatio
+    case hugeWidth, hugeMLPRatio, hugeLayerCount, overflowingParameterCount, hugeTokenID
 
     /// Spoils the F32 fixture copy at `model`.
     func apply(to model: URL) throws {
@@ -61,10 +61,25 @@ enum BadHuggingFaceInput: String, CaseIterable, Sendable {
             try edit(config) { $0["weight_tying"] = true }
         case .noRope:
             try edit(config) { $0["rope"] = nil }
-        case .hugeMLPRatio:
-            try edit(config) { $0["mlp_hidden_size"] = nil; $0["mlp_ratio"] = 1e300 }
         case .kvHeadsShapeMismatch:
             try edit(config) { $0["n_kv_heads"] = 4 }
+        case .hugeWidth:
+            try edit(config) { $0["d_model"] = 1 << 40 }
+        case .hugeMLPRatio:
+            try edit(config) {
+                $0["mlp_hidden_size"] = nil
+                $0["mlp_ratio"] = 1e300
+            }
+        case .hugeLayerCount:
+            try edit(config) { $0["n_layers"] = 1_000_000_000_000 }
+        case .overflowingParameterCount:
+            // Each size is allowed alone; 2 x 2^30 x 2^30 x ... overflows Int.
+            try edit(config) {
+                $0["d_model"] = 1 << 30
+                $0["mlp_hidden_size"] = 1 << 30
+            }
+        case .hugeTokenID:
+            try edit(config) { $0["mask_token_id"] = 1 << 40 }
         case .missingTensor:
             try edit(index) { root in
                 var map = root["weight_map"] as! [String: Any]
@@ -83,9 +98,13 @@ enum BadHuggingFaceInput: String, CaseIterable, Sendable {
         case .biases: ["config.json", "include_bias"]
         case .tiedButHeadStored: ["model-00003-of-00003.safetensors", "model.transformer.ff_out.weight", "weight_tying"]
         case .noRope: ["config.json", "rope: missing"]
-        case .hugeMLPRatio: ["config.json", "mlp_ratio", "1e+300 times d_model 16"]
         case .kvHeadsShapeMismatch: ["model-0000", "model.transformer.blocks.0.k_proj.weight", "[16, 16]"]
         case .missingTensor: ["model.safetensors.index.json", "weight_map", "model.transformer.blocks.1.up_proj.weight"]
+        case .hugeWidth: ["config.json", "d_model", "1099511627776", "maximum 2147483647"]
+        case .hugeMLPRatio: ["config.json", "mlp_ratio", "1e+300"]
+        case .hugeLayerCount: ["config.json", "n_layers", "1000000000000", "maximum 65536"]
+        case .overflowingParameterCount: ["config.json", "parameters", "maximum 1099511627776"]
+        case .hugeTokenID: ["config.json", "mask_token_id", "1099511627776"]
         }
     }
 }

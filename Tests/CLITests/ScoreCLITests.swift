@@ -78,3 +78,16 @@ import Testing
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.hasSuffix(#"</answer>", "reward": 0.1}"# + "\n"))
 }
+
+@Test func scoreOfInvalidUTF8Exits65NamingTheLineAndWritesNothing() throws {
+    let directory = try temporaryDirectory("bgpo-score")
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let input = directory.appendingPathComponent("in.jsonl"), output = directory.appendingPathComponent("out.jsonl")
+    let line = Array(#"{"numbers": [1, 2], "target": 3, "completion": "<answer>1+2</answer>"}"#.utf8) + [0x0A]
+    try Data(line + Array(#"{"numbers": [1, 2], "target": 3, "completion": ""#.utf8) + [0xC3, 0x28] + Array("\"}\n".utf8))
+        .write(to: input)
+    let result = try runBGPO(["score", "--task", "countdown", "--input", input.path, "--output", output.path])
+    #expect(result.status == 65, "\(result.stderr)")
+    #expect(result.stderr.contains("\(input.path):2: not valid UTF-8"), "\(result.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: output.path))
+}

@@ -62,3 +62,13 @@ import Testing
     let slurm = try SlurmEnvironment(environment: [:])
     #expect(throws: ClusterError.self) { try slurm.queryJobEndTime() }
 }
+
+@Test func cpusPerTaskAboveTheThreadMaximumIsAUsageError() throws {
+    let error = try #require(throws: ClusterError.self) {
+        try SlurmEnvironment(environment: ["SLURM_CPUS_PER_TASK": "3000000000"])
+    }
+    #expect(error == .invalidEnvironment(key: "SLURM_CPUS_PER_TASK", value: "3000000000",
+                                         expected: "an integer from 1 to \(BLAS.maximumThreads)"))
+    #expect(error.exitCode == ExitStatus.usage)
+    #expect(try SlurmEnvironment(environment: ["SLURM_CPUS_PER_TASK": "\(BLAS.maximumThreads)"]).cpusPerTask == BLAS.maximumThreads)
+}

@@ -1,3 +1,4 @@
+import Kernels
 import Cluster
 import Testing
 
@@ -33,4 +34,23 @@ import Testing
     #expect(throws: ClusterError.invalidThreads(0)) {
         try ThreadChoice(requested: 0, slurm: SlurmEnvironment(environment: [:]), worldSize: 1, availableCores: 4)
     }
+}
+
+@Test func threadCountAboveTheMaximumIsRefusedNamingIt() throws {
+    for requested in [BLAS.maximumThreads + 1, 3_000_000_000, Int.max] {
+        let error = try #require(throws: ClusterError.self) {
+            try ThreadChoice(requested: requested, slurm: SlurmEnvironment(environment: [:]), worldSize: 1, availableCores: 4)
+        }
+        #expect(error == .invalidThreads(requested) && error.exitCode == 64)
+        #expect(error.description.contains("between 1 and \(BLAS.maximumThreads)"), "\(error)")
+    }
+    let most = try ThreadChoice(requested: BLAS.maximumThreads, slurm: SlurmEnvironment(environment: [:]), worldSize: 1,
+                                availableCores: 4)
+    #expect(most.threads == BLAS.maximumThreads)
+}
+
+@Test func allCoresOfAHugeMachineStopAtTheMaximum() throws {
+    let choice = try ThreadChoice(requested: nil, slurm: SlurmEnvironment(environment: [:]), worldSize: 1,
+                                  availableCores: 100_000)
+    #expect(choice.threads == BLAS.maximumThreads)
 }

@@ -16,7 +16,7 @@ import Testing
 }
 
 @Test(arguments: ["objective.mc_num=4", "objective.objective=vrpo-ol", "train.seed=7", "rollout.temperature=0.7",
-                  "objective.estimator=continuous", "task.name=sudoku", "train.prompts_per_step=8", "model.preset=tiny"])
+                  "objective.estimator=continuous", "task.name=sudoku", "train.prompts_per_step=8", "model.preset=large"])
 func hashChangesWithAlgorithmKeys(override: String) throws {
     #expect(try RunConfig.resolve(overrides: [override]).hash != RunConfig().hash)
 }
@@ -34,7 +34,7 @@ func hashChangesWithAlgorithmKeys(override: String) throws {
 
     for override in ["objective.objective=vrpo-ol", "objective.mc_num=4", "objective.estimator=continuous",
                      "train.seed=1", "train.prompts_per_step=4", "rollout.num_generations=4", "task.name=sudoku",
-                     "model.preset=tiny", "model.path=base.safetensors", "optim.learning_rate=5e-5",
+                     "model.preset=large", "model.path=base.safetensors", "optim.learning_rate=5e-5",
                      "train.mini_batches=2", "sft.steps=10"] {
         let changed = try RunConfig.resolve(preset: "countdown-tiny", overrides: [override])
         let key = String(override.prefix { $0 != "=" })

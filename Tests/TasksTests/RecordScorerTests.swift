@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tasks
 
@@ -44,4 +45,17 @@ import Tasks
     #expect(throws: TaskError.malformedLine(file: "r.jsonl", line: 1, reason: "puzzle '31' is not 16 digits 0-4")) {
         try scorer.scoreLines(of: "{\"puzzle\": \"31\", \"solution\": \"3142243142131324\", \"completion\": \"\"}", file: "r.jsonl")
     }
+}
+
+@Test func invalidUTF8IsAMalformedLineNotAnIOError() throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tasks-utf8-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let path = directory.appendingPathComponent("r.jsonl").path
+    let good = Array("{\"numbers\": [1, 2], \"target\": 3, \"completion\": \"1+2\"}\n".utf8)
+    let bad = Array("{\"numbers\": [1, 2], \"target\": 3, \"completion\": \"".utf8) + [0xFF, 0xFE] + Array("\"}\n".utf8)
+    #expect(FileManager.default.createFile(atPath: path, contents: Data(good + good + bad)))
+    let error = try #require(throws: TaskError.self) { try RecordScorer(task: CountdownTask()).scoreFile(atPath: path) }
+    #expect(error == .malformedLine(file: path, line: 3, reason: "not valid UTF-8 (byte 49 of the line)"))
+    #expect(error.exitCode == 65)
 }

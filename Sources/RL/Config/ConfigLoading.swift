@@ -86,6 +86,19 @@ extension RunConfig {
     }
 }
 
+/// Throws ``ConfigError/syntax(source:line:column:message:)`` at the first NUL character of
+/// `text`: the TOML parser would take it for the end of the document, and neither format allows it.
+func rejectNUL(in text: String, source: String) throws {
+    guard text.utf8.contains(0) else { return }
+    var line = 1, column = 1
+    for scalar in text.unicodeScalars {
+        if scalar == "\0" { break }
+        if scalar == "\n" { (line, column) = (line + 1, 1) } else { column += 1 }
+    }
+    throw ConfigError.syntax(source: source, line: line, column: column,
+                             message: "a NUL character (U+0000) is not allowed in a configuration")
+}
+
 private func tableWith(_ key: String, _ value: ConfigValue) -> ConfigTable {
     var table = ConfigTable()
     table[key] = value

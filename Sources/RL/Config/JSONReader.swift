@@ -4,6 +4,7 @@ import Foundation
 enum JSONReader {
     /// Parses a JSON document whose top level is an object.
     static func parse(_ text: String, source: String) throws -> ConfigTable {
+        try rejectNUL(in: text, source: source)
         let node: JSONNode
         do {
             node = try JSONDecoder().decode(JSONNode.self, from: Data(text.utf8))

@@ -1,3 +1,6 @@
+import DLLM
+import Kernels
+
 extension RunConfig {
     /// Checks every range and every combination of keys.
     ///
@@ -13,6 +16,7 @@ extension RunConfig {
         try train.validate()
         try checkpoint.validate()
         try run.validate()
+        try validateCapacity()
     }
 }
 
@@ -26,8 +30,10 @@ private func require(_ condition: Bool, _ key: String, _ value: Any, _ expected:
     throw ConfigError.invalidValue(key: key, value: shown, expected: expected())
 }
 
-private func requireAtLeast(_ value: Int, _ minimum: Int, _ key: String, _ meaning: String = "") throws {
-    try require(value >= minimum, key, value, "an integer >= \(minimum)\(meaning)")
+/// Throws unless `value` is in `minimum...maximum` (by default ``ConfigLimits/maximumCount``).
+private func requireAtLeast(_ value: Int, _ minimum: Int, _ key: String, _ meaning: String = "",
+                            maximum: Int = ConfigLimits.maximumCount) throws {
+    try require(value >= minimum && value <= maximum, key, value, "an integer from \(minimum) to \(maximum)\(meaning)")
 }
 
 private func requireFinite(_ value: Double, _ key: String, _ expected: String, _ condition: (Double) -> Bool) throws {
@@ -38,10 +44,14 @@ extension ModelSettings {
     func validate() throws {
         try require(!preset.isEmpty, "model.preset", preset, "a model preset name")
         try require(!tokenizer.isEmpty, "model.tokenizer", tokenizer, "a tokenizer name such as \"char-v1\"")
-        let overrides = [(vocabSize, "vocab_size"), (dModel, "d_model"), (nLayers, "n_layers"), (nHeads, "n_heads"),
-                         (nKVHeads, "n_kv_heads"), (mlpHidden, "mlp_hidden"), (maxSeq, "max_seq")]
-        for (value, name) in overrides {
-            try requireAtLeast(value, 0, "model.\(name)", " (0 = the preset's)")
+        try require(ModelConfig.presetNames.contains(preset), "model.preset", preset,
+                    "one of \(ModelConfig.presetNames.joined(separator: ", "))")
+        let overrides = [(vocabSize, "vocab_size", ModelConfig.maximumSize), (dModel, "d_model", ModelConfig.maximumSize),
+                         (nLayers, "n_layers", ModelConfig.maximumLayers), (nHeads, "n_heads", ModelConfig.maximumSize),
+                         (nKVHeads, "n_kv_heads", ModelConfig.maximumSize), (mlpHidden, "mlp_hidden", ModelConfig.maximumSize),
+                         (maxSeq, "max_seq", ModelConfig.maximumSize)]
+        for (value, name, maximum) in overrides {
+            try requireAtLeast(value, 0, "model.\(name)", " (0 = the preset's)", maximum: maximum)
         }
         if dModel > 0, nHeads > 0 {
             try require(dModel % nHeads == 0, "model.d_model", dModel, "a multiple of model.n_heads (\(nHeads))")
@@ -126,7 +136,7 @@ extension TrainSettings {
         try requireAtLeast(miniBatches, 1, "train.mini_batches", " (1 = on-policy)")
         try require(promptsPerStep % miniBatches == 0, "train.mini_batches", miniBatches,
                     "a divisor of train.prompts_per_step (\(promptsPerStep)): each mini-batch takes whole prompt groups")
-        try requireAtLeast(seed, 0, "train.seed")
+        try requireAtLeast(seed, 0, "train.seed", maximum: Int.max)
         try requireAtLeast(evalSteps, 0, "train.eval_steps", " (0 = before and after training only)")
         try requireAtLeast(evalLimit, 0, "train.eval_limit", " (0 = all of task.test_size)")
         try requireAtLeast(loggingSteps, 1, "train.logging_steps")
@@ -140,14 +150,82 @@ extension CheckpointSettings {
         try requireAtLeast(keepEvery, 0, "checkpoint.keep_every", " (0 = none)")
         try require((1...22).contains(compressionLevel), "checkpoint.compression_level", compressionLevel,
                     "a zstd level from 1 to 22")
-        try requireAtLeast(compressionThreads, 0, "checkpoint.compression_threads")
+        try requireAtLeast(compressionThreads, 0, "checkpoint.compression_threads", " (0 = the writing thread; zstd's maximum)",
+                           maximum: ConfigLimits.maximumCompressionThreads)
     }
 }
 
 extension RunSettings {
     func validate() throws {
         try require(!outputDir.isEmpty, "run.output_dir", outputDir, "a directory path")
-        try requireAtLeast(threads, 0, "run.threads", " (0 = automatic)")
+        try requireAtLeast(threads, 0, "run.threads", " (0 = automatic)", maximum: ConfigLimits.maximumThreads)
         try requireAtLeast(timeLimit, 0, "run.time_limit", " seconds (0 = none)")
+    }
+}
+
+extension RunConfig {
+    /// Checks what the keys need together: a model shape (when no `model.path` gives it) whose
+    /// parameter count and training memory fit, a completion shorter than `model.max_seq`, and
+    /// token tables of a rollout step and a warm-start step that fit ``ConfigLimits/memoryBound``.
+    /// The task's prompts and the tokenizer are checked by ``checkFits(task:tokenizer:)``.
+    func validateCapacity() throws {
+        let tokensPerSequence: Int
+        if model.path.isEmpty {
+            let shape = try model.nominalShape()
+            try require(rollout.maxCompletionLength < shape.maxSeq, "rollout.max_completion_length", rollout.maxCompletionLength,
+                        "less than the model's max_seq (\(shape.maxSeq)): the prompt needs at least one token")
+            try ConfigLimits.checkTrainingMemory(shape, microBatch: train.microBatchSize,
+                                                 modelKey: model.largestOverrideKey, modelValue: model.largestOverrideValue,
+                                                 microBatchKey: "train.micro_batch_size")
+            tokensPerSequence = shape.maxSeq
+        } else {
+            tokensPerSequence = rollout.maxCompletionLength
+        }
+        let responses = checkedProduct(train.promptsPerStep, rollout.numGenerations)
+        try checkTokenTable(responses.flatMap { checkedProduct($0, tokensPerSequence) }, key: "rollout.num_generations",
+                            value: rollout.numGenerations,
+                            what: "train.prompts_per_step (\(train.promptsPerStep)) x rollout.num_generations responses")
+        try checkTokenTable(checkedProduct(sft.batchSize, tokensPerSequence), key: "sft.batch_size", value: sft.batchSize,
+                            what: "sft.batch_size examples")
+    }
+
+    /// Throws unless a table of `tokens` 32-bit tokens fits the memory bound.
+    private func checkTokenTable(_ tokens: Int?, key: String, value: Int, what: String) throws {
+        let bytes = tokens.flatMap { checkedProduct($0, MemoryLayout<Int32>.stride) }
+        guard let bytes, bytes <= ConfigLimits.memoryBound else {
+            throw ConfigError.invalidValue(key: key, value: "\(value)",
+                                           expected: "a value whose tokens (\(what), \(ConfigLimits.gibibytes(bytes))) fit in "
+                                               + ConfigLimits.memoryBoundText)
+        }
+    }
+}
+
+extension ModelSettings {
+    /// The shape these settings describe before the tokenizer is known: the preset with every
+    /// override, the vocabulary `vocab_size`, else the built-in tokenizer's, else the preset's.
+    func nominalShape() throws -> ModelConfig {
+        var shape = try ModelConfig.preset(preset)
+        if let builtIn = try? TokenizerRegistry.tokenizer(identifier: tokenizer) { shape.vocabSize = builtIn.vocabSize }
+        if vocabSize > 0 { shape.vocabSize = vocabSize }
+        if dModel > 0 { shape.dModel = dModel }
+        if nLayers > 0 { shape.nLayers = nLayers }
+        if nHeads > 0 { shape.nHeads = nHeads }
+        if nKVHeads > 0 { shape.nKVHeads = nKVHeads }
+        if mlpHidden > 0 { shape.mlpHidden = mlpHidden }
+        if maxSeq > 0 { shape.maxSeq = maxSeq }
+        return shape
+    }
+
+    /// The size override with the largest value (of d_model, mlp_hidden, vocab_size and n_layers
+    /// that are set), or `model.preset` when none is: the key a too-large shape names.
+    var largestOverrideKey: String { largestOverride.map { "model.\($0.name)" } ?? "model.preset" }
+
+    /// The value of ``largestOverrideKey``.
+    var largestOverrideValue: String { largestOverride.map { "\($0.value)" } ?? "\"\(preset)\"" }
+
+    /// The set size override with the largest value, by key name, or nil when none is set.
+    private var largestOverride: (name: String, value: Int)? {
+        [("d_model", dModel), ("mlp_hidden", mlpHidden), ("vocab_size", vocabSize), ("n_layers", nLayers)]
+            .filter { $0.1 > 0 }.max { $0.1 < $1.1 }.map { (name: $0.0, value: $0.1) }
     }
 }

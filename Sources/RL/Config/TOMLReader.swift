@@ -4,6 +4,7 @@ internal import TOMLKit
 enum TOMLReader {
     /// Parses a whole TOML document.
     static func parse(_ text: String, source: String) throws -> ConfigTable {
+        try rejectNUL(in: text, source: source)
         let document: TOMLTable
         if let (line, column) = TOMLHeaderCheck.badHeaderPosition(in: text) {
             throw ConfigError.syntax(source: source, line: line, column: column,
@@ -21,7 +22,7 @@ enum TOMLReader {
     /// Parses the text of one TOML value (what may follow `key =`), or nil if it is not one.
     static func parseValue(_ text: String) -> ConfigValue? {
         let document = "value = " + text
-        guard TOMLHeaderCheck.badHeaderPosition(in: document) == nil,
+        guard !text.utf8.contains(0), TOMLHeaderCheck.badHeaderPosition(in: document) == nil,
               let document = try? TOMLTable(string: document), document.count == 1,
               let node = document["value"] else { return nil }
         return try? value(node, path: ["value"], source: "")

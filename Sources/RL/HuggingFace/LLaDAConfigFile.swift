@@ -132,9 +132,31 @@ struct LLaDAConfigFile: Codable, Equatable {
         } catch let DecodingError.typeMismatch(type, context) {
             throw HuggingFaceError(file: url.path, field: context.codingPath.map(\.stringValue).joined(separator: "."),
                                    "expected a value of type \(type)")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw HuggingFaceError(file: url.path, field: context.codingPath.map(\.stringValue).joined(separator: "."),
+                                   context.debugDescription)
         } catch {
             throw HuggingFaceError(file: url.path, "not a valid JSON configuration (\(error))")
         }
+    }
+
+    /// LLaDA's `mlp_ratio * d_model` as a width, refused naming `mlp_ratio` unless it is a whole
+    /// number of at least 1 and at most `ModelConfig.maximumSize`.
+    private func mlpHidden(ratio: Double, dModel: Int, path: String) throws -> Int {
+        let width = (ratio * Double(dModel)).rounded(.towardZero)
+        guard width.isFinite, width >= 1, width <= Double(ModelConfig.maximumSize) else {
+            throw HuggingFaceError(file: path, field: CodingKeys.mlpRatio.rawValue,
+                                   "\(ratio) x d_model \(dModel) is not a hidden width from 1 to \(ModelConfig.maximumSize)")
+        }
+        return Int(width)
+    }
+
+    /// A special token id as a 32-bit token, refused naming `key` when it does not fit one.
+    private func tokenID(_ key: CodingKeys, _ value: Int, path: String) throws -> Int32 {
+        guard let id = Int32(exactly: value) else {
+            throw HuggingFaceError(file: path, field: key.rawValue, "\(value) is not a token id (0 to \(Int32.max))")
+        }
+        return id
     }
 
     /// The file's bytes: pretty-printed JSON with sorted keys.
@@ -177,14 +199,7 @@ struct LLaDAConfigFile: Codable, Equatable {
         if let clipQkv { throw fail(.clipQkv, "\(clipQkv) is not supported (bgpo does not clip q, k, v)") }
         let d = try required(.dModel, dModel), heads = try required(.nHeads, nHeads)
         let kvHeads = nKVHeads ?? (multiQueryAttention == true ? 1 : heads)
-        func mlpWidth(ratio: Double) throws -> Int {
-            // LLaDA's int(mlp_ratio * d_model); a product beyond Int is refused, not trapped on.
-            guard let width = Int(exactly: (ratio * Double(d)).rounded(.towardZero)) else {
-                throw fail(.mlpRatio, "\(ratio) times d_model \(d) is not a usable MLP width")
-            }
-            return width
-        }
-        let hidden = try mlpHiddenSize ?? mlpWidth(ratio: mlpRatio ?? 4)
+        let hidden = try mlpHiddenSize ?? mlpHidden(ratio: mlpRatio ?? 4, dModel: d, path: path)
         let vocab = try required(.vocabSize, vocabSize)
         if let embeddingSize, embeddingSize < vocab {
             throw fail(.embeddingSize, "\(embeddingSize) is smaller than vocab_size \(vocab)")
@@ -194,12 +209,12 @@ struct LLaDAConfigFile: Codable, Equatable {
             dModel: d, nLayers: try required(.nLayers, nLayers), nHeads: heads, nKVHeads: kvHeads, mlpHidden: hidden,
             vocabSize: embeddingSize ?? vocab, maxSeq: maxSequenceLength ?? 1024,
             ropeTheta: ropeTheta ?? 10_000, normEps: Float(rmsNormEps ?? 1e-5),
-            maskTokenID: Int32(clamping: try required(.maskTokenID, maskTokenID)), eosTokenID: Int32(clamping: eos),
-            padTokenID: Int32(clamping: padTokenID ?? eos))
+            maskTokenID: try tokenID(.maskTokenID, try required(.maskTokenID, maskTokenID), path: path),
+            eosTokenID: try tokenID(.eosTokenID, eos, path: path), padTokenID: try tokenID(.padTokenID, padTokenID ?? eos, path: path))
         do {
             try config.validate()
         } catch let error as ModelConfigError {
-            throw HuggingFaceError(file: path, "\(error)")
+            throw HuggingFaceError(file: path, field: error.field ?? "", "\(error)")
         }
         return config
     }

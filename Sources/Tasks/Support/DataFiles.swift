@@ -18,15 +18,37 @@ struct DataLines {
         self.lines = lines
     }
 
-    /// Reads the UTF-8 file at `path`; throws ``TaskError/unreadableFile(path:reason:)``.
+    /// Reads the UTF-8 file at `path`; throws ``TaskError/unreadableFile(path:reason:)`` when it
+    /// cannot be read, and ``TaskError/malformedLine(file:line:reason:)`` (bad data) at the first
+    /// line that is not valid UTF-8.
     init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TaskError.unreadableFile(path: path, reason: "no such file or not readable")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw TaskError.unreadableFile(path: path, reason: "not UTF-8 text")
+            let (line, column) = Self.firstInvalidUTF8(in: Array(data))
+            throw TaskError.malformedLine(file: path, line: line, reason: "not valid UTF-8 (byte \(column) of the line)")
         }
         self.init(text: text, file: path)
+    }
+
+    /// The 1-based line and byte within it of the first byte that is not valid UTF-8 in `bytes`.
+    static func firstInvalidUTF8(in bytes: [UInt8]) -> (line: Int, column: Int) {
+        var line = 1, lineStart = 0, index = 0
+        var decoder = UTF8()
+        var iterator = bytes.makeIterator()
+        while true {
+            let start = index
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                index += UTF8.width(scalar)
+                if scalar == "\n" { line += 1; lineStart = index }
+            case .emptyInput:
+                return (line, index - lineStart + 1)
+            case .error:
+                return (line, start - lineStart + 1)
+            }
+        }
     }
 
     /// The error for a malformed line.

@@ -60,7 +60,7 @@ func trainingStepsAreDeterministic(objective: String) throws {
     let config = try tinyRunConfig()
     let evaluator = Evaluator(config: config, task: DigitTask(), tokenizer: CharTokenizer(),
                               communicator: SingleProcessCommunicator())
-    let problems = try evaluator.testProblems(limit: 4)
+    let problems = try evaluator.evaluationProblems(limit: 4)
     #expect(problems.count == 4)
     let model = try tinyModel(config)
     let result = try evaluator.evaluate(model: model, problems: problems)

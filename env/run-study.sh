@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a bgpo study on this machine: as many runs at once as there are cores (each run one
-# process with BGPO_THREADS BLAS threads), at lower priority (nice), each run's log beside its
-# run directory (STUDY_DIR/<entry>/seed-<n>.log, appended).
+# process with BGPO_THREADS BLAS threads), at lower priority (nice), each run's log in
+# STUDY_DIR/logs/<entry>.seed-<n>.log (appended).
 #
 #   bash env/run-study.sh docs/studies/countdown-table1.toml [STUDY_DIR] [--set key=value]...
 #
@@ -37,6 +37,9 @@ jobs=${BGPO_JOBS:-$(( cores / threads > 0 ? cores / threads : 1 ))}
 
 plan=$("$bgpo" study plan "$file" "${options[@]}") || exit $?
 count=$(printf '%s\n' "$plan" | grep -c .)
+first=$(printf '%s\n' "$plan" | head -n 1 | cut -f 2)
+study_dir=${first%/*/*}
+mkdir -p "$study_dir/logs" || exit 74
 echo "run-study: $count run(s) of $file, $jobs at once, $threads thread(s) each:"
 printf '%s\n' "$plan" | cut -f 1,2 | sed 's/^/  /'
 
@@ -60,12 +63,13 @@ reap() {
 }
 while IFS=$'\t' read -r index dir _; do
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do reap; done
-  mkdir -p "$(dirname "$dir")"
-  echo "run-study: starting run $index in $dir (log $dir.log)"
+  entry=${dir%/*}
+  log=$study_dir/logs/${entry##*/}.${dir##*/}.log
+  echo "run-study: starting run $index in $dir (log $log)"
   nice -n "${BGPO_NICE:-10}" "$bgpo" study train "$file" "${options[@]}" --index "$index" --threads "$threads" \
-    >> "$dir.log" 2>&1 &
+    >> "$log" 2>&1 &
   index_of[$!]=$index
 done <<< "$plan"
 while [ "$(jobs -rp | wc -l)" -gt 0 ]; do reap; done
-echo "run-study: done, status $status; report: $bgpo report --by-config ${dir%/*/*}/*/seed-* --table"
+echo "run-study: done, status $status; report: $bgpo report --by-config $study_dir/*/seed-* --table"
 exit "$status"

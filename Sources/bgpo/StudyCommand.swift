@@ -101,7 +101,7 @@ extension StudyCommand {
             if let threads { arguments += ["--threads", String(threads)] }
             if let timeLimit { arguments += ["--time-limit", String(timeLimit)] }
             printLine("bgpo study: run \(run.index) (\(run.entry), seed \(run.seed)): \(run.commandLine())")
-            var train = try TrainCommand.parse(arguments)
+            let train = try TrainCommand.parse(arguments)
             try train.run()
         }
     }

@@ -6,15 +6,15 @@
 # configured steps in one continuous metrics file (steps 0..N, each once) and one appended log.
 # Then a second job is cancelled with plain `scancel` (SIGTERM): it checkpoints, exits 75 and is
 # not requeued. Last, slurm/sft.sbatch trains a tiny model for 3 steps on 2 ranks and slurm/eval.sbatch
-# evaluates it. Brings Slurm down again if this script brought it up. Needs root; exits non-zero
-# on any failure.
+# evaluates it, and slurm/study.sbatch runs a 2-task job array of tiny study runs. Brings Slurm
+# down again if this script brought it up. Needs root; exits non-zero on any failure.
 #
 #   env/test-slurm.sh                  # uses .build/release/bgpo (built if missing)
 #   BGPO=/path/to/bgpo env/test-slurm.sh
 #   BGPO_TEST_KEEP=1 env/test-slurm.sh # keep the work directory (run, log) for a look
 #
-# About 50 s here: Slurm start 3 s, 40 steps of about 0.4 s on 2 ranks, the requeue, the cancel,
-# the sft and eval jobs.
+# About 110 s here (under load): Slurm start 3 s, 40 steps of about 0.4 s on 2 ranks, the requeue, the cancel,
+# the sft and eval jobs, the study array.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -157,4 +157,30 @@ completes 120
 grep -q "countdown test: accuracy" "$log" || fail "eval.sbatch printed no accuracy"
 [ "$(grep -c . "$work/eval.jsonl")" -eq 2 ] || fail "eval.sbatch wrote no completions"
 say "sft.sbatch and eval.sbatch: model written, evaluated"
+# study.sbatch: a 2-task job array, one tiny 2-step run per task (entry "a", seeds 0 and 1).
+cat > "$work/study.toml" <<STUDY
+output_dir = "$work/study"
+seeds = [0, 1]
+overrides = ["model.preset=tiny", "model.max_seq=64", "sft.steps=0", "train.max_steps=2", "train.prompts_per_step=2",
+             "train.eval_steps=0", "task.test_size=4", "task.eval_set=heldout", "rollout.num_generations=3",
+             "rollout.max_completion_length=16", "rollout.block_length=8", "rollout.diffusion_steps=4"]
+
+[[run]]
+name = "a"
+preset = "countdown-tiny"
+STUDY
+[ "$("$bgpo" study plan "$work/study.toml" --count)" = 2 ] || fail "bgpo study plan does not count 2 runs"
+log=$work/study-%a.out
+job=$(BGPO=$bgpo sbatch --parsable --array=0-1 --time=00:05:00 --output="$log" slurm/study.sbatch "$work/study.toml")
+job=${job%%;*}
+log=$work/study-1.out
+for task in 0 1; do
+  wait_for 180 "study array task $task" test -s "$work/study/a/seed-$task/checkpoints/LATEST"
+  wait_for 60 "study array task $task's end" grep -q "batch: srun exited with status 0" "$work/study-$task.out"
+  [ "$(cat "$work/study/a/seed-$task/checkpoints/LATEST")" = step-000002 ] || fail "study run $task did not complete 2 steps"
+  grep -q "run $task (a, seed $task)" "$work/study-$task.out" || fail "array task $task did not run run $task"
+done
+"$bgpo" report --by-config "$work"/study/a/seed-* --table --out "$work/study.html" | grep -q "| a | final 2 | 2 |" \
+  || fail "bgpo report did not pool the study's two seeds"
+say "study.sbatch: 2 array tasks, seeds 0 and 1 complete, pooled by bgpo report"
 say "OK in $(( $(date +%s) - started )) s"

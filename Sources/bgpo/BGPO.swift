@@ -11,7 +11,7 @@ struct BGPO: ParsableCommand {
             ConfigCommand.self,
             ClusterCommand.self,
             ModelCommand.self, BenchCommand.self,
-            ReportCommand.self, TrainCommand.self,
+            ReportCommand.self, TrainCommand.self, StudyCommand.self,
             CheckpointCommand.self,
             ScoreCommand.self,
             SFTCommand.self, SampleCommand.self, EvalCommand.self,

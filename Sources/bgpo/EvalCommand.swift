@@ -12,7 +12,9 @@ struct EvalCommand: ParsableCommand {
         abstract: "Decode a task's problems (greedy by default) and report the accuracy.",
         discussion: """
             Accuracy is sum(correct) / sum(total) over the problems: countdown counts completions with reward 1.0, \
-            sudoku the correctly filled empty cells over all empty cells, gsm8k exact answers. --out writes one \
+            sudoku the correctly filled empty cells over all empty cells, gsm8k exact answers. It is printed with \
+            its standard error (binomial for right-or-wrong problems; problems as the units for sudoku's cells) \
+            and the number of problems n. --out writes one \
             JSON object per problem: id, prompt, completion, reward, correct, total.
             """
     )
@@ -23,7 +25,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")).")
     var task: String
 
-    @Option(help: "Split: test (the standard split) or train (generated problems).")
+    @Option(help: "Split: test (the standard split), heldout (the held-out set of 1,024 problems training never draws: countdown, sudoku) or train (generated problems).")
     var split: ProblemSplit = .test
 
     @Option(help: "Evaluate only the first N problems.")
@@ -60,8 +62,8 @@ struct EvalCommand: ParsableCommand {
         if let out {
             try writeJSONLines(result.completions, to: out)
         }
-        print(String(format: "%@ %@: accuracy %.4f (%.1f%%)  mean reward %.4f  problems %d  L %d  block %d  steps %d  %.1f s  threads %d",
-                     task.name, split.rawValue, result.accuracy, 100 * result.accuracy, result.meanReward, problems.count,
+        print(String(format: "%@ %@: accuracy %@  mean reward %.4f  L %d  block %d  steps %d  %.1f s  threads %d",
+                     task.name, split.rawValue, result.estimate.summary, result.meanReward,
                      options.generationLength, options.blockLength, options.steps, seconds, threadCount))
     }
 }

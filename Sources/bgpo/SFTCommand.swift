@@ -192,9 +192,8 @@ struct SFTCommand: ParsableCommand, LoggingCommand {
                                  step: Int, cursor: UInt64) throws {
         let evalStart = Date()
         let result = try evaluator.evaluate(model: ModelRunner(model: model), problems: problems, seed: seed)
-        printLine(String(format: "eval  step %5d  accuracy %.4f (%.1f%%)  mean reward %.4f  %d problems  %.1f s",
-                         step, result.accuracy, 100 * result.accuracy, result.meanReward, problems.count,
-                         Date().timeIntervalSince(evalStart)))
+        printLine(String(format: "eval  step %5d  accuracy %@  mean reward %.4f  %.1f s",
+                         step, result.estimate.summary, result.meanReward, Date().timeIntervalSince(evalStart)))
         var saved = metadata
         saved["task"] = task.name
         saved["sft_steps"] = String(step)

@@ -2,15 +2,20 @@ import Foundation
 import TestSupport
 import Testing
 
+/// The overrides of `countdown-tiny` for a tiny run: the tiny model, no warm start, 2 prompts of 3
+/// responses per step, 4 test problems, a checkpoint every step; a few seconds.
+func tinyTrainOverrides(steps: Int = 2) -> [String] {
+    ["model.preset=tiny", "model.d_model=0", "model.mlp_hidden=0", "model.max_seq=64", "sft.steps=0",
+     "train.max_steps=\(steps)", "train.prompts_per_step=2", "train.micro_batch_size=4",
+     "train.eval_steps=0", "task.test_size=4", "rollout.num_generations=3",
+     "rollout.max_completion_length=16", "rollout.block_length=8",
+     "rollout.diffusion_steps=4", "objective.mc_num=2", "checkpoint.save_steps=1"]
+}
+
 /// `bgpo train` on the tiny model, countdown, no warm start: a few seconds.
 private func tinyTrainArguments(_ directory: URL, steps: Int = 2) -> [String] {
-    ["train", "--preset", "countdown-tiny", "--output-dir", directory.path, "--threads", "1",
-     "--set", "model.preset=tiny", "--set", "model.d_model=0", "--set", "model.mlp_hidden=0", "--set", "model.max_seq=64",
-     "--set", "sft.steps=0",
-     "--set", "train.max_steps=\(steps)", "--set", "train.prompts_per_step=2", "--set", "train.micro_batch_size=4",
-     "--set", "train.eval_steps=0", "--set", "task.test_size=4", "--set", "rollout.num_generations=3",
-     "--set", "rollout.max_completion_length=16", "--set", "rollout.block_length=8",
-     "--set", "rollout.diffusion_steps=4", "--set", "objective.mc_num=2", "--set", "checkpoint.save_steps=1"]
+    ["train", "--preset", "countdown-tiny", "--output-dir", directory.path, "--threads", "1"]
+        + tinyTrainOverrides(steps: steps).flatMap { ["--set", $0] }
 }
 
 @Test func tinyTrainRunWritesMetricsWithEveryKey() throws {
@@ -20,7 +25,9 @@ private func tinyTrainArguments(_ directory: URL, steps: Int = 2) -> [String] {
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.contains("resolved configuration"))
     #expect(result.stdout.contains("step 2/2"))
-    #expect(result.stdout.contains("test accuracy before RL"))
+    #expect(result.stdout.contains("test accuracy before RL: "))
+    #expect(result.stdout.contains(" (SE, n = 4) before RL (step 0), "), "the summary line has standard errors")
+    #expect(result.stdout.contains(" (SE, n = 4) after step 2 "))
 
     let text = try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
     let lines = try text.split(separator: "\n").map {
@@ -28,6 +35,8 @@ private func tinyTrainArguments(_ directory: URL, steps: Int = 2) -> [String] {
     }
     #expect(lines.map { $0["step"] as? Int } == [0, 1, 2])
     #expect(lines[0]["eval/accuracy"] != nil)
+    #expect(lines[0]["eval/accuracy_se"] is NSNumber && lines[0]["eval/problems"] as? Int == 4)
+    #expect(lines[2]["eval/accuracy_se"] is NSNumber && lines[2]["eval/problems"] as? Int == 4)
     let keys = ["reward", "reward_std", "frac_reward_zero_std", "loss", "kl", "clip_ratio", "completions/mean_length",
                 "grad_norm", "learning_rate", "step_time", "timing_s/rollout", "timing_s/likelihood", "timing_s/allreduce",
                 "timing_s/optimizer", "timing_s/checkpoint", "tokens_per_s", "max_rss_mb"]

@@ -60,7 +60,7 @@ func trainingStepsAreDeterministic(objective: String) throws {
     let config = try tinyRunConfig()
     let evaluator = Evaluator(config: config, task: DigitTask(), tokenizer: CharTokenizer(),
                               communicator: SingleProcessCommunicator())
-    let problems = try evaluator.testProblems(limit: 4)
+    let problems = try evaluator.evaluationProblems(limit: 4)
     #expect(problems.count == 4)
     let model = try tinyModel(config)
     let result = try evaluator.evaluate(model: model, problems: problems)
@@ -75,6 +75,11 @@ func trainingStepsAreDeterministic(objective: String) throws {
     #expect(result.problems == 4)
     #expect(result.accuracy == scores.reduce(0) { $0 + $1.correct } / 4)
     #expect(abs(result.reward - scores.reduce(0) { $0 + $1.reward } / 4) < 1e-12)
+    let p = result.accuracy
+    #expect(abs(result.standardError - (p * (1 - p) / 4).squareRoot()) < 1e-15, "the binomial standard error")
+    var record = MetricsRecord(step: 0)
+    result.record(into: &record)
+    #expect(record["eval/accuracy_se"] == result.standardError && record["eval/problems"] == 4)
 }
 
 /// Two mini-batches of two prompts: the first update runs at the rollout parameters, the

@@ -32,7 +32,7 @@ extension RunConfig {
     public static let resumeSafeKeys: Set<String> = [
         "run", "checkpoint",
         "train.max_steps", "train.micro_batch_size", "train.eval_steps", "train.eval_limit", "train.logging_steps",
-        "task.test_size", "rollout.eval_temperature", "rollout.eval_diffusion_steps",
+        "task.test_size", "task.eval_set", "rollout.eval_temperature", "rollout.eval_diffusion_steps",
     ]
 
     /// Every key whose value differs from `old`, in declaration order.

@@ -9,6 +9,7 @@ extension RunConfig {
     public func validate() throws {
         try model.validate()
         try task.validate()
+        try task.validateEvaluationSet()
         try sft.validate()
         try rollout.validate(scaleRewards: objective.scaleRewards)
         try objective.validate()

@@ -25,8 +25,12 @@ public struct TaskEvaluation: Sendable {
     /// Accuracy as the literature reports it: `sum(correct) / sum(total)` (countdown: share of
     /// reward 1.0; sudoku: correctly filled empty cells over all empty cells; gsm8k: exact answers).
     public var accuracy: Double {
-        let total = completions.reduce(0) { $0 + $1.total }
-        return total > 0 ? completions.reduce(0) { $0 + $1.correct } / total : 0
+        estimate.accuracy
+    }
+
+    /// The accuracy with its standard error and the number of problems.
+    public var estimate: AccuracyEstimate {
+        AccuracyEstimate(sums: AccuracySums(scores: completions.lazy.map { (correct: $0.correct, total: $0.total) }))
     }
 
     /// Mean reward over the completions.

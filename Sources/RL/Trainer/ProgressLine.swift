@@ -23,7 +23,9 @@ struct ProgressLine {
         }
         if let loss = metrics["loss"] { parts.append(String(format: "loss %+.4f", loss)) }
         if let norm = metrics["grad_norm"] { parts.append(String(format: "grad %.3f", norm)) }
-        if let accuracy = metrics["eval/accuracy"] { parts.append(String(format: "test acc %.3f", accuracy)) }
+        if let estimate = AccuracyEstimate(record: metrics) {
+            parts.append(String(format: "eval acc %.3f ± %.3f (n %d)", estimate.accuracy, estimate.standardError, estimate.problems))
+        }
         parts.append(String(format: "%.1f s/step", seconds))
         if let memory = metrics["max_rss_mb"] { parts.append(String(format: "rss %.0f MB", memory)) }
         parts.append("ETA " + Self.duration(mean * Double(maxSteps - step)))

@@ -105,16 +105,15 @@ public final class TrainingRun {
     private func loop(trainer: RLTrainer, evaluator: Evaluator, resumed: Bool) throws -> RunOutcome {
         let maxSteps = config.train.maxSteps
         let metricsLog = try onRoot { try MetricsLog(runDirectory: runDirectory, keepingStepsThrough: resumed ? trainer.completedSteps : nil) }
-        let finalProblems = try evaluator.testProblems(limit: config.task.testSize)
+        let finalProblems = try evaluator.evaluationProblems(limit: config.task.testSize)
         let periodicProblems = config.train.evalLimit > 0 ? Array(finalProblems.prefix(config.train.evalLimit)) : finalProblems
         if !resumed {
             let before = try evaluator.evaluate(model: trainer.model, problems: finalProblems)
             var record = MetricsRecord(step: 0)
-            record["eval/accuracy"] = before.accuracy
-            record["eval/reward"] = before.reward
+            before.record(into: &record)
             try onRoot { try metricsLog?.append(record) }
-            log(String(format: "test accuracy before RL: %.4f on %d problems (mean reward %.4f)", before.accuracy,
-                       before.problems, before.reward))
+            log(String(format: "%@ accuracy before RL: %@ (mean reward %.4f)", config.task.evalSet.rawValue,
+                       before.estimate.summary, before.reward))
         }
         var progress = ProgressLine(maxSteps: maxSteps)
         var longestStep = 0.0, longestCheckpoint = 0.0
@@ -130,8 +129,7 @@ public final class TrainingRun {
             if isLast || (config.train.evalSteps > 0 && step % config.train.evalSteps == 0) {
                 let evalWatch = Stopwatch()
                 let result = try evaluator.evaluate(model: trainer.model, problems: isLast ? finalProblems : periodicProblems)
-                metrics["eval/accuracy"] = result.accuracy
-                metrics["eval/reward"] = result.reward
+                result.record(into: &metrics)
                 metrics["timing_s/eval"] = evalWatch.elapsed
             }
             let stopping = report.stopRequested && !isLast
@@ -170,13 +168,15 @@ public final class TrainingRun {
         return .completed(step: maxSteps)
     }
 
-    /// Logs the test accuracy before RL and after the last step, read back from `metrics.jsonl`.
+    /// Logs the accuracy before RL and after the last step, with standard errors, read back from
+    /// `metrics.jsonl`.
     private func summarize() throws {
         let records = try MetricsLog.read(runDirectory.appendingPathComponent("metrics.jsonl"))
-        let accuracies = records.compactMap { record in record["eval/accuracy"].map { (record.step, $0) } }
-        guard let first = accuracies.first, let last = accuracies.last else { return }
-        log(String(format: "test accuracy: %.4f before RL (step %d), %.4f after step %d (%+.1f points)",
-                   first.1, first.0, last.1, last.0, 100 * (last.1 - first.1)))
+        let estimates = records.compactMap { record in AccuracyEstimate(record: record).map { (record.step, $0) } }
+        guard let first = estimates.first, let last = estimates.last else { return }
+        log(String(format: "%@ accuracy: %@ before RL (step %d), %@ after step %d (%+.1f points)",
+                   config.task.evalSet.rawValue, first.1.summary, first.0, last.1.summary, last.0,
+                   100 * (last.1.accuracy - first.1.accuracy)))
     }
 
     // MARK: - Where to start

@@ -16,12 +16,13 @@ import Kernels
 /// Training problems are built forward, the way the test split's problems read: three numbers drawn
 /// uniformly from 1...100, two operators drawn uniformly from `+ - * /` and a grouping
 /// (`(a o b) o c` or `a o (b o c)`) drawn with even odds; the problem is kept when the expression's
-/// exact value is an integer in 1...100 and the problem (a multiset of numbers plus target) is not in
-/// the test split. The prompt then lists the numbers in a random order, so that any of them may be
+/// exact value is an integer in 1...100 and the problem (a multiset of numbers plus target) is
+/// neither in the test split nor in the held-out part of the space (``HeldOutSplit``: one problem in
+/// 16 by a hash of its key, from which the held-out set is drawn the same way). The prompt then lists the numbers in a random order, so that any of them may be
 /// the one subtracted, as in the test split. Nine in ten such problems (like the test split's) need
 /// only `+` and `-`; drawing the target uniformly and keeping solvable problems instead would give
 /// twice as many that need `*` or `/`.
-public struct CountdownTask: Task, ProblemFileReading {
+public struct CountdownTask: Task, ProblemFileReading, HeldOutProblems {
     /// Creates the task.
     public init() {}
 
@@ -45,24 +46,54 @@ public struct CountdownTask: Task, ProblemFileReading {
                     data: .countdown(numbers: numbers, target: target))
     }
 
-    /// A solvable problem outside the test split, a pure function of `seed` and `index`.
+    /// A solvable problem outside the test split and the held-out part of the problem space
+    /// (``HeldOutSplit``), a pure function of `seed` and `index`.
     public func trainingProblem(seed: UInt64, index: UInt64) -> TaskProblem {
-        let excluded = CountdownTask.testKeys
         var attempt: UInt64 = 0
         while true {
             var random = CounterRandom(problemSeed: seed, tag: ProblemTag.countdown, index: index, attempt: attempt)
-            let drawn = (0..<3).map { _ in random.draw(1...100) }
-            let operators = (random.below(4), random.below(4))
-            let groupsLeft = random.below(2) == 0
-            let numbers = random.shuffled(drawn)
             attempt += 1
-            guard let target = CountdownSolver.value(numbers: drawn, operators: operators, groupsLeft: groupsLeft),
-                  (1...100).contains(target), !excluded.contains(CountdownTask.key(numbers, target)),
+            guard let (numbers, target) = CountdownTask.candidate(&random),
+                  !HeldOutSplit.contains(CountdownTask.key(numbers, target)),
                   let solution = CountdownSolver.solve(numbers: numbers, target: target) else { continue }
             return TaskProblem(id: "countdown/gen/\(seed)/\(index)", prompt: CountdownTask.prompt(numbers: numbers, target: target),
                                reference: "<answer>\(solution)</answer>", data: .countdown(numbers: numbers, target: target))
         }
     }
+
+    /// The held-out set: 1,024 distinct solvable problems of the held-out part of the space, drawn
+    /// the way training problems are, outside the test split; ids `countdown/heldout/<i>`.
+    public func heldOutProblems() -> [TaskProblem] {
+        CountdownTask.heldOut
+    }
+
+    /// The sorted numbers and the target.
+    public func heldOutKey(_ problem: TaskProblem) -> [Int] {
+        guard case .countdown(let numbers, let target) = problem.data else { return [] }
+        return CountdownTask.key(numbers, target)
+    }
+
+    /// One forward draw (see the type's summary): the numbers in prompt order and the target, or
+    /// nil when the expression's value is not an integer in 1...100 or the problem is a test problem.
+    private static func candidate(_ random: inout CounterRandom) -> (numbers: [Int], target: Int)? {
+        let drawn = (0..<3).map { _ in random.draw(1...100) }
+        let operators = (random.below(4), random.below(4))
+        let groupsLeft = random.below(2) == 0
+        let numbers = random.shuffled(drawn)
+        guard let target = CountdownSolver.value(numbers: drawn, operators: operators, groupsLeft: groupsLeft),
+              (1...100).contains(target), !testKeys.contains(key(numbers, target)) else { return nil }
+        return (numbers, target)
+    }
+
+    private static let heldOut: [TaskProblem] = HeldOutSplit.build(
+        tag: ProblemTag.countdownHeldOut, idPrefix: "countdown/heldout", candidate: candidate,
+        key: { key($0.numbers, $0.target) },
+        problem: { drawn, id in
+            CountdownSolver.solve(numbers: drawn.numbers, target: drawn.target).map { solution in
+                TaskProblem(id: id, prompt: prompt(numbers: drawn.numbers, target: drawn.target),
+                            reference: "<answer>\(solution)</answer>", data: .countdown(numbers: drawn.numbers, target: drawn.target))
+            }
+        })
 
     /// The 256-problem test split of d1 (`countdown_cd3_test.jsonl`), ids `countdown/test/<i>`.
     public func testProblems() throws -> [TaskProblem] {

@@ -12,8 +12,10 @@ import Kernels
 /// of correctly filled empty cells, `total` the number of empty cells.
 ///
 /// Training puzzles: a uniformly drawn complete grid with 8 cells emptied (as in every test puzzle),
-/// redrawn until the puzzle has a unique solution and is not a test puzzle.
-public struct SudokuTask: Task, ProblemFileReading {
+/// redrawn until the puzzle has a unique solution, is not a test puzzle and is not in the held-out
+/// part of the space (``HeldOutSplit``: one puzzle in 16 by a hash of its cells, from which the
+/// held-out set is drawn the same way).
+public struct SudokuTask: Task, ProblemFileReading, HeldOutProblems {
     /// Creates the task.
     public init() {}
 
@@ -36,26 +38,60 @@ public struct SudokuTask: Task, ProblemFileReading {
                     data: .sudoku(puzzle: puzzle, solution: solution))
     }
 
-    /// A uniquely solvable puzzle with 8 empty cells outside the test split, a pure function of
-    /// `seed` and `index`.
+    /// A uniquely solvable puzzle with 8 empty cells outside the test split and the held-out part
+    /// of the problem space (``HeldOutSplit``), a pure function of `seed` and `index`.
     public func trainingProblem(seed: UInt64, index: UInt64) -> TaskProblem {
         var attempt: UInt64 = 0
         while true {
             var random = CounterRandom(problemSeed: seed, tag: ProblemTag.sudoku, index: index, attempt: attempt)
             attempt += 1
-            let solution = random.pick(SudokuGrid.allSolutions)
-            var cells = solution
-            var order = Array(0..<16)
-            for i in 0..<8 {
-                order.swapAt(i, i + random.below(16 - i))
-                cells[order[i]] = 0
-            }
-            let puzzle = String(cells.map { Character(String($0)) })
-            guard SudokuGrid.countSolutions(cells, limit: 2) == 1, !SudokuTask.testPuzzles.contains(puzzle) else { continue }
-            return SudokuTask.problem(id: "sudoku/gen/\(seed)/\(index)", puzzle: puzzle,
-                                      solution: String(solution.map { Character(String($0)) }))
+            let (puzzle, solution) = SudokuTask.candidate(&random)
+            guard !HeldOutSplit.contains(puzzle.map(Int.init)), SudokuTask.isUsable(puzzle) else { continue }
+            return SudokuTask.problem(id: "sudoku/gen/\(seed)/\(index)", puzzle: SudokuTask.text(puzzle),
+                                      solution: SudokuTask.text(solution))
         }
     }
+
+    /// The held-out set: 1,024 distinct uniquely solvable puzzles of the held-out part of the space,
+    /// drawn the way training puzzles are, outside the test split; ids `sudoku/heldout/<i>`.
+    public func heldOutProblems() -> [TaskProblem] {
+        SudokuTask.heldOut
+    }
+
+    /// The puzzle's 16 cells (0 for empty).
+    public func heldOutKey(_ problem: TaskProblem) -> [Int] {
+        guard case .sudoku(let puzzle, _) = problem.data else { return [] }
+        return SudokuGrid.cells(puzzle)?.map(Int.init) ?? []
+    }
+
+    /// One draw: a uniformly chosen complete grid with 8 uniformly chosen cells emptied.
+    private static func candidate(_ random: inout CounterRandom) -> (puzzle: [UInt8], solution: [UInt8]) {
+        let solution = random.pick(SudokuGrid.allSolutions)
+        var cells = solution
+        var order = Array(0..<16)
+        for i in 0..<8 {
+            order.swapAt(i, i + random.below(16 - i))
+            cells[order[i]] = 0
+        }
+        return (cells, solution)
+    }
+
+    /// Whether `puzzle` has a unique solution and is not a test puzzle.
+    private static func isUsable(_ puzzle: [UInt8]) -> Bool {
+        SudokuGrid.countSolutions(puzzle, limit: 2) == 1 && !testPuzzles.contains(text(puzzle))
+    }
+
+    /// The cells as a string of digits.
+    private static func text(_ cells: [UInt8]) -> String {
+        String(cells.map { Character(String($0)) })
+    }
+
+    private static let heldOut: [TaskProblem] = HeldOutSplit.build(
+        tag: ProblemTag.sudokuHeldOut, idPrefix: "sudoku/heldout", candidate: { candidate(&$0) },
+        key: { $0.puzzle.map(Int.init) },
+        problem: { drawn, id in
+            isUsable(drawn.puzzle) ? problem(id: id, puzzle: text(drawn.puzzle), solution: text(drawn.solution)) : nil
+        })
 
     /// The 500-puzzle test split of d1 (`sudoku4x4_test.csv`), ids `sudoku/test/<i>`.
     public func testProblems() throws -> [TaskProblem] {

@@ -44,4 +44,8 @@ enum ProblemTag {
     static let code: UInt64 = 4
     /// The synthetic math test split (drawn from a fixed seed).
     static let mathTest: UInt64 = 103
+    /// The countdown held-out set (drawn from ``HeldOutSplit``'s fixed seed).
+    static let countdownHeldOut: UInt64 = 201
+    /// The sudoku held-out set (drawn from ``HeldOutSplit``'s fixed seed).
+    static let sudokuHeldOut: UInt64 = 202
 }

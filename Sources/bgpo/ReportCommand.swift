@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import RL
 
 /// `bgpo report`: an HTML page with the curves of one or more runs, or of groups of runs that
@@ -96,7 +97,7 @@ struct ReportCommand: ParsableCommand {
         if let json { try write(report.json, to: json) }
         if table { print(report.markdown, terminator: "") }
         let summary = runGroups.map { "\($0.name) (\($0.runs.count) seed\($0.runs.count == 1 ? "" : "s"))" }
-        FileHandle.standardError.write(Data("wrote \(out)\(json.map { " and \($0)" } ?? ""): \(summary.joined(separator: ", "))\n".utf8))
+        StandardStream.error.writeLog("wrote \(out)\(json.map { " and \($0)" } ?? ""): \(summary.joined(separator: ", "))\n")
     }
 
     /// The group an argument `[NAME=]DIR,DIR,...` describes.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Kernels
 import RL
 
 /// `bgpo study`: plan a seed study from its file and run one of its runs.
@@ -37,7 +38,7 @@ struct StudyOptions: ParsableArguments {
     func plan() throws -> StudyPlan {
         let plan = try StudyPlan.read(file: file, studyDirectory: studyDir, extraOverrides: overrides)
         for warning in plan.warnings {
-            FileHandle.standardError.write(Data("bgpo: warning: \(warning)\n".utf8))
+            StandardStream.error.writeLog("bgpo: warning: \(warning)\n")
         }
         return plan
     }

@@ -208,13 +208,7 @@ extension ModelSettings {
         var shape = try ModelConfig.preset(preset)
         if let builtIn = try? TokenizerRegistry.tokenizer(identifier: tokenizer) { shape.vocabSize = builtIn.vocabSize }
         if vocabSize > 0 { shape.vocabSize = vocabSize }
-        if dModel > 0 { shape.dModel = dModel }
-        if nLayers > 0 { shape.nLayers = nLayers }
-        if nHeads > 0 { shape.nHeads = nHeads }
-        if nKVHeads > 0 { shape.nKVHeads = nKVHeads }
-        if mlpHidden > 0 { shape.mlpHidden = mlpHidden }
-        if maxSeq > 0 { shape.maxSeq = maxSeq }
-        return shape
+        return applyingSizeOverrides(to: shape)
     }
 
     /// The size override with the largest value (of d_model, mlp_hidden, vocab_size and n_layers

@@ -14,17 +14,25 @@ extension ModelSettings {
         return try ModelStore.readDescription(from: URL(fileURLWithPath: path, isDirectory: true)).tokenizer
     }
 
+    /// `shape` with every non-zero size override (d_model, n_layers, heads, kv heads,
+    /// mlp_hidden, max_seq) applied; the vocabulary is the caller's.
+    func applyingSizeOverrides(to shape: ModelConfig) -> ModelConfig {
+        var shape = shape
+        if dModel > 0 { shape.dModel = dModel }
+        if nLayers > 0 { shape.nLayers = nLayers }
+        if nHeads > 0 { shape.nHeads = nHeads }
+        if nKVHeads > 0 { shape.nKVHeads = nKVHeads }
+        if mlpHidden > 0 { shape.mlpHidden = mlpHidden }
+        if maxSeq > 0 { shape.maxSeq = maxSeq }
+        return shape
+    }
+
     /// The model shape these settings describe: the preset with every non-zero override applied,
     /// the vocabulary and special tokens of `tokenizer`.
     public func modelConfig(tokenizer: any Tokenizer) throws -> ModelConfig {
         var config = try ModelConfig.preset(preset)
         config.vocabSize = vocabSize > 0 ? vocabSize : tokenizer.vocabSize
-        if dModel > 0 { config.dModel = dModel }
-        if nLayers > 0 { config.nLayers = nLayers }
-        if nHeads > 0 { config.nHeads = nHeads }
-        if nKVHeads > 0 { config.nKVHeads = nKVHeads }
-        if mlpHidden > 0 { config.mlpHidden = mlpHidden }
-        if maxSeq > 0 { config.maxSeq = maxSeq }
+        config = applyingSizeOverrides(to: config)
         config.maskTokenID = tokenizer.maskTokenID
         config.eosTokenID = tokenizer.eosTokenID
         config.padTokenID = tokenizer.padTokenID

@@ -36,35 +36,53 @@ let package = Package(
         // cpuid: the instruction sets the CPU runs and its brand string.
         .target(name: "CCPUID"),
 
+        // The project's base: exit statuses, counter-based random streams, flat buffers, BF16, standard
+        // streams, checked arithmetic, the machine (cpuid, FMA peak).
+        .target(name: "Base", dependencies: ["CPeak", "CCPUID"], swiftSettings: codegen),
         // No errno from sqrt in the kernels: Float.squareRoot() then becomes one instruction that vectorises.
-        .target(name: "Kernels", dependencies: ["COpenBLAS", "CPeak", "CCPUID"],
+        .target(name: "Kernels", dependencies: ["Base", "COpenBLAS"],
                 swiftSettings: codegen + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
-        .target(name: "DLLM", dependencies: ["Kernels"], swiftSettings: codegen),
-        .target(name: "Tasks", dependencies: ["Kernels"],
+        .target(name: "DLLM", dependencies: ["Base", "Kernels"], swiftSettings: codegen),
+        .target(name: "Tasks", dependencies: ["Base"],
                 exclude: ["Datasets/LICENSE-d1-Apache-2.0.txt", "Datasets/generate_standard_splits.py"],
                 swiftSettings: codegen),
-        .target(name: "Cluster", dependencies: ["Kernels", "CMPI", "CSignals"], swiftSettings: codegen),
-        .target(name: "Checkpoint", dependencies: ["Kernels", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
+        .target(name: "Cluster", dependencies: ["Base", "CMPI", "CSignals"], swiftSettings: codegen),
+        .target(name: "Checkpoint", dependencies: ["Base", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: codegen),
-        .target(name: "RL", dependencies: [
-            "DLLM", "Tasks", "Cluster", "Checkpoint",
+        // Model directories and Hugging Face import/export.
+        .target(name: "ModelFiles", dependencies: ["Base", "DLLM", "Checkpoint"], swiftSettings: codegen),
+        // The run configuration: keys, readers, presets, validation, study files.
+        .target(name: "RunConfig", dependencies: [
+            "Base", "DLLM", "Tasks", .product(name: "TOMLKit", package: "TOMLKit"),
+        ], swiftSettings: codegen),
+        // What runs leave behind: metrics, resource usage, accuracies, reports over runs and seeds.
+        .target(name: "Records", dependencies: ["Base", "RunConfig"], swiftSettings: codegen),
+        // Optimisation, the RL and supervised trainers, and the run around them.
+        .target(name: "Training", dependencies: [
+            "Base", "Kernels", "DLLM", "Tasks", "Cluster", "Checkpoint", "ModelFiles", "RunConfig", "Records",
             .product(name: "Crypto", package: "swift-crypto"),
-            .product(name: "TOMLKit", package: "TOMLKit"),
         ], swiftSettings: codegen),
         .executableTarget(name: "bgpo", dependencies: [
-            "RL",
+            "Base", "Kernels", "DLLM", "Tasks", "Cluster", "Checkpoint", "ModelFiles", "RunConfig", "Records", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: codegen),
 
         // What several test targets share: child processes, temporary directories, a random model.
-        .target(name: "TestSupport", dependencies: ["DLLM"], path: "Tests/TestSupport"),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "DLLMTests", dependencies: ["DLLM", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster"]),
-        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
-        .testTarget(name: "RLTests", dependencies: ["RL", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["bgpo", "Checkpoint", "TestSupport"]),
+        .target(name: "TestSupport", dependencies: ["Base", "DLLM"], path: "Tests/TestSupport"),
+        .testTarget(name: "BaseTests", dependencies: ["Base"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Base", "Kernels"]),
+        .testTarget(name: "DLLMTests", dependencies: ["Base", "DLLM", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TasksTests", dependencies: ["Base", "Tasks"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Base", "Cluster"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Base", "Checkpoint", "TestSupport"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["Base", "DLLM", "ModelFiles", "TestSupport"]),
+        .testTarget(name: "RunConfigTests", dependencies: ["Base", "DLLM", "Tasks", "RunConfig", "TestSupport"]),
+        .testTarget(name: "RecordsTests", dependencies: ["Base", "RunConfig", "Records", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: [
+            "Base", "Kernels", "DLLM", "Tasks", "Cluster", "Checkpoint", "ModelFiles", "RunConfig", "Records",
+            "Training", "TestSupport",
+        ]),
+        .testTarget(name: "CLITests", dependencies: ["bgpo", "Base", "Kernels", "DLLM", "Checkpoint", "TestSupport"]),
     ]
 )
 
@@ -74,6 +92,6 @@ if Context.environment["BGPO_FUZZ"] == "1" {
     package.products.append(.executable(name: "bgpo-fuzz", targets: ["BGPOFuzz"]))
     package.targets.append(.target(name: "CFuzzDriver", path: "Tests/Fuzz/Driver"))
     package.targets.append(.executableTarget(name: "BGPOFuzz", dependencies: [
-        "CFuzzDriver", "RL", "Checkpoint", "DLLM", "Tasks", .product(name: "Crypto", package: "swift-crypto"),
+        "CFuzzDriver", "Base", "Checkpoint", "DLLM", "Tasks", "ModelFiles", "RunConfig", "Training", .product(name: "Crypto", package: "swift-crypto"),
     ], path: "Tests/Fuzz/Targets"))
 }

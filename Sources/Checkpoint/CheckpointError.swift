@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 /// An error reading or writing a checkpoint or a safetensors file, naming the file and the problem.
 ///

@@ -219,7 +219,8 @@ public struct CheckpointStore: Sendable {
             _ = try manifestFile.finish()
             try fsyncDirectory(temporary.path)
             try beforePublishing()
-            try publish(temporary, as: target)
+            try publishDirectory(temporary, as: target,
+                                 replacingVia: directory.appendingPathComponent(temporaryName(for: "replaced-" + name)))
         } catch {
             try? FileManager.default.removeItem(at: temporary)
             throw error
@@ -248,27 +249,6 @@ public struct CheckpointStore: Sendable {
             if stale, (try? FileManager.default.removeItem(at: url)) != nil { removed.append(name) }
         }
         return removed
-    }
-
-    /// Renames `temporary` to `target`; an existing `target` is first moved aside and removed
-    /// after, or moved back if the rename fails.
-    private func publish(_ temporary: URL, as target: URL) throws {
-        var aside: URL?
-        if FileManager.default.fileExists(atPath: target.path) {
-            let url = directory.appendingPathComponent(temporaryName(for: "replaced-" + target.lastPathComponent))
-            try renameEntry(target.path, to: url.path)
-            aside = url
-        }
-        do {
-            try renameEntry(temporary.path, to: target.path)
-            try fsyncDirectory(directory.path)
-        } catch {
-            if let aside, !FileManager.default.fileExists(atPath: target.path) {
-                try? renameEntry(aside.path, to: target.path)
-            }
-            throw error
-        }
-        if let aside { try? FileManager.default.removeItem(at: aside) }
     }
 
     /// Removes the checkpoints the retention policy drops (never `protecting` or LATEST's) and

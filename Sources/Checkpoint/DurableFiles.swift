@@ -42,3 +42,37 @@ public func writeFileAtomically(_ data: Data, to url: URL) throws {
         throw CheckpointError(error.kind, path: path, error.problem)
     }
 }
+
+/// Publishes the complete directory `staging` as `target` in one rename, durably: every file
+/// directly in `staging` and `staging` itself are synced first, the parent after the rename.
+/// An existing `target` is refused when `aside` is nil; otherwise it is first renamed to `aside`
+/// and removed after (or moved back if the rename fails). All three are in the same directory.
+///
+/// Throws ``CheckpointError`` `.io` (exit 74) naming the entry and the system's reason, or
+/// `.invalidArgument` when `target` exists and there is no `aside`.
+public func publishDirectory(_ staging: URL, as target: URL, replacingVia aside: URL?) throws {
+    let parent = target.deletingLastPathComponent()
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: staging.path)) ?? []
+    for name in names.sorted() {
+        let path = staging.appendingPathComponent(name).path
+        guard let entry = try statEntry(path), !entry.isDirectory else { continue }
+        try fsyncFile(path)
+    }
+    try fsyncDirectory(staging.path)
+    var movedAside = false
+    if try statEntry(target.path) != nil {
+        guard let aside else { throw CheckpointError(.invalidArgument, path: target.path, "already exists") }
+        try renameEntry(target.path, to: aside.path)
+        movedAside = true
+    }
+    do {
+        try renameEntry(staging.path, to: target.path)
+        try fsyncDirectory(parent.path)
+    } catch {
+        if movedAside, let aside, (try? statEntry(target.path)) == nil {
+            try? renameEntry(aside.path, to: target.path)
+        }
+        throw error
+    }
+    if movedAside, let aside { try? FileManager.default.removeItem(at: aside) }
+}

@@ -147,6 +147,16 @@ func fsyncDirectory(_ path: String) throws {
     }
 }
 
+/// Syncs the file at `path` to storage (opened read-only: fsync applies to the file, not the descriptor).
+func fsyncFile(_ path: String) throws {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    if descriptor < 0 { throw CheckpointError(.io, path: path, "cannot open: \(errnoDescription())") }
+    defer { close(descriptor) }
+    if fsync(descriptor) != 0 {
+        throw CheckpointError(.io, path: path, "fsync failed: \(errnoDescription())")
+    }
+}
+
 /// Renames `source` to `destination` (atomic within one file system; replaces a file, not a
 /// non-empty directory).
 func renameEntry(_ source: String, to destination: String) throws {

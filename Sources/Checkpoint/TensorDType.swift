@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 /// The element type of a stored tensor, spelled as the safetensors format spells it.
 ///

@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 /// Errors of the communicator, the signal handlers and the Slurm environment.
 public enum ClusterError: Error, Equatable, CustomStringConvertible, ExitCodeProviding {
@@ -14,7 +14,7 @@ public enum ClusterError: Error, Equatable, CustomStringConvertible, ExitCodePro
     case worldSizeMismatch(slurmTasks: Int, worldSize: Int)
     /// An environment variable does not hold what it should.
     case invalidEnvironment(key: String, value: String, expected: String)
-    /// A thread count outside 1...`BLAS.maximumThreads` was asked for.
+    /// A thread count outside 1...`ThreadLimit.maximum` was asked for.
     case invalidThreads(Int)
     /// `sigaction` failed with `errno`.
     case signalInstall(errno: Int32)
@@ -52,7 +52,7 @@ public enum ClusterError: Error, Equatable, CustomStringConvertible, ExitCodePro
         case let .invalidEnvironment(key, value, expected):
             "environment variable \(key)=\"\(value)\" is not \(expected)"
         case let .invalidThreads(threads):
-            "thread count must be between 1 and \(BLAS.maximumThreads), got \(threads)"
+            "thread count must be between 1 and \(ThreadLimit.maximum), got \(threads)"
         case let .signalInstall(errno):
             "installing the stop signal handlers failed (errno \(errno))"
         case let .slurmQuery(command, detail):

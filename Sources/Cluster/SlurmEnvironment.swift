@@ -1,5 +1,5 @@
+import Base
 import Foundation
-import Kernels
 
 /// The Slurm variables of this process's job and step, when Slurm started it.
 ///
@@ -22,7 +22,7 @@ public struct SlurmEnvironment: Sendable, Equatable {
     ///
     /// - Throws: `ClusterError.invalidEnvironment` when a count is not a non-negative integer (or,
     ///   for `SLURM_NTASKS` and `SLURM_CPUS_PER_TASK`, not positive), or `SLURM_CPUS_PER_TASK`
-    ///   exceeds `BLAS.maximumThreads`.
+    ///   exceeds `ThreadLimit.maximum`.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func text(_ key: String) -> String? {
             guard let value = environment[key], !value.isEmpty else { return nil }
@@ -39,7 +39,7 @@ public struct SlurmEnvironment: Sendable, Equatable {
         jobID = text("SLURM_JOB_ID")
         stepID = text("SLURM_STEP_ID")
         tasks = try number("SLURM_NTASKS", minimum: 1)
-        cpusPerTask = try number("SLURM_CPUS_PER_TASK", minimum: 1, maximum: BLAS.maximumThreads)
+        cpusPerTask = try number("SLURM_CPUS_PER_TASK", minimum: 1, maximum: ThreadLimit.maximum)
         procID = try number("SLURM_PROCID", minimum: 0)
         restartCount = try number("SLURM_RESTART_COUNT", minimum: 0) ?? 0
     }

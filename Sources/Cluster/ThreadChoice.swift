@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 /// How many BLAS threads each rank uses, and why.
 ///
@@ -31,17 +31,17 @@ public struct ThreadChoice: Sendable, Equatable {
     ///   - slurm: the Slurm variables.
     ///   - worldSize: the number of ranks.
     ///   - availableCores: the cores this process may run on.
-    /// - Throws: `ClusterError.invalidThreads` when `requested` is outside 1...``BLAS/maximumThreads``.
+    /// - Throws: `ClusterError.invalidThreads` when `requested` is outside 1...``ThreadLimit/maximum``.
     public init(requested: Int?, slurm: SlurmEnvironment, worldSize: Int, availableCores: Int) throws {
         if let requested {
-            guard (1...BLAS.maximumThreads).contains(requested) else { throw ClusterError.invalidThreads(requested) }
+            guard (1...ThreadLimit.maximum).contains(requested) else { throw ClusterError.invalidThreads(requested) }
             (threads, source) = (requested, .option)
         } else if let cpus = slurm.cpusPerTask {
             (threads, source) = (cpus, .slurmCPUsPerTask)
         } else if worldSize > 1 {
             (threads, source) = (1, .multipleRanks)
         } else {
-            (threads, source) = (min(max(1, availableCores), BLAS.maximumThreads), .allCores)
+            (threads, source) = (min(max(1, availableCores), ThreadLimit.maximum), .allCores)
         }
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import COpenBLAS
 
 /// Facts about and control of the OpenBLAS library in use.
@@ -8,13 +9,9 @@ public enum BLAS {
         return String(cString: name)
     }
 
-    /// The largest thread count bgpo asks OpenBLAS for (per process); thread options and
-    /// `SLURM_CPUS_PER_TASK` are checked against it before they get here.
-    public static let maximumThreads = 4096
-
-    /// Sets the number of threads OpenBLAS uses for each matrix product (1...``maximumThreads``).
+    /// Sets the number of threads OpenBLAS uses for each matrix product (1...``Base/ThreadLimit/maximum``).
     public static func setThreads(_ n: Int) {
-        precondition((1...maximumThreads).contains(n), "BLAS.setThreads: \(n) is outside 1...\(maximumThreads)")
+        precondition((1...ThreadLimit.maximum).contains(n), "BLAS.setThreads: \(n) is outside 1...\(ThreadLimit.maximum)")
         openblas_set_num_threads(Int32(n))
     }
 

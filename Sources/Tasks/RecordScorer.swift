@@ -12,10 +12,10 @@ import Foundation
 /// `reward` member added at the end (replacing any earlier `reward`).
 public struct RecordScorer: Sendable {
     /// The task whose reward is computed.
-    public let task: any Task
+    public let task: any RewardTask
 
     /// Creates a scorer for `task` (one of ``TaskRegistry/names``).
-    public init(task: any Task) {
+    public init(task: any RewardTask) {
         self.task = task
     }
 

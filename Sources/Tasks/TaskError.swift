@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 /// An error of the Tasks module; its description names the problem precisely.
 public enum TaskError: Error, Equatable, ExitCodeProviding, CustomStringConvertible {

@@ -8,7 +8,7 @@ public enum TaskRegistry {
 
     /// The task called `name`; throws ``TaskError/unknownTask(_:)`` (exit code 64) for any other
     /// name, and ``TaskError/pythonUnavailable(_:)`` for "code" without a Python 3 interpreter.
-    public static func task(named name: String) throws -> any Task {
+    public static func task(named name: String) throws -> any RewardTask {
         switch name {
         case "countdown": CountdownTask()
         case "sudoku": SudokuTask()

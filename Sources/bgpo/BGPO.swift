@@ -1,5 +1,4 @@
 import ArgumentParser
-import Kernels
 
 /// The `bgpo` command: reinforcement learning for masked-diffusion language models on CPU clusters.
 @main

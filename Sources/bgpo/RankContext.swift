@@ -22,15 +22,31 @@ struct RankContext {
     /// - Parameter requestedThreads: BLAS threads per rank; `nil` chooses from
     ///   `SLURM_CPUS_PER_TASK`, else one per rank under MPI, else every core.
     static func run<Result>(requestedThreads: Int?, _ body: (RankContext) throws -> Result) throws -> Result {
-        let environment = ProcessInfo.processInfo.environment
-        let slurm = try SlurmEnvironment(environment: environment)
-        let communicator = try makeCommunicator(environment: environment)
+        let (environment, slurm, communicator) = try connect()
         defer { communicator.finalize() }
         try slurm.checkWorldSize(communicator.size)
-        let threads = try ThreadChoice(requested: requestedThreads, slurm: slurm, worldSize: communicator.size,
-                                       availableCores: ProcessInfo.processInfo.activeProcessorCount)
-        BLAS.setThreads(threads.threads)
+        let threads = try setThreads(requested: requestedThreads, slurm: slurm, worldSize: communicator.size)
         return try body(RankContext(environment: environment, slurm: slurm, communicator: communicator, threads: threads))
+    }
+
+    /// The start of every rank: the environment (read before MPI initialises), the Slurm
+    /// variables, and the communicator (MPI under a launcher or when `forceMPI`, else a single
+    /// process). Nothing is checked yet; the caller finalises the communicator.
+    static func connect(forceMPI: Bool = false, maxCountPerCall: Int = Int(Int32.max)) throws
+        -> (environment: [String: String], slurm: SlurmEnvironment, communicator: any Communicator) {
+        let environment = ProcessInfo.processInfo.environment
+        let slurm = try SlurmEnvironment(environment: environment)
+        let communicator = try makeCommunicator(environment: environment, forceMPI: forceMPI,
+                                                maxCountPerCall: maxCountPerCall)
+        return (environment, slurm, communicator)
+    }
+
+    /// Chooses this rank's BLAS threads (``Cluster/ThreadChoice``) and sets them.
+    static func setThreads(requested: Int?, slurm: SlurmEnvironment, worldSize: Int) throws -> ThreadChoice {
+        let choice = try ThreadChoice(requested: requested, slurm: slurm, worldSize: worldSize,
+                                      availableCores: ProcessInfo.processInfo.activeProcessorCount)
+        BLAS.setThreads(choice.threads)
+        return choice
     }
 
     /// Prints `line` on rank 0 only, unbuffered, so that a log redirected to a file is current
@@ -44,15 +60,5 @@ struct RankContext {
     var summary: String {
         "\(communicator.size) rank(s) (\(Launcher(environment: environment).rawValue)), "
             + "\(threads.threads) BLAS thread(s) per rank (\(threads.source.rawValue)), \(BLASCore.current.summary)"
-    }
-}
-
-/// The `--threads` option of a command that runs on every rank of a job.
-struct RankThreadOptions: ParsableArguments {
-    @Option(help: "BLAS threads per rank (default: SLURM_CPUS_PER_TASK, else 1 under MPI, else all cores).")
-    var threads: Int?
-
-    func validate() throws {
-        if let threads { try checkThreadCount(threads) }
     }
 }

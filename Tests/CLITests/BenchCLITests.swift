@@ -1,3 +1,4 @@
+import DLLM
 import Foundation
 import Testing
 

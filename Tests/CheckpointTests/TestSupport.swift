@@ -1,6 +1,6 @@
+import Base
 import Checkpoint
 import Foundation
-import Kernels
 import TestSupport
 import Testing
 

@@ -1,5 +1,5 @@
+import Base
 import Cluster
-import Kernels
 import Testing
 
 @Test func errorsMapToExitCodes() {

@@ -1,6 +1,6 @@
+import Base
 import Cluster
 import Foundation
-import Kernels
 import Testing
 
 @Test func readsSlurmVariables() throws {
@@ -68,7 +68,7 @@ import Testing
         try SlurmEnvironment(environment: ["SLURM_CPUS_PER_TASK": "3000000000"])
     }
     #expect(error == .invalidEnvironment(key: "SLURM_CPUS_PER_TASK", value: "3000000000",
-                                         expected: "an integer from 1 to \(BLAS.maximumThreads)"))
+                                         expected: "an integer from 1 to \(ThreadLimit.maximum)"))
     #expect(error.exitCode == ExitStatus.usage)
-    #expect(try SlurmEnvironment(environment: ["SLURM_CPUS_PER_TASK": "\(BLAS.maximumThreads)"]).cpusPerTask == BLAS.maximumThreads)
+    #expect(try SlurmEnvironment(environment: ["SLURM_CPUS_PER_TASK": "\(ThreadLimit.maximum)"]).cpusPerTask == ThreadLimit.maximum)
 }

@@ -1,4 +1,4 @@
-import Kernels
+import Base
 import Cluster
 import Testing
 
@@ -37,20 +37,20 @@ import Testing
 }
 
 @Test func threadCountAboveTheMaximumIsRefusedNamingIt() throws {
-    for requested in [BLAS.maximumThreads + 1, 3_000_000_000, Int.max] {
+    for requested in [ThreadLimit.maximum + 1, 3_000_000_000, Int.max] {
         let error = try #require(throws: ClusterError.self) {
             try ThreadChoice(requested: requested, slurm: SlurmEnvironment(environment: [:]), worldSize: 1, availableCores: 4)
         }
         #expect(error == .invalidThreads(requested) && error.exitCode == 64)
-        #expect(error.description.contains("between 1 and \(BLAS.maximumThreads)"), "\(error)")
+        #expect(error.description.contains("between 1 and \(ThreadLimit.maximum)"), "\(error)")
     }
-    let most = try ThreadChoice(requested: BLAS.maximumThreads, slurm: SlurmEnvironment(environment: [:]), worldSize: 1,
+    let most = try ThreadChoice(requested: ThreadLimit.maximum, slurm: SlurmEnvironment(environment: [:]), worldSize: 1,
                                 availableCores: 4)
-    #expect(most.threads == BLAS.maximumThreads)
+    #expect(most.threads == ThreadLimit.maximum)
 }
 
 @Test func allCoresOfAHugeMachineStopAtTheMaximum() throws {
     let choice = try ThreadChoice(requested: nil, slurm: SlurmEnvironment(environment: [:]), worldSize: 1,
                                   availableCores: 100_000)
-    #expect(choice.threads == BLAS.maximumThreads)
+    #expect(choice.threads == ThreadLimit.maximum)
 }

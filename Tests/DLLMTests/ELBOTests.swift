@@ -1,6 +1,6 @@
+import Base
 import DLLM
 import Foundation
-import Kernels
 import Testing
 
 /// log softmax(row)[target] in Double.

@@ -1,6 +1,6 @@
+import Base
 import DLLM
 import Foundation
-import Kernels
 import Testing
 
 @Test(arguments: ModelConfig.presetNames)

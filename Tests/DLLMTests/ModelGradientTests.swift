@@ -1,3 +1,4 @@
+import Base
 import DLLM
 import Kernels
 import TestSupport

@@ -1,6 +1,6 @@
+import Base
 import DLLM
 import Foundation
-import Kernels
 import Testing
 
 /// A denoiser whose logits are a fixed function of the row's real tokens and the position relative

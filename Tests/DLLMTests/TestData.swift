@@ -1,5 +1,5 @@
+import Base
 import DLLM
-import Kernels
 
 /// Two sequences of `seq` random tokens; the second ends in `padding` padding keys (mask 0, pad token).
 func paddedBatch(config: ModelConfig, seq: Int, padding: Int, seed: UInt64) -> (tokens: [Int32], mask: [UInt8]) {

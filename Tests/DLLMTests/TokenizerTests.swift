@@ -1,5 +1,5 @@
+import Base
 import DLLM
-import Kernels
 import Testing
 
 @Suite struct TokenizerTests {

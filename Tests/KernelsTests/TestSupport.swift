@@ -1,4 +1,4 @@
-import Kernels
+import Base
 import Testing
 
 extension FlatBuffer {

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tasks
+import Testing
 
 /// A code task with short limits, so that the time-limit tests stay quick.
 private func quickTask() throws -> CodeTask {

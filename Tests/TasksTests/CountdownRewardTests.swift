@@ -1,5 +1,5 @@
-import Testing
 import Tasks
+import Testing
 
 // Every expected value below was worked out by hand from d1's `compute_score` and checked against it
 // (CPython 3.10).

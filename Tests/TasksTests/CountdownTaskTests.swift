@@ -1,5 +1,5 @@
-import Testing
 import Tasks
+import Testing
 
 @Test func countdownTestSplitIsEmbeddedAndSolvable() throws {
     let task = CountdownTask()

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tasks
+import Testing
 
 /// Writes `text` to a fresh temporary file and returns its path.
 private func file(_ name: String, _ text: String) throws -> String {

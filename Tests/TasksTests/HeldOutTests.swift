@@ -1,5 +1,5 @@
-import Testing
 import Tasks
+import Testing
 
 /// The held-out sets of countdown and sudoku: 1,024 distinct problems, all in the held-out part of
 /// the space, outside the test split, with correct references; and the training generator, for

@@ -1,5 +1,5 @@
-import Testing
 import Tasks
+import Testing
 
 // Components in d1's order: xmlcount, soft format, strict format, int answer, correctness. Each row
 // was worked out from d1's reward functions and checked against them (CPython 3.10).

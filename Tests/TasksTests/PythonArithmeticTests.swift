@@ -1,5 +1,5 @@
-import Testing
 import Tasks
+import Testing
 
 // Expected values are CPython 3.10's `repr(eval(s))` after the countdown reward's strip and
 // character check; nil where the reward's `evaluate_equation` returns None (rejected character or

@@ -1,5 +1,5 @@
-import Testing
 import Tasks
+import Testing
 
 // CPython 3.10's limits on nesting in `eval` (expected values measured with `python3.10`): one past
 // each limit is an exception, which the countdown reward counts like any other failed evaluation.

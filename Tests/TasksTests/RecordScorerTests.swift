@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tasks
+import Testing
 
 @Test func scoredRecordsKeepTheirMembersInOrder() throws {
     let scorer = RecordScorer(task: CountdownTask())

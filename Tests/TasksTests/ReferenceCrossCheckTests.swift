@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tasks
+import Testing
 
 // Cross-checks the Swift rewards against the reference semantics written in Python (our own short
 // restatement of d1's countdown and GSM8K reward functions), run at test time when python3 exists.

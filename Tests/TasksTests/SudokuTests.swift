@@ -1,5 +1,5 @@
-import Testing
 import Tasks
+import Testing
 
 // The puzzle 3102200002100320 has 8 empty cells (indices 2 5 6 7 8 11 12 15); its solution is
 // 3142243142131324. Expected values follow d1's `sudoku_reward_func` and were checked against it.

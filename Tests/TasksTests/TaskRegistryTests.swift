@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import Tasks
+import Testing
 
 @Test func registryKnowsTheFourTasks() throws {
     #expect(TaskRegistry.names == ["countdown", "sudoku", "gsm8k", "code"])

@@ -1,5 +1,5 @@
+import Base
 import DLLM
-import Kernels
 
 /// A `tiny` model with weights far from the near-uniform default initialisation, so that
 /// attention is far from uniform: matrices uniform in [-0.4, 0.4], embedding in [-1, 1], norm

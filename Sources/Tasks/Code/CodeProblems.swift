@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 /// The code task's problems: a built-in test split and parametric training families.
 enum CodeProblems {

@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 /// Write a Python function that passes `assert` tests.
 ///
@@ -13,7 +13,7 @@ import Kernels
 ///
 /// The test split is ten built-in classic functions; training problems come from eight parametric
 /// families whose entry points (e.g. `add_7`, `clamp_m2_5`) never name a test function.
-public struct CodeTask: Task, ProblemFileReading {
+public struct CodeTask: RewardTask, ProblemFileReading {
     /// "code".
     public var name: String { "code" }
 

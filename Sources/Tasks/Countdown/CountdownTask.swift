@@ -1,5 +1,5 @@
+import Base
 import Foundation
-import Kernels
 
 /// Countdown with 3 numbers: reach the target with `+ - * /`, each number used exactly once.
 ///
@@ -22,7 +22,7 @@ import Kernels
 /// the one subtracted, as in the test split. Nine in ten such problems (like the test split's) need
 /// only `+` and `-`; drawing the target uniformly and keeping solvable problems instead would give
 /// twice as many that need `*` or `/`.
-public struct CountdownTask: Task, ProblemFileReading, HeldOutProblems {
+public struct CountdownTask: RewardTask, ProblemFileReading, HeldOutProblems {
     /// Creates the task.
     public init() {}
 

@@ -1,5 +1,5 @@
+import Base
 import Foundation
-import Kernels
 
 /// GSM8K-format math word problems: a question and an answer whose final value follows `####`.
 ///
@@ -14,7 +14,7 @@ import Kernels
 /// arithmetic word problems (``testProblems()`` from a fixed seed, training problems redrawn until
 /// their question is not a test question). Real GSM8K JSONL files (`question`, `answer` with
 /// `####`) load with ``problems(fromFile:)``.
-public struct MathTask: Task, ProblemFileReading {
+public struct MathTask: RewardTask, ProblemFileReading {
     /// Creates the task.
     public init() {}
 

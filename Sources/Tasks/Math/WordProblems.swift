@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 /// Synthetic GSM8K-style arithmetic word problems (lowercase ASCII), so the math task needs no download.
 enum WordProblems {

@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 /// 4x4 Sudoku: fill the empty cells so that every row, column and 2x2 box holds 1...4.
 ///
@@ -15,7 +15,7 @@ import Kernels
 /// redrawn until the puzzle has a unique solution, is not a test puzzle and is not in the held-out
 /// part of the space (``HeldOutSplit``: one puzzle in 16 by a hash of its cells, from which the
 /// held-out set is drawn the same way).
-public struct SudokuTask: Task, ProblemFileReading, HeldOutProblems {
+public struct SudokuTask: RewardTask, ProblemFileReading, HeldOutProblems {
     /// Creates the task.
     public init() {}
 

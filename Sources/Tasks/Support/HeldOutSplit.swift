@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 /// A task with a held-out evaluation set: problems drawn like its training problems (and so like
 /// its test split), from a part of the problem space the training generator never enters.
@@ -7,7 +7,7 @@ import Kernels
 /// the problems whose hash falls in the held-out bucket (one in ``HeldOutSplit/buckets``) are
 /// skipped by `trainingProblem(seed:index:)` for every seed and index, and they are the only ones
 /// the held-out set draws. The set is disjoint from the standard test split as well.
-public protocol HeldOutProblems: Task {
+public protocol HeldOutProblems: RewardTask {
     /// The held-out set: ``HeldOutSplit/size`` distinct problems, ids `<task>/heldout/<i>`, the
     /// same in every run (a fixed seed and stream of its own).
     func heldOutProblems() -> [TaskProblem]

@@ -1,4 +1,4 @@
-import Kernels
+import Base
 
 extension CounterRandom {
     /// The stream for attempt `attempt` at problem `index` of a task's generator.

@@ -1,7 +1,7 @@
+import Base
+@testable import Checkpoint
 import Crypto
 import Foundation
-import Kernels
-@testable import Checkpoint
 
 /// Checkpoint and model files are read from disk: damage is an I/O or checkpoint failure.
 private let fileCodes: Set<Int32> = [ExitStatus.ioError]

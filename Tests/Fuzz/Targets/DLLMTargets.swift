@@ -1,6 +1,6 @@
+import Base
 import DLLM
 import Foundation
-import Kernels
 
 /// The model a fuzzed tokenizer serves: LLaDA-8B's vocabulary and special ids.
 private let tokenizerModel: ModelConfig? = try? ModelConfig.preset("llada-8b")

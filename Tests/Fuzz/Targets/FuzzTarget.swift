@@ -1,5 +1,5 @@
+import Base
 import Foundation
-import Kernels
 
 /// One fuzz target: a parser of untrusted bytes, run on each input libFuzzer generates.
 ///

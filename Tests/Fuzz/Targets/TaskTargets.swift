@@ -1,5 +1,5 @@
+import Base
 import Foundation
-import Kernels
 import Tasks
 
 /// A countdown completion scored against numbers taken from its first bytes; the answer also evaluated alone.
@@ -28,7 +28,7 @@ func fuzzSudoku(_ data: Data) {
 }
 
 /// The tasks `bgpo score` reads records for.
-private let scoredTasks: [any Task] = ["countdown", "gsm8k", "sudoku"].compactMap { try? TaskRegistry.task(named: $0) }
+private let scoredTasks: [any RewardTask] = ["countdown", "gsm8k", "sudoku"].compactMap { try? TaskRegistry.task(named: $0) }
 
 /// JSONL records as `bgpo score` reads them, for each task.
 func fuzzScoreRecords(_ data: Data) {

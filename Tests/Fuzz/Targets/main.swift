@@ -1,6 +1,6 @@
+import Base
 import CFuzzDriver
 import Foundation
-import Kernels
 
 // bgpo-fuzz: runs the fuzz target named by BGPO_FUZZ_TARGET under libFuzzer, which reads its flags and
 // corpus directories from the command line (see env/fuzz.sh).

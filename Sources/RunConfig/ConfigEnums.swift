@@ -1,0 +1,55 @@
+import DLLM
+
+/// A configuration value chosen from a fixed set of names, written as a string in config files.
+public protocol ConfigEnum: CaseIterable, Codable, Sendable, RawRepresentable where RawValue == String {}
+
+extension ConfigEnum {
+    /// The accepted names, in declaration order.
+    static var names: [String] { allCases.map(\.rawValue) }
+}
+
+/// The policy-gradient objective (docs/algorithm.md §4–§6).
+public enum ObjectiveKind: String, ConfigEnum {
+    /// BGPO's linear lower bound, one masked sample at a time: memory independent of `mc_num`.
+    case bgpo
+    /// exp(B_theta − B_old)·A with every sample's activations kept until one backward (memory grows with `mc_num`).
+    case vrpoOL = "vrpo-ol"
+    /// The VRPO-OL objective and gradient at constant memory (forward passes first, then one backward per sample).
+    case elboExact = "elbo-exact"
+    /// d1's one-pass token-level PPO estimator with prompt masking.
+    case diffuGRPO = "diffu-grpo"
+}
+
+/// How diffu-GRPO's summed token losses are normalised (TRL's `loss_type` names).
+///
+/// The counts are over every response of the update's mini-batch on every rank (zero advantages
+/// included), not per device micro-batch as in TRL: with one device holding the whole mini-batch
+/// the two agree.
+public enum LossType: String, ConfigEnum {
+    /// Each response's token losses averaged over its scored tokens, then averaged over the
+    /// responses: TRL's `grpo`, `mean_r(sum_k loss_rk / |o_r|)`.
+    case grpo
+    /// The token losses summed and divided by the count of scored tokens: TRL's `bnpo` and d1's
+    /// `sum(loss * mask) / sum(mask)`.
+    case bnpo
+    /// The token losses summed and divided by responses × `max_completion_length`: TRL's `dr_grpo`.
+    case drGRPO = "dr_grpo"
+}
+
+/// How the masked samples of the ELBO estimate are drawn (docs/algorithm.md §2): the likelihood
+/// code's own enumeration, named in config files by its raw values.
+extension ELBOEstimator: ConfigEnum {}
+
+/// Which masked positions the sampler commits at each step (docs/algorithm.md §3): the sampler's
+/// own enumeration, named in config files by its raw values.
+extension Remasking: ConfigEnum {}
+
+/// The learning-rate schedule after warm-up.
+public enum LRSchedule: String, ConfigEnum {
+    /// The peak rate throughout.
+    case constant
+    /// Cosine decay from the peak rate to zero at the last step.
+    case cosine
+    /// Linear decay from the peak rate to zero at the last step.
+    case linear
+}

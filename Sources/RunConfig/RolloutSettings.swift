@@ -1,0 +1,40 @@
+/// The semi-autoregressive low-confidence remasking sampler (docs/algorithm.md §3), for rollouts and evaluation.
+import DLLM
+
+public struct RolloutSettings: Codable, Equatable, Sendable {
+    /// Responses per prompt (G); advantages are normalised within these groups. Default 8 (paper).
+    public var numGenerations = 8
+    /// Rollout sampling temperature; 0 = greedy. Default 0.6 (paper).
+    public var temperature = 0.6
+    /// Generated length L, in tokens; a multiple of `block_length`. Default 64 (scaled: the paper
+    /// uses 256 for countdown and sudoku, 512 for math and code, with LLaDA's BPE tokens).
+    public var maxCompletionLength = 64
+    /// Tokens per semi-autoregressive block. Default 32 (paper).
+    public var blockLength = 32
+    /// Sampler steps per rollout; a multiple of the block count, at most `max_completion_length`.
+    /// Default 32 (the paper's two tokens per step: 256 tokens in 128 steps).
+    public var diffusionSteps = 32
+    /// Which masked positions are committed at each step. Default low_confidence (paper).
+    public var remasking = Remasking.lowConfidence
+    /// Classifier-free guidance scale w; 0 (default) = no guidance (no unconditional pass).
+    public var cfgScale = 0.0
+    /// Evaluation temperature. Default 0 (greedy, paper).
+    public var evalTemperature = 0.0
+    /// Sampler steps for evaluation; 0 (default) = `max_completion_length` (one token per step, paper).
+    public var evalDiffusionSteps = 0
+
+    /// The defaults.
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case numGenerations = "num_generations"
+        case temperature
+        case maxCompletionLength = "max_completion_length"
+        case blockLength = "block_length"
+        case diffusionSteps = "diffusion_steps"
+        case remasking
+        case cfgScale = "cfg_scale"
+        case evalTemperature = "eval_temperature"
+        case evalDiffusionSteps = "eval_diffusion_steps"
+    }
+}

@@ -1,0 +1,247 @@
+import Base
+import DLLM
+import Foundation
+
+/// One response as a sequence-level (ELBO) objective sees it.
+public struct ELBOResponse: Sendable {
+    /// Its n_t masked copies, drawn once per response and reused for the old and current policy.
+    public var samples: [MaskedSample]
+    /// Its advantage A.
+    public var advantage: Double
+    /// The old policy's term `l_old(j)` of each sample, computed once without gradient
+    /// (``ELBOObjective/terms(model:responses:)``); nil when the current parameters are the old
+    /// ones, and the terms of the current pass are used.
+    public var oldTerms: [Double]?
+
+    /// Creates a response.
+    public init(samples: [MaskedSample], advantage: Double, oldTerms: [Double]? = nil) {
+        precondition(!samples.isEmpty, "ELBOResponse: at least one masked sample")
+        precondition(oldTerms == nil || oldTerms!.count == samples.count, "ELBOResponse: one old term per sample")
+        self.samples = samples
+        self.advantage = advantage
+        self.oldTerms = oldTerms
+    }
+}
+
+/// What one pass of an ELBO objective produced.
+public struct ELBOPassResult: Sendable {
+    /// The objective value of each response (`R_lb` for BGPO, `R_hat` for VRPO-OL and elbo-exact,
+    /// minus the clipped loss with `bgpo_clip`); the pass's loss is `-sum / N`.
+    public var values: [Double]
+    /// Loss sum (`-sum(values)`), clip counts and `B_old - B_theta` sums.
+    public var statistics: ObjectiveStatistics
+}
+
+/// The sequence-level objectives that use Monte-Carlo ELBO estimates (docs/algorithm.md §4–§5):
+/// BGPO, VRPO-OL and elbo-exact.
+///
+/// ``accumulate(model:responses:gradients:)`` adds the gradient of `-sum_r value_r` into the flat
+/// gradient buffer (the trainer divides by the global response count after the all-reduce).
+/// Responses are processed in micro-batches of ``microBatchSize`` sequences; sample j of every
+/// response of a micro-batch goes through the model together.
+public final class ELBOObjective {
+    /// How the objective and its gradient are computed.
+    public enum Method: Sendable, Equatable {
+        /// BGPO's linear lower bound, per sample: `g_j = (1 + d_j) A / n_t` (A >= 0) or
+        /// `exp(d_j) A / n_t` (A < 0), d_j = l_theta(j) - l_old(j); one forward and one backward per
+        /// sample, one workspace whatever n_t. With a clip, the reference code's per-sample PPO and
+        /// dual clip of the ratio `1 + d_j` (A > 0) or `exp(d_j)`.
+        case bgpo(clip: PPOClip?)
+        /// `R = exp(B_theta - B_old) A`, B the mean of the n_t terms, as the literature implements it:
+        /// the n_t forward passes all stay alive (n_t workspaces) until their backward passes.
+        case vrpoOL
+        /// VRPO-OL's objective and exact gradient at constant memory: forward passes only for
+        /// `B_theta`, then forward and backward per sample with coefficient `R / n_t`.
+        case elboExact
+    }
+
+    /// The objective.
+    public let method: Method
+    /// Responses per forward pass.
+    public let microBatchSize: Int
+    /// The token written at left-padding positions.
+    public let padTokenID: Int32
+    private let pool = WorkspacePool()
+
+    /// Creates the objective.
+    public init(method: Method, microBatchSize: Int, padTokenID: Int32) {
+        precondition(microBatchSize > 0, "ELBOObjective: micro-batch size must be positive")
+        self.method = method
+        self.microBatchSize = microBatchSize
+        self.padTokenID = padTokenID
+    }
+
+    /// The terms `l(j)` of every sample of every response at the model's current parameters,
+    /// forward passes only: the old policy's terms before an off-policy update.
+    public func terms(model: Model, responses: [ELBOResponse]) -> [[Double]] {
+        var result: [[Double]] = []
+        result.reserveCapacity(responses.count)
+        for chunk in microBatches(responses) {
+            var chunkTerms = [[Double]](repeating: [], count: chunk.count)
+            for j in 0..<chunk.first!.samples.count {
+                for (b, term) in forwardSample(j, of: chunk, model: model).terms.enumerated() {
+                    chunkTerms[b].append(term)
+                }
+            }
+            result.append(contentsOf: chunkTerms)
+        }
+        return result
+    }
+
+    /// Adds the gradient of `-sum_r value_r` over `responses` into `gradients` and returns the values.
+    public func accumulate(model: Model, responses: [ELBOResponse], gradients: FlatBuffer) -> ELBOPassResult {
+        var values: [Double] = []
+        values.reserveCapacity(responses.count)
+        var statistics = ObjectiveStatistics()
+        for chunk in microBatches(responses) {
+            let chunkValues: [Double]
+            switch method {
+            case .bgpo(let clip):
+                chunkValues = accumulateBGPO(chunk, clip: clip, model: model, gradients: gradients, statistics: &statistics)
+            case .vrpoOL:
+                chunkValues = accumulateVRPO(chunk, model: model, gradients: gradients, statistics: &statistics)
+            case .elboExact:
+                chunkValues = accumulateExact(chunk, model: model, gradients: gradients, statistics: &statistics)
+            }
+            values.append(contentsOf: chunkValues)
+        }
+        statistics.lossSum = -values.reduce(0, +)
+        return ELBOPassResult(values: values, statistics: statistics)
+    }
+
+    /// Releases the activation workspaces until the next pass.
+    public func releaseWorkspaces() {
+        pool.release()
+    }
+
+    // MARK: - The three methods, on one micro-batch
+
+    private func accumulateBGPO(_ chunk: ArraySlice<ELBOResponse>, clip: PPOClip?, model: Model, gradients: FlatBuffer,
+                                statistics: inout ObjectiveStatistics) -> [Double] {
+        let samples = chunk.first!.samples.count
+        let scale = 1 / Double(samples)
+        var values = [Double](repeating: 0, count: chunk.count)
+        var logRatios = [Double](repeating: 0, count: chunk.count)
+        for j in 0..<samples {
+            let pass = forwardSample(j, of: chunk, model: model)
+            var dTerms = [Float](repeating: 0, count: chunk.count)
+            for (b, response) in chunk.enumerated() {
+                let a = response.advantage
+                let d = pass.terms[b] - (response.oldTerms?[j] ?? pass.terms[b])
+                logRatios[b] += d * scale
+                if let clip {
+                    let positive = a > 0
+                    let rho = positive ? 1 + d : exp(d)
+                    let (loss, clipped) = clip.loss(ratio: rho, advantage: a)
+                    values[b] -= loss * scale
+                    statistics.clipCandidates += 1
+                    if clipped {
+                        statistics.clippedCount += 1
+                    } else {
+                        // d(loss)/dl = -A * d(rho)/dl
+                        dTerms[b] = Float(-a * (positive ? 1 : rho) * scale)
+                    }
+                } else if a >= 0 {
+                    values[b] += (1 + d) * a * scale
+                    dTerms[b] = Float(-a * scale)
+                } else {
+                    let e = exp(d)
+                    values[b] += e * a * scale
+                    dTerms[b] = Float(-e * a * scale)
+                }
+            }
+            LikelihoodPass.backward(model, pass.batch, pass.workspace, dTerms: dTerms, gradients: gradients)
+        }
+        recordLogRatios(logRatios, into: &statistics)
+        return values
+    }
+
+    private func accumulateVRPO(_ chunk: ArraySlice<ELBOResponse>, model: Model, gradients: FlatBuffer,
+                                statistics: inout ObjectiveStatistics) -> [Double] {
+        let samples = chunk.first!.samples.count
+        // Every sample's activations stay alive until the backward passes: n_t workspaces.
+        var passes: [SamplePass] = []
+        for j in 0..<samples {
+            passes.append(forwardSample(j, of: chunk, model: model, workspaceIndex: j, workspaces: samples))
+        }
+        let terms = chunk.indices.map { b in passes.map { $0.terms[b - chunk.startIndex] } }
+        let (values, dTerms) = sequenceRatios(chunk, terms: terms, statistics: &statistics)
+        for pass in passes {
+            LikelihoodPass.backward(model, pass.batch, pass.workspace, dTerms: dTerms, gradients: gradients)
+        }
+        return values
+    }
+
+    private func accumulateExact(_ chunk: ArraySlice<ELBOResponse>, model: Model, gradients: FlatBuffer,
+                                 statistics: inout ObjectiveStatistics) -> [Double] {
+        let samples = chunk.first!.samples.count
+        var terms = [[Double]](repeating: [], count: chunk.count)
+        var last: SamplePass?
+        for j in 0..<samples {
+            last = forwardSample(j, of: chunk, model: model)
+            for (b, term) in last!.terms.enumerated() { terms[b].append(term) }
+        }
+        let (values, dTerms) = sequenceRatios(chunk, terms: terms, statistics: &statistics)
+        // The workspace still holds the last sample's forward pass: its backward comes first, then
+        // the other samples are recomputed one at a time.
+        LikelihoodPass.backward(model, last!.batch, last!.workspace, dTerms: dTerms, gradients: gradients)
+        for j in 0..<(samples - 1) {
+            let pass = forwardSample(j, of: chunk, model: model)
+            LikelihoodPass.backward(model, pass.batch, pass.workspace, dTerms: dTerms, gradients: gradients)
+        }
+        return values
+    }
+
+    /// `R = exp(B_theta - B_old) A` per response and the gradient coefficient `-R / n_t` of each term.
+    private func sequenceRatios(_ chunk: ArraySlice<ELBOResponse>, terms: [[Double]],
+                                statistics: inout ObjectiveStatistics) -> (values: [Double], dTerms: [Float]) {
+        let samples = Double(chunk.first!.samples.count)
+        var values: [Double] = []
+        var dTerms: [Float] = []
+        var logRatios: [Double] = []
+        for (b, response) in chunk.enumerated() {
+            let current = terms[b].reduce(0, +) / samples
+            let old = response.oldTerms.map { $0.reduce(0, +) / samples } ?? current
+            let value = exp(current - old) * response.advantage
+            values.append(value)
+            dTerms.append(Float(-value / samples))
+            logRatios.append(current - old)
+        }
+        recordLogRatios(logRatios, into: &statistics)
+        return (values, dTerms)
+    }
+
+    private func recordLogRatios(_ logRatios: [Double], into statistics: inout ObjectiveStatistics) {
+        for ratio in logRatios {
+            statistics.klSum -= ratio
+            statistics.klCount += 1
+        }
+    }
+
+    // MARK: - Layout
+
+    private func microBatches(_ responses: [ELBOResponse]) -> [ArraySlice<ELBOResponse>] {
+        stride(from: 0, to: responses.count, by: microBatchSize).map {
+            responses[$0..<min($0 + microBatchSize, responses.count)]
+        }
+    }
+
+    /// One sample's forward pass over a micro-batch: its layout, its workspace and its terms.
+    private struct SamplePass {
+        var batch: MaskedBatch
+        var workspace: Workspace
+        var terms: [Double]
+    }
+
+    /// Runs the forward pass of sample `j` of every response of `chunk` in workspace
+    /// `workspaceIndex` of `workspaces` alive ones.
+    private func forwardSample(_ j: Int, of chunk: ArraySlice<ELBOResponse>, model: Model, workspaceIndex: Int = 0,
+                               workspaces: Int = 1) -> SamplePass {
+        let seq = chunk.map { $0.samples[j].tokens.count }.max()!
+        let batch = MaskedBatch(samples: chunk.map { $0.samples[j] }, batch: chunk.count, seq: seq, padTokenID: padTokenID)
+        let workspace = pool.workspaces(count: workspaces, config: model.config, batch: chunk.count, seq: seq)[workspaceIndex]
+        modelForward(model, batch: batch, workspace: workspace)
+        return SamplePass(batch: batch, workspace: workspace,
+                          terms: elboTermsForward(batch, logits: workspace.logits, vocab: model.config.vocabSize))
+    }
+}

@@ -1,0 +1,312 @@
+import ArgumentParser
+import Base
+import Cluster
+import DLLM
+import Foundation
+import Kernels
+import Records
+import RunConfig
+import Training
+
+/// `bgpo bench memory`: peak resident memory of one optimiser step per objective and n_t, each
+/// in a fresh process.
+struct MemoryBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "memory",
+        abstract: "Peak memory of one optimiser step of each objective for n_t = 1 ... 64, one process per cell.",
+        discussion: """
+            Each cell runs, in a fresh process, one optimiser step of one objective: the masked \
+            samples of every response, the objective's forward and backward passes, the all-reduced \
+            gradient's clipping and the AdamW update, on random responses (rollouts are left out: \
+            they are forward passes of the same size for every objective). The process's peak \
+            resident set (getrusage ru_maxrss, and procfs VmHWM) is reported per cell, with the part \
+            above the memory the process held before the step (weights, gradients, Adam moments). \
+            VRPO-OL keeps n_t workspaces alive, so it runs only while its estimate fits in the \
+            available memory. diffu-grpo makes one pass per response whatever n_t, so it runs once.
+            """
+    )
+
+    @Option(help: "Model preset: \(ModelConfig.presetNames.joined(separator: ", ")) (char-v1 vocabulary).")
+    var preset = "large"
+
+    @Option(help: "Tokens per sequence, prompt and response together.")
+    var seq = 256
+
+    @Option(help: "Prompt tokens of each sequence (the rest is the response).")
+    var promptLength = 32
+
+    @Option(help: "Responses in the step.")
+    var responses = 2
+
+    @Option(help: "Responses per forward/backward pass (train.micro_batch_size).")
+    var microBatch = 2
+
+    @Option(help: "Values of n_t (objective.mc_num), comma-separated.")
+    var samples = "1,2,4,8,16,32,64"
+
+    @Option(help: "Objectives, comma-separated.")
+    var objectives = "bgpo,vrpo-ol,elbo-exact,diffu-grpo"
+
+    @Option(help: "OpenBLAS threads of each cell.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Memory the cells may use, in MiB (default: 80% of MemAvailable).")
+    var memoryLimit: Int?
+
+    @Flag(help: "Print one JSON object per cell instead of the table.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Run a single cell, objective:n_t, and print its JSON line (used by the table).",
+                               visibility: .hidden))
+    var cell: String?
+
+    func validate() throws {
+        for (name, value) in [("seq", seq), ("responses", responses), ("micro-batch", microBatch), ("threads", threads)]
+            where value <= 0 {
+            throw ValidationError("--\(name) must be positive, got \(value)")
+        }
+        try checkThreadCount(threads)
+        guard promptLength >= 1, promptLength < seq else {
+            throw ValidationError("--prompt-length must be in 1..<\(seq), got \(promptLength)")
+        }
+        _ = try sampleCounts()
+        _ = try objectiveKinds()
+    }
+
+    func run() throws {
+        if let cell {
+            let parts = cell.split(separator: ":")
+            guard parts.count == 2, let kind = ObjectiveKind(rawValue: String(parts[0])), let n = Int(parts[1]), n > 0 else {
+                throw ValidationError("--cell must be objective:n_t, got \(cell)")
+            }
+            print(try MemoryCell(bench: self, objective: kind, samples: n).run().jsonLine)
+            return
+        }
+        try table()
+    }
+
+    // MARK: - The table
+
+    private func sampleCounts() throws -> [Int] {
+        let counts = samples.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw ValidationError("--samples must be positive integers separated by commas, got \(samples)")
+        }
+        return counts.map { $0! }
+    }
+
+    private func objectiveKinds() throws -> [ObjectiveKind] {
+        try objectives.split(separator: ",").map { name in
+            guard let kind = ObjectiveKind(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("unknown objective \(name) (known: \(ObjectiveKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return kind
+        }
+    }
+
+    private func table() throws {
+        let counts = try sampleCounts()
+        let kinds = try objectiveKinds()
+        let config = try modelConfig()
+        let workspaceMB = Double(Workspace(config: config, batch: microBatch, seq: seq).byteCount) / 1_048_576
+        let limit = Double(memoryLimit ?? Int(0.8 * Double(Self.availableMemoryBytes() ?? (8 << 30)) / 1_048_576))
+        let parameters = ParameterLayout(config: config).totalCount
+        if !json {
+            print("bgpo bench memory: one optimiser step per cell, each in a fresh process (objective passes, backward, AdamW; no rollouts)")
+            print(String(format: "model %@: d_model %d, %d layers, %d heads, vocab %d, %.1fM parameters",
+                         preset, config.dModel, config.nLayers, config.nHeads, config.vocabSize, Double(parameters) / 1e6))
+            print("step: \(responses) response(s) of \(seq) tokens (prompt \(promptLength) + response \(seq - promptLength)), "
+                  + "micro-batch \(microBatch), \(threads) thread(s), \(BLASCore.current.summary)")
+            print(String(format: "one activation workspace (micro-batch %d x %d tokens): %.1f MiB; memory limit for cells %.0f MiB",
+                         microBatch, seq, workspaceMB, limit))
+            print("")
+        }
+        var results: [ObjectiveKind: [Int: MemoryCell.Result]] = [:]
+        var memoryRows: [[String]] = [["objective"] + counts.map { "n_t=\($0)" }]
+        var timeRows = memoryRows
+        for kind in kinds {
+            var memoryRow = [kind.rawValue], timeRow = [kind.rawValue]
+            var fitting = true
+            for n in counts {
+                if kind == .diffuGRPO, n != counts[0] {
+                    memoryRow.append("(one pass)")
+                    timeRow.append("")
+                    continue
+                }
+                if kind == .vrpoOL, Double(n) * workspaceMB * 1.1 > limit { fitting = false }
+                guard fitting else {
+                    memoryRow.append(String(format: "no fit (%.0f)", Double(n) * workspaceMB))
+                    timeRow.append("")
+                    continue
+                }
+                let result = try runCell(kind, n)
+                results[kind, default: [:]][n] = result
+                if json { print(result.jsonLine) }
+                memoryRow.append(String(format: "%.0f (+%.0f)", result.peakMB, result.peakMB - result.staticMB))
+                timeRow.append(String(format: "%.2f", result.seconds))
+            }
+            memoryRows.append(memoryRow)
+            timeRows.append(timeRow)
+        }
+        if !json {
+            print("peak RSS, MiB (in parentheses: above the memory held before the step):")
+            Self.printTable(memoryRows)
+            print("\nseconds per step:")
+            Self.printTable(timeRows)
+        }
+        guard !json else { return }
+        print("")
+        if let bgpo = results[.bgpo], let low = bgpo[counts.min()!], let high = bgpo[counts.max()!] {
+            print(String(format: "BGPO: peak at n_t=%d is %.1f%% of n_t=%d (%.0f vs %.0f MiB)",
+                         counts.max()!, 100 * high.peakMB / low.peakMB, counts.min()!, high.peakMB, low.peakMB))
+        }
+        if let vrpo = results[.vrpoOL], vrpo.count >= 2 {
+            let points = vrpo.sorted { $0.key < $1.key }.map { (Double($0.key), $0.value.peakMB) }
+            let slope = Self.leastSquaresSlope(points)
+            print(String(format: "VRPO-OL: %.1f MiB more per extra sample (least squares over n_t = %@; one workspace is %.1f MiB)",
+                         slope, points.map { String(Int($0.0)) }.joined(separator: ", "), workspaceMB))
+        }
+    }
+
+    private func runCell(_ kind: ObjectiveKind, _ n: Int) throws -> MemoryCell.Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
+        process.arguments = Array(CommandLine.arguments.dropFirst()) + ["--cell", "\(kind.rawValue):\(n)"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, process.terminationReason == .exit,
+              let line = String(decoding: output, as: UTF8.self).split(separator: "\n").last,
+              let result = MemoryCell.Result(jsonLine: String(line)) else {
+            throw BenchError.cellFailed(cell: "\(kind.rawValue):\(n)", status: process.terminationStatus)
+        }
+        return result
+    }
+
+    /// The model shape of the cells: the preset with the char-v1 vocabulary and room for `seq`.
+    func modelConfig() throws -> ModelConfig {
+        var settings = ModelSettings()
+        settings.preset = preset
+        settings.maxSeq = max(seq, try ModelConfig.preset(preset).maxSeq)
+        return try settings.modelConfig(tokenizer: CharTokenizer())
+    }
+
+    /// Prints rows as left-aligned columns.
+    static func printTable(_ rows: [[String]]) {
+        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max()! + 2 }
+        for row in rows {
+            print(zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined())
+        }
+    }
+
+    /// `MemAvailable` of /proc/meminfo, in bytes.
+    static func availableMemoryBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            if fields.count >= 2, let kb = Int(fields[1]) { return kb * 1024 }
+        }
+        return nil
+    }
+
+    static func leastSquaresSlope(_ points: [(Double, Double)]) -> Double {
+        let n = Double(points.count)
+        let mx = points.reduce(0) { $0 + $1.0 } / n, my = points.reduce(0) { $0 + $1.1 } / n
+        let sxy = points.reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) }
+        let sxx = points.reduce(0) { $0 + ($1.0 - mx) * ($1.0 - mx) }
+        return sxx > 0 ? sxy / sxx : 0
+    }
+}
+
+/// One cell of the memory benchmark: one optimiser step of one objective at one n_t.
+struct MemoryCell {
+    /// What a cell measured.
+    struct Result {
+        var objective: String
+        var samples: Int
+        /// Peak resident set of the process (ru_maxrss), MiB.
+        var peakMB: Double
+        /// procfs VmHWM, MiB (0 where there is no procfs).
+        var highWaterMB: Double
+        /// Peak resident set before the step: model, gradients, Adam moments, samples.
+        var staticMB: Double
+        /// Seconds of the step.
+        var seconds: Double
+
+        var jsonLine: String {
+            String(format: "{\"objective\": \"%@\", \"mc_num\": %d, \"peak_rss_mb\": %.1f, \"vm_hwm_mb\": %.1f, \"before_step_mb\": %.1f, \"seconds\": %.3f}",
+                   objective, samples, peakMB, highWaterMB, staticMB, seconds)
+        }
+
+        init(objective: String, samples: Int, peakMB: Double, highWaterMB: Double, staticMB: Double, seconds: Double) {
+            (self.objective, self.samples, self.peakMB, self.highWaterMB, self.staticMB, self.seconds) =
+                (objective, samples, peakMB, highWaterMB, staticMB, seconds)
+        }
+
+        init?(jsonLine: String) {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(jsonLine.utf8)) as? [String: Any],
+                  let objective = object["objective"] as? String, let samples = object["mc_num"] as? Int,
+                  let peak = object["peak_rss_mb"] as? Double, let hwm = object["vm_hwm_mb"] as? Double,
+                  let before = object["before_step_mb"] as? Double, let seconds = object["seconds"] as? Double else { return nil }
+            self.init(objective: objective, samples: samples, peakMB: peak, highWaterMB: hwm, staticMB: before, seconds: seconds)
+        }
+    }
+
+    let bench: MemoryBench
+    let objective: ObjectiveKind
+    let samples: Int
+
+    func run() throws -> Result {
+        BLAS.setThreads(bench.threads)
+        let config = try bench.modelConfig()
+        let model = Model(config: config, seed: 1)
+        let update = DataParallelUpdate(parameters: model.parameters,
+                                        schedule: LearningRateSchedule(peak: 1e-5, warmupUpdates: 0, totalUpdates: 1,
+                                                                       shape: .constant),
+                                        settings: AdamWSettings(), communicator: SingleProcessCommunicator())
+        let gradients = update.gradients
+        // Random responses and advantages of alternating sign (none zero).
+        let responseLength = bench.seq - bench.promptLength
+        var rng = CounterRandom(seed: 1, purpose: .test)
+        let sequences = (0..<bench.responses).map { _ in
+            (prompt: [Int32(2)] + (1..<bench.promptLength).map { _ in Int32(4 + rng.nextIndex(below: 95)) },
+             response: (0..<responseLength).map { _ in Int32(4 + rng.nextIndex(below: 95)) })
+        }
+        let advantages = (0..<bench.responses).map { $0 % 2 == 0 ? 1.0 : -1.0 }
+        let before: Double
+        let watch: ContinuousClock.Instant
+        switch objective {
+        case .bgpo, .vrpoOL, .elboExact:
+            let masking = LikelihoodMasking(estimator: .stratified, normalizedByLength: true, samples: samples,
+                                            maskTokenID: config.maskTokenID, seed: 1)
+            let elboResponses = sequences.enumerated().map { index, sequence in
+                ELBOResponse(samples: masking.samples(prompt: sequence.prompt, response: sequence.response, step: 1,
+                                                      promptIndex: UInt64(index), responseIndex: 0),
+                             advantage: advantages[index])
+            }
+            before = ResourceUsage.peakResidentMB
+            watch = ContinuousClock.now
+            let method: ELBOObjective.Method = objective == .bgpo ? .bgpo(clip: nil) : objective == .vrpoOL ? .vrpoOL : .elboExact
+            _ = ELBOObjective(method: method, microBatchSize: bench.microBatch, padTokenID: config.padTokenID)
+                .accumulate(model: model, responses: elboResponses, gradients: gradients)
+        case .diffuGRPO:
+            let grpo = DiffuGRPOObjective(epsilon: 0.5, beta: 0, promptMaskProbability: 0.15, seed: 1,
+                                          maskTokenID: config.maskTokenID, padTokenID: config.padTokenID,
+                                          microBatchSize: bench.microBatch)
+            let inputs = sequences.enumerated().map { index, sequence in
+                TokenPolicyResponse(prompt: sequence.prompt, response: sequence.response, advantage: advantages[index],
+                                    key: [1, UInt64(index), 0], eosTokenID: config.eosTokenID)
+            }
+            before = ResourceUsage.peakResidentMB
+            watch = ContinuousClock.now
+            _ = grpo.accumulate(model: model, responses: inputs, iteration: 0, gradients: gradients)
+        }
+        _ = try update.apply(step: 1, gradientScale: 1 / Float(bench.responses))
+        let elapsed = ContinuousClock.now - watch
+        return Result(objective: objective.rawValue, samples: samples, peakMB: ResourceUsage.peakResidentMB,
+                      highWaterMB: Double(ResourceUsage.highWaterMarkBytes ?? 0) / 1_048_576, staticMB: before,
+                      seconds: elapsed.seconds)
+    }
+}

@@ -1,0 +1,82 @@
+import Base
+import DLLM
+import Foundation
+import Kernels
+
+/// The passes `bgpo bench model` and `bgpo bench compare` time: one model, one workspace and the
+/// loss `mean_i log p(target_i)` over every position of a fixed batch.
+///
+/// Token i of the flattened batch is `(7 i + 3) mod V` and its target `(5 i + 1) mod V`
+/// (env/reference/bench_torch.py feeds PyTorch the same).
+final class ModelTimer {
+    /// The model timed.
+    let model: Model
+    /// The activations of one pass.
+    let workspace: Workspace
+    private let gradients: FlatBuffer
+    private let tokens: [Int32], rows: [Int32], targets: [Int32], dLogProbs: [Float]
+
+    /// Tokens per pass, batch times seq.
+    var tokenCount: Int { workspace.batch * workspace.seq }
+
+    /// A timer for `model` on `batch` sequences of `seq` tokens.
+    init(model: Model, batch: Int, seq: Int) {
+        let vocab = model.config.vocabSize, n = batch * seq
+        self.model = model
+        workspace = Workspace(config: model.config, batch: batch, seq: seq)
+        gradients = FlatBuffer(count: model.layout.totalCount)
+        tokens = (0..<n).map { Int32(($0 * 7 + 3) % vocab) }
+        rows = (0..<n).map { Int32($0) }
+        targets = (0..<n).map { Int32(($0 * 5 + 1) % vocab) }
+        dLogProbs = [Float](repeating: 1 / Float(n), count: n)
+    }
+
+    /// One forward pass.
+    func forward() {
+        modelForward(model, tokens: tokens, keyMask: nil, workspace: workspace)
+    }
+
+    /// One forward pass, the loss's logit gradient and the backward pass (gradients accumulate).
+    func forwardBackward() {
+        forward()
+        workspace.zeroLogitGradients()
+        tokenLogProbBackward(logits: workspace.logits, vocab: model.config.vocabSize, rows: rows, targets: targets,
+                             count: tokenCount, dLogProbs: dLogProbs, dLogits: workspace.dLogits)
+        modelBackward(model, workspace: workspace, gradients: gradients)
+    }
+
+    /// The median wall time and the median process CPU time of `runs` calls of `body`, in seconds.
+    ///
+    /// On a shared machine the CPU time shows what the work costs when other processes take turns
+    /// on the cores; with one thread it is the time the pass would take on an idle core.
+    static func medianSeconds(_ runs: Int, _ body: () -> Void) -> (wall: Double, cpu: Double) {
+        var wall: [Double] = [], cpu: [Double] = []
+        for _ in 0..<runs {
+            let start = ContinuousClock.now, cpuStart = processCPUSeconds()
+            body()
+            let elapsed = ContinuousClock.now - start
+            cpu.append(processCPUSeconds() - cpuStart)
+            wall.append(elapsed.seconds)
+        }
+        return (median(wall), median(cpu))
+    }
+
+    /// The median of `values` (the upper one of an even count); `values` is not empty.
+    static func median(_ values: [Double]) -> Double {
+        values.sorted()[values.count / 2]
+    }
+
+    /// CPU time used by all threads of this process so far, in seconds.
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+}

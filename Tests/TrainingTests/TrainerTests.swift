@@ -1,0 +1,139 @@
+import Base
+import Cluster
+import DLLM
+import Records
+import RunConfig
+import Testing
+import Training
+
+private let stepKeys = ["reward", "reward_std", "rewards/digit/mean", "frac_reward_zero_std", "loss", "kl", "clip_ratio",
+                        "completions/mean_length", "grad_norm", "learning_rate", "step_time", "timing_s/rollout",
+                        "timing_s/likelihood", "timing_s/allreduce", "timing_s/optimizer", "tokens_per_s", "max_rss_mb"]
+
+@Test(arguments: ["bgpo", "vrpo-ol", "elbo-exact", "diffu-grpo"])
+func trainingStepsAreDeterministic(objective: String) throws {
+    let config = try tinyRunConfig(objective: objective, overrides: ["objective.num_iterations=2"])
+    let reference = objective == "diffu-grpo" ? try tinyModel(config) : nil
+    let runs = try (0..<2).map { _ in
+        let trainer = try tinyTrainer(config, reference: reference)
+        let initial = Array(trainer.model.parameters.buffer)
+        let reports = try (0..<2).map { _ in try trainer.step { false } }
+        return (trainer, initial, reports)
+    }
+    let (first, initial, reports) = runs[0]
+    #expect(Array(first.model.parameters.buffer) == Array(runs[1].0.model.parameters.buffer))
+    #expect(Array(first.optimizer.m.buffer) == Array(runs[1].0.optimizer.m.buffer))
+    #expect(Array(first.model.parameters.buffer) != initial, "the steps moved the weights")
+    #expect(first.completedSteps == 2 && first.optimizer.updates == 4)
+    for report in reports {
+        #expect(!report.stopRequested)
+        for key in stepKeys {
+            #expect(report.metrics[key]?.isFinite == true, "metric \(key) of step \(report.metrics.step)")
+        }
+        // The values known in advance: the constant rate, no clip outside diffu-GRPO, the update count.
+        #expect(report.metrics["learning_rate"] == 0.01)
+        if objective != "diffu-grpo" { #expect(report.metrics["clip_ratio"] == 0) }
+        #expect(report.updates.count == 2)
+        let loss = report.updates.reduce(0) { $0 + $1.statistics.lossSum / $1.units } / 2
+        #expect(abs(report.metrics["loss"]! - loss) <= 1e-12 * max(1, abs(loss)))
+    }
+    let (metrics, other) = (reports[1].metrics, runs[1].2[1].metrics)
+    for key in ["reward", "loss", "grad_norm", "kl"] { #expect(metrics[key] == other[key]) }
+}
+
+@Test func stopRequestIsReported() throws {
+    let trainer = try tinyTrainer(try tinyRunConfig())
+    #expect(try trainer.step { true }.stopRequested)
+}
+
+@Test func nonFiniteLossStopsWithExitCode70() throws {
+    let trainer = try tinyTrainer(try tinyRunConfig(), task: DigitTask(poisoned: true))
+    let before = Array(trainer.model.parameters.buffer)
+    #expect {
+        try trainer.step { false }
+    } throws: { error in
+        guard let error = error as? TrainingError, case .nonFinite(let step, let quantity, _) = error else { return false }
+        return step == 1 && quantity == "loss" && error.exitCode == 70 && "\(error)".contains("step 1")
+    }
+    #expect(Array(trainer.model.parameters.buffer) == before, "no update was applied")
+}
+
+@Test func evaluationScoresTheTestSplit() throws {
+    let config = try tinyRunConfig()
+    let evaluator = Evaluator(config: config, task: DigitTask(), tokenizer: CharTokenizer(),
+                              communicator: SingleProcessCommunicator())
+    let problems = try evaluator.evaluationProblems(limit: 4)
+    #expect(problems.count == 4)
+    let model = try tinyModel(config)
+    let result = try evaluator.evaluate(model: model, problems: problems)
+    // Expected: each problem decoded alone by the greedy sampler and scored by the task.
+    let sampler = try DiffusionSampler(options: config.rollout.evaluationOptions, maskTokenID: 1, padTokenID: 0, seed: 9)
+    let tokenizer = CharTokenizer()
+    let scores = try problems.enumerated().map { index, problem in
+        let response = try sampler.generate(model: ModelRunner(model: model), prompts: [try tokenizer.encodePrompt(problem.prompt)],
+                                            keys: [[UInt64(index)]])[0]
+        return DigitTask().score(completion: tokenizer.decodeResponse(response), problem: problem)
+    }
+    #expect(result.problems == 4)
+    #expect(result.accuracy == scores.reduce(0) { $0 + $1.correct } / 4)
+    #expect(abs(result.reward - scores.reduce(0) { $0 + $1.reward } / 4) < 1e-12)
+    let p = result.accuracy
+    #expect(abs(result.standardError - (p * (1 - p) / 4).squareRoot()) < 1e-15, "the binomial standard error")
+    var record = MetricsRecord(step: 0)
+    result.record(into: &record)
+    #expect(record["eval/accuracy_se"] == result.standardError && record["eval/problems"] == 4)
+}
+
+/// Two mini-batches of two prompts: the first update runs at the rollout parameters, the
+/// second after it.
+private func twoMiniBatchConfig() throws -> RunConfig {
+    try tinyRunConfig(overrides: ["train.mini_batches=2", "train.prompts_per_step=4", "train.max_steps=1"])
+}
+
+@Test func firstUpdateIsOnPolicyAndTheSecondIsNot() throws {
+    let trainer = try tinyTrainer(try twoMiniBatchConfig(), task: FirstCharacterTask())
+    let report = try trainer.step { false }
+    #expect(report.updates.count == 2)
+    // klSum = sum over responses of B_old - B_theta: exactly 0 when every d_j is 0.
+    #expect(report.updates[0].statistics.klSum == 0)
+    #expect(report.updates[0].statistics.klCount > 0)
+    #expect(abs(report.updates[1].statistics.klSum) > 1e-9, "the second update runs after the first moved the weights")
+}
+
+@Test func theGradientIsDividedByTheMiniBatchResponseCount() throws {
+    // Hand-computed N: 2 prompts x 4 generations = 8 responses in mini-batch 0, equal rewards or not.
+    let config = try twoMiniBatchConfig()
+    let task = FirstCharacterTask()
+    let trainer = try tinyTrainer(config, task: task)
+    let model = try tinyModel(config)
+    let report = try trainer.step { false }
+
+    // The first mini-batch rebuilt here: rollouts, rewards, advantages and masked samples, then the
+    // raw gradient sum of -sum_r R_r at the initial weights.
+    let tokenizer = CharTokenizer()
+    let sampler = try DiffusionSampler(options: config.rollout.rolloutOptions, maskTokenID: 1, padTokenID: 0, seed: 9)
+    let masking = config.objective.likelihoodMasking(maskTokenID: 1, seed: 9)
+    var responses: [ELBOResponse] = []
+    for promptIndex in [UInt64(0), 1] {
+        let problem = task.trainingProblem(seed: 9, index: promptIndex)
+        let prompt = try tokenizer.encodePrompt(problem.prompt)
+        let generated = try sampler.generate(model: ModelRunner(model: model), prompts: Array(repeating: prompt, count: 4),
+                                             keys: (0..<4).map { [1, promptIndex, UInt64($0)] })
+        let rewards = generated.map { task.score(completion: tokenizer.decodeResponse($0), problem: problem).reward }
+        let advantages = GroupAdvantages(rewards: rewards, scaleRewards: true).values
+        for (g, response) in generated.enumerated() {
+            responses.append(ELBOResponse(samples: masking.samples(prompt: prompt, response: response, step: 1,
+                                                                   promptIndex: promptIndex, responseIndex: UInt64(g)),
+                                          advantage: advantages[g]))
+        }
+    }
+    let gradients = FlatBuffer(count: model.layout.totalCount)
+    let sum = ELBOObjective(method: .bgpo(clip: nil), microBatchSize: 5, padTokenID: 0)
+        .accumulate(model: model, responses: responses, gradients: gradients)
+    let sumNorm = gradients.buffer.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+    try #require(sumNorm > 0)
+    #expect(report.updates[0].units == 8)
+    #expect(abs(report.updates[0].gradientNorm - sumNorm / 8) <= 1e-5 * sumNorm / 8,
+            "update norm \(report.updates[0].gradientNorm), expected \(sumNorm / 8)")
+    #expect(abs(report.updates[0].statistics.lossSum - sum.statistics.lossSum) <= 1e-9 * (1 + abs(sum.statistics.lossSum)))
+}

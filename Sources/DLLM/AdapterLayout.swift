@@ -1,5 +1,13 @@
 import Kernels
 
+/// One of the two matrices of a LoRA adapter; raw values as in PEFT's `lora_A` and `lora_B`.
+public enum AdapterMatrix: String, Sendable {
+    /// The down projection A, `[rank, in]`.
+    case a = "A"
+    /// The up projection B, `[out, rank]`.
+    case b = "B"
+}
+
 /// One adapted linear layer of a block: where its frozen weight and its adapter matrices live.
 struct AdaptedLinear: Sendable, Equatable {
     /// Which layer of the block.
@@ -49,8 +57,8 @@ public struct AdapterLayout: Sendable, Equatable {
         blocks = base.blocks.enumerated().map { k, block in
             lora.orderedTargets.map { target in
                 let (outFeatures, inFeatures) = target.shape(config)
-                let a = add(AdapterLayout.name(block: k, target: target, matrix: "A"), [r, inFeatures])
-                let b = add(AdapterLayout.name(block: k, target: target, matrix: "B"), [outFeatures, r])
+                let a = add(AdapterLayout.name(block: k, target: target, matrix: .a), [r, inFeatures])
+                let b = add(AdapterLayout.name(block: k, target: target, matrix: .b), [outFeatures, r])
                 return AdaptedLinear(target: target, weight: target.weightOffset(block), a: a, b: b,
                                      inFeatures: inFeatures, outFeatures: outFeatures)
             }
@@ -61,9 +69,9 @@ public struct AdapterLayout: Sendable, Equatable {
         self.index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.name, $0) })
     }
 
-    /// PEFT's name of adapter matrix `matrix` ("A" or "B") of layer `target` of block `block`.
-    public static func name(block: Int, target: LoRATarget, matrix: String) -> String {
-        "base_model.model.model.transformer.blocks.\(block).\(target.rawValue).lora_\(matrix).weight"
+    /// PEFT's name of adapter matrix `matrix` of layer `target` of block `block`.
+    public static func name(block: Int, target: LoRATarget, matrix: AdapterMatrix) -> String {
+        "base_model.model.model.transformer.blocks.\(block).\(target.rawValue).lora_\(matrix.rawValue).weight"
     }
 
     /// The tensor called `name`, or nil.

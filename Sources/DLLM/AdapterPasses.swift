@@ -40,15 +40,18 @@ struct AdaptedWeights<Base: ForwardWeights>: ForwardWeights {
     /// The adapted layers by the offset of their base weight.
     let slots: [Int: AdapterSlot]
 
+    /// The base's embedding lookup.
     func embed(tokens: UnsafePointer<Int32>, tableAt offset: Int, out: UnsafeMutablePointer<Float>,
                count: Int, vocab: Int, dim: Int) {
         base.embed(tokens: tokens, tableAt: offset, out: out, count: count, vocab: vocab, dim: dim)
     }
 
+    /// The base's norm weight.
     func vector(at offset: Int, count: Int) -> UnsafePointer<Float> {
         base.vector(at: offset, count: count)
     }
 
+    /// The base layer, then the adapter's share when the layer is adapted.
     func linear(x: UnsafePointer<Float>, weightAt offset: Int, y: UnsafeMutablePointer<Float>,
                 rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool) {
         base.linear(x: x, weightAt: offset, y: y, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
@@ -78,6 +81,7 @@ struct AdapterGradients<Base: FrozenWeights>: ParameterGradients {
     /// `[rows, rank]` scratch for the gradient of a hidden.
     let dHidden: UnsafeMutablePointer<Float>
 
+    /// dX through the frozen W, then the adapter's gradients and share of dX when the layer is adapted.
     func linear(x: UnsafePointer<Float>, weightAt offset: Int, dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>,
                 rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool) {
         base.linearInputGradient(dY: dY, weightAt: offset, dX: dX, rows: rows, inFeatures: inFeatures,
@@ -90,6 +94,7 @@ struct AdapterGradients<Base: FrozenWeights>: ParameterGradients {
         }
     }
 
+    /// dX only: the norm weight is frozen.
     func norm(x: UnsafePointer<Float>, weightAt offset: Int, rstd: UnsafePointer<Float>, dY: UnsafePointer<Float>,
               dX: UnsafeMutablePointer<Float>, rows: Int, dim: Int) {
         rmsnormBackward(x: x, weight: base.vector(at: offset, count: dim), rstd: rstd, dY: dY, dX: dX, dWeight: nil,

@@ -10,6 +10,7 @@ protocol FrozenWeights: ForwardWeights {
 }
 
 extension F32Weights: FrozenWeights {
+    /// One product with the F32 matrix in place.
     func linearInputGradient(dY: UnsafePointer<Float>, weightAt offset: Int, dX: UnsafeMutablePointer<Float>,
                              rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool) {
         linearInputBackward(weight: base + offset, dY: dY, dX: dX, rows: rows, inFeatures: inFeatures,

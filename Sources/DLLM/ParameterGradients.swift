@@ -28,18 +28,21 @@ struct FullGradients: ParameterGradients {
     /// The gradient buffer, added to.
     let gradients: UnsafeMutablePointer<Float>
 
+    /// ``linearBackward(x:weight:dY:dX:dWeight:rows:inFeatures:outFeatures:accumulate:)``: dX and dW.
     func linear(x: UnsafePointer<Float>, weightAt offset: Int, dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>,
                 rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool) {
         linearBackward(x: x, weight: weights + offset, dY: dY, dX: dX, dWeight: gradients + offset, rows: rows,
                        inFeatures: inFeatures, outFeatures: outFeatures, accumulate: accumulate)
     }
 
+    /// ``rmsnormBackward(x:weight:rstd:dY:dX:dWeight:rows:dim:)`` with the weight's gradient.
     func norm(x: UnsafePointer<Float>, weightAt offset: Int, rstd: UnsafePointer<Float>, dY: UnsafePointer<Float>,
               dX: UnsafeMutablePointer<Float>, rows: Int, dim: Int) {
         rmsnormBackward(x: x, weight: weights + offset, rstd: rstd, dY: dY, dX: dX, dWeight: gradients + offset,
                         rows: rows, dim: dim)
     }
 
+    /// ``embeddingBackward(tokens:dOut:dTable:count:vocab:dim:)`` into the table's gradient.
     func embedding(tokens: UnsafePointer<Int32>, dOut: UnsafePointer<Float>, tableAt offset: Int, count: Int,
                    vocab: Int, dim: Int) {
         embeddingBackward(tokens: tokens, dOut: dOut, dTable: gradients + offset, count: count, vocab: vocab, dim: dim)

@@ -122,7 +122,7 @@ import Testing
         let wider = try AdapterLayout(config: tiny, lora: LoRAConfig(rank: 8, alpha: 16, targetModules: [.q, .k, .up, .ffOut]))
         let widerBuffer = FlatBuffer(count: wider.totalCount)
         wider.initialize(widerBuffer, seed: 3)
-        let name = AdapterLayout.name(block: 1, target: .ffOut, matrix: "A")
+        let name = AdapterLayout.name(block: 1, target: .ffOut, matrix: .a)
         let (x, y) = (try #require(layout[name]), try #require(wider[name]))
         #expect(buffer.buffer[x.offset..<(x.offset + x.count)].elementsEqual(widerBuffer.buffer[y.offset..<(y.offset + y.count)]))
     }

@@ -87,6 +87,8 @@ public enum RandomPurpose: UInt64, Sendable, CaseIterable {
     case dataOrder
     /// Anything a test needs.
     case test
+    /// Initial LoRA adapter weights.
+    case adapterInitialization
 }
 
 #if canImport(Glibc)

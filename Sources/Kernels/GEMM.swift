@@ -45,8 +45,19 @@ public func linearForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
 public func linearBackward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dY: UnsafePointer<Float>,
                            dX: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
                            rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool = true) {
-    sgemm(.none, .none, m: rows, n: inFeatures, k: outFeatures,
-          a: dY, lda: outFeatures, b: weight, ldb: inFeatures, beta: accumulate ? 1 : 0, c: dX, ldc: inFeatures)
+    linearInputBackward(weight: weight, dY: dY, dX: dX, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
+                        accumulate: accumulate)
     sgemm(.transposed, .none, m: outFeatures, n: inFeatures, k: rows,
           a: dY, lda: outFeatures, b: x, ldb: inFeatures, beta: 1, c: dWeight, ldc: inFeatures)
+}
+
+/// The input half of ``linearBackward(x:weight:dY:dX:dWeight:rows:inFeatures:outFeatures:accumulate:)``, for
+/// a frozen weight: `dX += dY W` (or `dX = dY W` when `accumulate` is false).
+///
+/// weight: [outFeatures, inFeatures]; dY: [rows, outFeatures]; dX: [rows, inFeatures].
+@inline(__always)
+public func linearInputBackward(weight: UnsafePointer<Float>, dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>,
+                                rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool = true) {
+    sgemm(.none, .none, m: rows, n: inFeatures, k: outFeatures,
+          a: dY, lda: outFeatures, b: weight, ldb: inFeatures, beta: accumulate ? 1 : 0, c: dX, ldc: inFeatures)
 }

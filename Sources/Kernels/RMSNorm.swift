@@ -17,10 +17,11 @@ public func rmsnormForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>
 
 /// Backward of ``rmsnormForward(x:weight:y:rstd:rows:dim:eps:)``.
 ///
-/// `dX += rstd * (dY * w) - x * rstd^3 * mean(dY * w * x)` and `dWeight += sum over rows of dY * x * rstd`.
+/// `dX += rstd * (dY * w) - x * rstd^3 * mean(dY * w * x)` and `dWeight += sum over rows of dY * x * rstd`
+/// (no weight gradient when `dWeight` is nil: a frozen weight).
 /// x, dY, dX: [rows, dim]; weight, dWeight: [dim]; rstd: [rows] from the forward.
 public func rmsnormBackward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, rstd: UnsafePointer<Float>,
-                            dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>,
+                            dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>?,
                             rows: Int, dim: Int) {
     for r in 0..<rows {
         let xr = x + r * dim
@@ -33,7 +34,7 @@ public func rmsnormBackward(x: UnsafePointer<Float>, weight: UnsafePointer<Float
             let xv = loadVector(xr + o, lanes)
             let gv = loadVector(gr + o, lanes)
             acc += gv * loadVector(weight + o, lanes) * xv
-            storeVector(loadVector(dWeight + o, lanes) + gv * xv * s, dWeight + o, lanes)
+            if let dWeight { storeVector(loadVector(dWeight + o, lanes) + gv * xv * s, dWeight + o, lanes) }
         }
         let c = acc.sum() * s * s * s / Float(dim)
         for o in stride(from: 0, to: dim, by: FloatVector.scalarCount) {

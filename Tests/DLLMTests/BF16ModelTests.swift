@@ -1,19 +1,16 @@
-import Base
 import DLLM
+import TestSupport
 import Testing
 
 @Suite struct BF16ModelTests {
     /// A model whose weights are exactly representable in bfloat16, so both forwards see the same numbers.
     private func roundedModel(_ config: ModelConfig) -> Model {
-        let model = Model(config: config, seed: 5)
-        let bits = UnsafeMutableRawPointer(model.parameters.pointer).assumingMemoryBound(to: UInt32.self)
-        for i in 0..<model.parameters.count { bits[i] = UInt32(bfloat16Bits(bits[i])) << 16 }
-        return model
+        roundToBFloat16(Model(config: config, seed: 5))
     }
 
     /// Vocabulary * d_model exceeds the largest block matrix, so the head is multiplied in row chunks.
-    private static let config = ModelConfig(dModel: 16, nLayers: 2, nHeads: 4, nKVHeads: 2, mlpHidden: 24, vocabSize: 300,
-                                            maxSeq: 16, maskTokenID: 1, eosTokenID: 0, padTokenID: 0)
+    static let config = ModelConfig(dModel: 16, nLayers: 2, nHeads: 4, nKVHeads: 2, mlpHidden: 24, vocabSize: 300,
+                                    maxSeq: 16, maskTokenID: 1, eosTokenID: 0, padTokenID: 0)
     /// Two sequences of five tokens, the second with a padding key.
     private static let tokens: [Int32] = [2, 7, 299, 1, 1, 0, 5, 9, 3, 3]
     private static let mask: [UInt8] = [1, 1, 1, 1, 1, 0, 1, 1, 1, 1]

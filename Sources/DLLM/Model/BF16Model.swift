@@ -2,7 +2,8 @@ import Base
 import Kernels
 
 /// A LLaDA-style mask predictor whose weights stay bfloat16 in memory: half the memory of a
-/// ``Model``, for inference only (sampling, evaluation, logits of large imported models).
+/// ``Model``, for inference (sampling, evaluation, logits of large imported models) and as the
+/// frozen base of a ``LoRAModel``.
 ///
 /// The forward pass widens one weight matrix at a time (in chunks of at most ``scratchLimit``
 /// elements) into an F32 scratch buffer before its matrix product, and gathers embedding rows
@@ -70,12 +71,21 @@ final class BF16Weights: ForwardWeights {
     /// Widens as many output rows of W as the scratch holds, multiplies, and moves on.
     func linear(x: UnsafePointer<Float>, weightAt offset: Int, y: UnsafeMutablePointer<Float>,
                 rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool) {
+        forEachRowChunk(weightAt: offset, inFeatures: inFeatures, outFeatures: outFeatures) { first, count, chunk in
+            sgemm(.none, .transposed, m: rows, n: count, k: inFeatures, a: x, lda: inFeatures,
+                  b: chunk, ldb: inFeatures, beta: accumulate ? 1 : 0, c: y + first, ldc: outFeatures)
+        }
+    }
+
+    /// Widens the `[outFeatures, inFeatures]` matrix at `offset` into the scratch as many rows at a
+    /// time as it holds and calls `body(first, count, rows)` with rows `first ..< first + count` as F32.
+    func forEachRowChunk(weightAt offset: Int, inFeatures: Int, outFeatures: Int,
+                         _ body: (Int, Int, UnsafePointer<Float>) -> Void) {
         let chunk = max(1, scratch.count / inFeatures)
         for first in stride(from: 0, to: outFeatures, by: chunk) {
             let count = min(chunk, outFeatures - first)
             bfloat16Widen(base + offset + first * inFeatures, scratch.baseAddress!, count: count * inFeatures)
-            sgemm(.none, .transposed, m: rows, n: count, k: inFeatures, a: x, lda: inFeatures,
-                  b: scratch.baseAddress!, ldb: inFeatures, beta: accumulate ? 1 : 0, c: y + first, ldc: outFeatures)
+            body(first, count, UnsafePointer(scratch.baseAddress!))
         }
     }
 }

@@ -1,6 +1,7 @@
 /// Runs a model forward-only for sampling: a ``DenoisingModel`` over one reusable workspace.
 ///
-/// The model is a ``Model`` (F32 weights) or a ``BF16Model`` (bfloat16 weights, half the memory).
+/// The model is a ``Model`` (F32 weights), a ``BF16Model`` (bfloat16 weights, half the memory) or a
+/// ``LoRAModel`` (adapters on or off).
 /// The workspace is kept between calls and rebuilt only when the batch shape changes. (The
 /// forward keeps its activations for a backward nobody runs; a forward-only path would save that
 /// memory, not time.) A call that names the positions it reads runs the last block on those rows
@@ -10,6 +11,8 @@ public final class ModelRunner: DenoisingModel {
     public let config: ModelConfig
     /// The forward pass over the model's weights; a nil range means every position.
     private let run: (UnsafePointer<Int32>, UnsafePointer<UInt8>?, Workspace, Range<Int>?) -> Void
+    /// The adapters whose hiddens the workspace must hold, if any.
+    private let adapters: AdapterLayout?
     private var workspace: Workspace?
 
     /// Creates a runner for `model`.
@@ -23,10 +26,17 @@ public final class ModelRunner: DenoisingModel {
         self.init(config: model.config, layout: model.layout, weights: BF16Weights(model: model), keeping: model)
     }
 
+    /// Creates a runner for the adapted `model`, its adapters on or (the base alone) off.
+    public convenience init(model: LoRAModel, adapters use: AdapterSwitch) {
+        self.init(config: model.config, adapters: use == .on ? model.layout : nil) { tokens, keyMask, ws, positions in
+            model.forward(tokens: tokens, keyMask: keyMask, workspace: ws, adapters: use, positions: positions)
+        }
+    }
+
     /// A runner of the forward pass over `weights`; `owner` keeps the storage they point into alive.
-    private init<W: ForwardWeights>(config: ModelConfig, layout: ParameterLayout, weights: W, keeping owner: AnyObject) {
-        self.config = config
-        run = { tokens, keyMask, ws, positions in
+    private convenience init<W: ForwardWeights>(config: ModelConfig, layout: ParameterLayout, weights: W,
+                                                keeping owner: AnyObject) {
+        self.init(config: config, adapters: nil) { tokens, keyMask, ws, positions in
             withExtendedLifetime(owner) {
                 if let positions {
                     forward(config: config, layout: layout, weights: weights, tokens: tokens, keyMask: keyMask,
@@ -37,6 +47,14 @@ public final class ModelRunner: DenoisingModel {
                 }
             }
         }
+    }
+
+    /// A runner of `run`, whose workspaces hold the hiddens of `adapters` when given.
+    private init(config: ModelConfig, adapters: AdapterLayout?,
+                 run: @escaping (UnsafePointer<Int32>, UnsafePointer<UInt8>?, Workspace, Range<Int>?) -> Void) {
+        self.config = config
+        self.adapters = adapters
+        self.run = run
     }
 
     /// The model's vocabulary size.
@@ -66,7 +84,7 @@ public final class ModelRunner: DenoisingModel {
             return current
         }
         workspace = nil
-        let ws = Workspace(config: config, batch: batch, seq: seq)
+        let ws = Workspace(config: config, batch: batch, seq: seq, adapters: adapters)
         workspace = ws
         return ws
     }

@@ -30,9 +30,12 @@ public final class Workspace {
     let cos: Int, sin: Int
     /// Backward scratch slices (offsets into ``storage``).
     let scratch: ScratchSlices
+    /// The hidden activations of LoRA adapters, when the workspace was built for them.
+    let adapterSlices: AdapterSlices?
 
-    /// Allocates the workspace for `batch` sequences of `seq` tokens (`1 <= seq <= config.maxSeq`).
-    public init(config: ModelConfig, batch: Int, seq: Int) {
+    /// Allocates the workspace for `batch` sequences of `seq` tokens (`1 <= seq <= config.maxSeq`),
+    /// with room for the `[batch * seq, rank]` hiddens of the LoRA adapters `adapters` when given.
+    public init(config: ModelConfig, batch: Int, seq: Int, adapters: AdapterLayout? = nil) {
         precondition(batch > 0 && seq > 0 && seq <= config.maxSeq,
                      "Workspace: batch \(batch) and seq \(seq) must be positive, seq at most maxSeq \(config.maxSeq)")
         self.config = config
@@ -60,6 +63,7 @@ public final class Workspace {
                                 dContext: carver.take(n * hd), dKRotated: carver.take(n * kvd),
                                 dGate: carver.take(n * m), dUp: carver.take(n * m), dAct: carver.take(n * m),
                                 attention: carver.take(seq * seq))
+        adapterSlices = adapters.map { AdapterSlices(layout: $0, rows: n, carver: &carver) }
         storage = FlatBuffer(count: carver.count)
         logits = storage.pointer + logitsOffset
         dLogits = storage.pointer + dLogitsOffset

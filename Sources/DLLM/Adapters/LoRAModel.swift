@@ -1,0 +1,145 @@
+import Base
+
+/// Whether a ``LoRAModel`` pass uses its adapters or runs its frozen base alone.
+public enum AdapterSwitch: Sendable {
+    /// `y = x W^T + (alpha / r) (x A^T) B^T` on the adapted layers.
+    case on
+    /// The base model alone (diffu-GRPO's reference model).
+    case off
+}
+
+/// The frozen weights under a ``LoRAModel``.
+public enum FrozenBase {
+    /// F32 weights, used in place.
+    case f32(Model)
+    /// bfloat16 weights, widened piece by piece as a pass needs them.
+    case bf16(BF16Model)
+
+    /// The base's shape.
+    public var config: ModelConfig {
+        switch self {
+        case .f32(let model): model.config
+        case .bf16(let model): model.config
+        }
+    }
+}
+
+/// A LLaDA-style mask predictor with trainable LoRA adapters over frozen base weights.
+///
+/// The base (``FrozenBase``) is never written and never gets a gradient: only ``adapters`` train,
+/// and their gradients and optimiser moments are F32 buffers of `layout.totalCount` elements.
+/// With the adapters switched off a pass runs the base alone, so diffu-GRPO's reference model needs
+/// no second copy of the weights; its logits then equal the base model's exactly.
+///
+/// Workspaces come from ``makeWorkspace(batch:seq:)``: they keep, besides what the base's passes
+/// keep, the `[batch * seq, rank]` hidden of every adapted layer and one scratch of that size.
+/// A backward with a bfloat16 base widens each matrix in chunks, as its forward does (no F32 copy).
+/// One pass at a time: a bfloat16 base widens into one scratch buffer.
+public final class LoRAModel {
+    /// The model's shape.
+    public let config: ModelConfig
+    /// The frozen weights.
+    public let base: FrozenBase
+    /// Where each adapter tensor lives in ``adapters``; its ``AdapterLayout/lora`` is the configuration.
+    public let layout: AdapterLayout
+    /// The trainable adapters, in ``layout``.
+    public let adapters: FlatBuffer
+    private let baseLayout: ParameterLayout
+    private let weights: any FrozenWeights
+
+    /// Adapters `lora` over `base`, initialised as PEFT does (``AdapterLayout/initialize(_:seed:)``);
+    /// throws ``LoRAConfigError`` when `lora` does not fit the base's shape.
+    public convenience init(base: FrozenBase, lora: LoRAConfig, seed: UInt64) throws {
+        let layout = try AdapterLayout(config: base.config, lora: lora)
+        let adapters = FlatBuffer(count: layout.totalCount)
+        layout.initialize(adapters, seed: seed)
+        try self.init(base: base, lora: lora, adapters: adapters)
+    }
+
+    /// Adapters `lora` over `base` with the given values (`[layout.totalCount]`, the layout of `lora`
+    /// on the base's shape); throws ``LoRAConfigError`` when `lora` does not fit the base's shape.
+    public init(base: FrozenBase, lora: LoRAConfig, adapters: FlatBuffer) throws {
+        let layout = try AdapterLayout(config: base.config, lora: lora)
+        precondition(adapters.count == layout.totalCount,
+                     "LoRAModel: adapter buffer has \(adapters.count) elements, layout needs \(layout.totalCount)")
+        self.config = base.config
+        self.base = base
+        self.layout = layout
+        self.adapters = adapters
+        switch base {
+        case .f32(let model):
+            baseLayout = model.layout
+            weights = F32Weights(base: model.parameters.pointer)
+        case .bf16(let model):
+            baseLayout = model.layout
+            weights = BF16Weights(model: model)
+        }
+    }
+
+    /// A workspace for `batch` sequences of `seq` tokens with room for the adapters' hiddens.
+    public func makeWorkspace(batch: Int, seq: Int) -> Workspace {
+        Workspace(config: config, batch: batch, seq: seq, adapters: layout)
+    }
+
+    /// The forward pass with the adapters on, keeping in `workspace` what ``backward(workspace:gradients:)``
+    /// needs; arguments as ``modelForward(_:tokens:keyMask:workspace:)``.
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace) {
+        forward(tokens: tokens, keyMask: keyMask, workspace: ws, adapters: .on)
+    }
+
+    /// The forward pass with the adapters on or off, of every position (`positions` nil) or for the
+    /// logits of `positions` of every sequence only, as ``modelForward(_:tokens:keyMask:workspace:positions:)``.
+    ///
+    /// Only a forward of every position with the adapters on can be followed by ``backward(workspace:gradients:)``.
+    /// With the adapters off the workspace need not have room for them.
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
+                        adapters use: AdapterSwitch, positions: Range<Int>? = nil) {
+        precondition(ws.config == config, "LoRAModel.forward: workspace was built for another model configuration")
+        adaptedForward(weights, tokens: tokens, keyMask: keyMask, workspace: ws, adapters: use, positions: positions)
+    }
+
+    /// The backward pass of the last forward with the adapters on run in `workspace`.
+    ///
+    /// Reads `workspace.dLogits` and ACCUMULATES the adapters' gradients into `gradients`
+    /// (`[layout.totalCount]`, the layout of ``adapters``); the base gets none. The workspace's
+    /// activations are left intact, as ``modelBackward(_:workspace:gradients:)`` leaves them.
+    public func backward(workspace ws: Workspace, gradients: FlatBuffer) {
+        precondition(ws.config == config, "LoRAModel.backward: workspace was built for another model configuration")
+        precondition(gradients.count == layout.totalCount,
+                     "LoRAModel.backward: gradient buffer has \(gradients.count) elements, layout needs \(layout.totalCount)")
+        adaptedBackward(weights, workspace: ws, gradients: gradients)
+    }
+
+    /// ``forward(tokens:keyMask:workspace:adapters:positions:)`` over the base weights `w`.
+    private func adaptedForward<W: FrozenWeights>(_ w: W, tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?,
+                                                  workspace ws: Workspace, adapters use: AdapterSwitch,
+                                                  positions: Range<Int>?) {
+        switch use {
+        case .off:
+            run(w, tokens: tokens, keyMask: keyMask, workspace: ws, positions: positions)
+        case .on:
+            let adapted = AdaptedWeights(base: w, adapters: adapters.pointer, scale: layout.lora.scale,
+                                         rank: layout.lora.rank, slots: adapterSlots(layout, workspace: ws).slots)
+            run(adapted, tokens: tokens, keyMask: keyMask, workspace: ws, positions: positions)
+        }
+    }
+
+    /// The forward pass over `w`, of every position or of `positions`.
+    private func run<W: ForwardWeights>(_ w: W, tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?,
+                                        workspace ws: Workspace, positions: Range<Int>?) {
+        if let positions {
+            DLLM.forward(config: config, layout: baseLayout, weights: w, tokens: tokens, keyMask: keyMask, workspace: ws,
+                         positions: positions)
+        } else {
+            DLLM.forward(config: config, layout: baseLayout, weights: w, tokens: tokens, keyMask: keyMask, workspace: ws)
+        }
+    }
+
+    /// ``backward(workspace:gradients:)`` over the base weights `w`.
+    private func adaptedBackward<W: FrozenWeights>(_ w: W, workspace ws: Workspace, gradients: FlatBuffer) {
+        let (slots, dHidden) = adapterSlots(layout, workspace: ws)
+        let g = AdapterGradients(base: w, adapters: adapters.pointer, gradients: gradients.pointer, scale: layout.lora.scale,
+                                 rank: layout.lora.rank, slots: slots, dHidden: dHidden)
+        DLLM.backward(config: config, layout: baseLayout, parameters: g, workspace: ws)
+    }
+}

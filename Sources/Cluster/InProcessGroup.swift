@@ -22,10 +22,14 @@ import Foundation
 ///   threw, throws ``ClusterError/rankLeft(rank:number:reason:)``;
 /// - ``InProcessCommunicator/abort(code:)`` throws ``ClusterError/aborted(rank:code:)``.
 ///
-/// `abort(code:)` returns `Never`. On a thread that ``run(_:)`` started it ends that thread with
-/// `Thread.exit()` and `run` reports `ClusterError.aborted` for that rank; what the thread's frames
-/// held is not released then (a leak that only lasts until the process ends, acceptable in tests).
-/// On any other thread it ends the process with the code, as `MPI_Abort` ends the job.
+/// `abort(code:)` returns `Never`, so it cannot hand the abort back to its caller. It first marks
+/// the group aborted and wakes every rank (their collectives throw), then, on a thread that
+/// ``run(_:)`` started, ends that thread with Foundation's `Thread.exit()`; `run` counts the thread
+/// as done and reports `.failure(ClusterError.aborted)` for its rank. Ending the thread, rather than
+/// parking it on a wait that never returns, lets `run` return and frees the thread's stack; the
+/// cost is that the frames it unwinds run no `defer` and release nothing (a leak until the process
+/// ends, acceptable in tests), so a rank must not abort while holding a lock that another rank
+/// needs. On any other thread `abort` ends the process with the code, as `MPI_Abort` ends the job.
 public final class InProcessGroup: @unchecked Sendable {
     /// The number of ranks.
     public let size: Int
@@ -72,6 +76,7 @@ public final class InProcessGroup: @unchecked Sendable {
     private var threads: [Thread?]
     /// Threads of ``run(_:)`` that have ended (returned, thrown or aborted).
     private var threadsDone = 0
+    /// Whether ``run(_:)`` was called (a group runs once).
     private var running = false
 
     /// Creates a group of `size` ranks (at least 1).
@@ -235,6 +240,8 @@ public final class InProcessGroup: @unchecked Sendable {
         while threadsDone < size {
             condition.wait()
         }
+        // The threads' closures hold the group: drop them, or the group would never be freed.
+        threads = Array(repeating: nil, count: size)
         return results.values.map { value in
             if let value { return value }
             // Only an abort ends a thread of this run without a result.

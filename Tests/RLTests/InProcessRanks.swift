@@ -25,6 +25,12 @@ enum InProcessRanks {
         withExtendedLifetime(flat) { Array(flat.buffer) }
     }
 
+    /// How many elements of two weight vectors differ in their bits, elements missing from the
+    /// shorter one included (a count, so that a failure does not print every weight).
+    static func differingElements(_ a: [Float], _ b: [Float]) -> Int {
+        zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count + abs(a.count - b.count)
+    }
+
     /// The largest absolute difference between two weight vectors of the same length.
     static func largestDifference(_ a: [Float], _ b: [Float]) -> Float {
         precondition(a.count == b.count, "weight vectors of \(a.count) and \(b.count) elements")

@@ -7,7 +7,9 @@ import Testing
 /// Supervised training (``SupervisedTrainer``) at 1, 2, 3 and 4 in-process ranks: each rank
 /// runs its ``RankShares`` share of every batch, so every rank ends with the same weights and,
 /// up to the order of the gradient sum, with the single rank's; the reports agree (tokens and
-/// learning rate exactly). The tolerances are those of the mpirun test of `bgpo sft`.
+/// learning rate exactly). The tolerances are those of the mpirun test of `bgpo sft` (loss 1e-4
+/// relative, weights 1e-5) and of micro-batching (grad norm 1e-4); observed: loss within 2e-8
+/// relative, grad norm within 8e-8, weights within 5e-7.
 @Suite(.serialized) struct InProcessSupervisedTests {
     /// Six examples of prompts of 2 to 4 tokens and responses of 4 (EOS padding included).
     static let examples: [SupervisedExample] = (0..<6).map { (i: Int) -> SupervisedExample in
@@ -47,7 +49,8 @@ import Testing
         for size in InProcessRanks.worldSizes.dropFirst() {
             let ranks = try train(batchSize: batchSize, size: size)
             for (rank, result) in ranks.enumerated().dropFirst() {
-                #expect(result.weights == ranks[0].weights, "\(size) ranks: rank \(rank)'s weights differ from rank 0's")
+                let weights = InProcessRanks.differingElements(result.weights, ranks[0].weights)
+                #expect(weights == 0, "\(size) ranks: \(weights) of rank \(rank)'s weights differ from rank 0's")
                 #expect(result.reports.map(\.loss) == ranks[0].reports.map(\.loss), "\(size) ranks: rank \(rank)'s losses")
                 #expect(result.reports.map(\.gradNorm) == ranks[0].reports.map(\.gradNorm), "\(size) ranks: rank \(rank)")
             }

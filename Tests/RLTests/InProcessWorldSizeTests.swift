@@ -15,7 +15,8 @@ import Testing
     struct Case: CustomTestStringConvertible, Sendable {
         var name: String
         var overrides: [String]
-        /// The relative tolerance of `loss`, `grad_norm` and `kl` (the mpirun test's).
+        /// The relative tolerance of `loss`, `grad_norm` and `kl`: the mpirun test's. Observed at 2 to
+        /// 4 ranks: grad_norm within 8e-8 relative, loss and kl within 2e-8 absolute.
         var relative: Double
         var testDescription: String { name }
 
@@ -70,8 +71,10 @@ import Testing
             #expect(ranks.count == size)
             // One world: every rank applied the same all-reduced gradient, bit for bit.
             for (rank, result) in ranks.enumerated().dropFirst() {
-                #expect(result.weights == ranks[0].weights, "\(size) ranks: rank \(rank)'s weights differ from rank 0's")
-                #expect(result.firstMoments == ranks[0].firstMoments, "\(size) ranks: rank \(rank)'s moments differ")
+                let weights = InProcessRanks.differingElements(result.weights, ranks[0].weights)
+                #expect(weights == 0, "\(size) ranks: \(weights) of rank \(rank)'s weights differ from rank 0's")
+                let moments = InProcessRanks.differingElements(result.firstMoments, ranks[0].firstMoments)
+                #expect(moments == 0, "\(size) ranks: \(moments) of rank \(rank)'s Adam moments differ from rank 0's")
                 #expect(result.metrics == ranks[0].metrics, "\(size) ranks: rank \(rank)'s step metrics differ")
             }
             guard let single = reference else {
@@ -92,7 +95,8 @@ import Testing
     }
 
     /// The mpirun test's tolerance of the weights after 3 updates at learning rate 1e-3 (each
-    /// update moves a weight by at most about 1e-3).
+    /// update moves a weight by at most about 1e-3). Observed: 1e-7 to 5e-7 at 2 to 4 ranks, 1.1e-6
+    /// after the warm start and the 3 steps of a whole run.
     static let weightTolerance: Float = 1e-5
 }
 

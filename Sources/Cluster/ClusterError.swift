@@ -1,6 +1,6 @@
 import Base
 
-/// Errors of the communicator, the signal handlers and the Slurm environment.
+/// Errors of the communicators, the signal handlers and the Slurm environment.
 public enum ClusterError: Error, Equatable, CustomStringConvertible, ExitCodeProviding {
     /// An MPI call returned `code`; `message` is MPI's own text for it.
     case mpi(function: String, code: Int32, message: String)
@@ -10,6 +10,18 @@ public enum ClusterError: Error, Equatable, CustomStringConvertible, ExitCodePro
     case mpiThreadSupport(provided: Int32)
     /// A broadcast named a root outside `0..<size`.
     case invalidRoot(root: Int, size: Int)
+    /// The ranks of an ``InProcessGroup`` called different collectives (or counts, or roots) as
+    /// their collective number `number` (counted from 1); `calls` describes each rank's call seen,
+    /// in rank order ("rank 1: broadcast of 8 bytes from root 0").
+    case collectiveMismatch(number: Int, calls: [String])
+    /// Collective number `number` (counted from 1) of an ``InProcessGroup`` cannot complete:
+    /// rank `rank` left the group (`reason`: it finalized, its work returned or threw) without
+    /// calling it.
+    case rankLeft(rank: Int, number: Int, reason: String)
+    /// Rank `rank` called a collective after its own `finalize()`.
+    case collectiveAfterFinalize(rank: Int)
+    /// Rank `rank` of an ``InProcessGroup`` called `abort(code:)`: the group is over.
+    case aborted(rank: Int, code: Int32)
     /// Slurm started `slurmTasks` tasks but the MPI world has `worldSize` ranks.
     case worldSizeMismatch(slurmTasks: Int, worldSize: Int)
     /// An environment variable does not hold what it should.
@@ -22,12 +34,15 @@ public enum ClusterError: Error, Equatable, CustomStringConvertible, ExitCodePro
     case slurmQuery(command: String, detail: String)
 
     /// The process exit code: 64 for launch and environment mistakes, 74 for a failed Slurm query,
-    /// 70 for MPI and other internal failures.
+    /// an abort's own code (when in 1...255), 70 for MPI and other internal failures.
     public var exitCode: Int32 {
         switch self {
         case .worldSizeMismatch, .invalidEnvironment, .invalidThreads: ExitStatus.usage
         case .slurmQuery: ExitStatus.ioError
-        case .mpi, .mpiAlreadyInitialized, .mpiThreadSupport, .invalidRoot, .signalInstall: ExitStatus.software
+        case .aborted(_, let code) where (1...255).contains(code): code
+        case .mpi, .mpiAlreadyInitialized, .mpiThreadSupport, .invalidRoot, .signalInstall, .collectiveMismatch,
+             .rankLeft, .collectiveAfterFinalize, .aborted:
+            ExitStatus.software
         }
     }
 
@@ -42,6 +57,15 @@ public enum ClusterError: Error, Equatable, CustomStringConvertible, ExitCodePro
             "MPI provides thread level \(provided), below MPI_THREAD_FUNNELED"
         case let .invalidRoot(root, size):
             "broadcast root \(root) is not a rank of a world of size \(size)"
+        case let .collectiveMismatch(number, calls):
+            "collective number \(number) differs between the ranks (\(calls.joined(separator: "; "))): every rank "
+                + "must call the same collectives in the same order, with the same counts and roots"
+        case let .rankLeft(rank, number, reason):
+            "collective number \(number) cannot complete: rank \(rank) left the group without calling it (\(reason))"
+        case let .collectiveAfterFinalize(rank):
+            "rank \(rank) called a collective after its finalize(); no collective may follow it"
+        case let .aborted(rank, code):
+            "rank \(rank) aborted the group with exit code \(code)"
         case let .worldSizeMismatch(slurmTasks, worldSize) where worldSize == 1:
             "SLURM_NTASKS=\(slurmTasks) but this process is alone in its MPI world: every task started "
                 + "as an independent rank 0. Launch the job step with `srun --mpi=pmix bgpo ...` "

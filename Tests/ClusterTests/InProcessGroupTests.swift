@@ -1,6 +1,6 @@
+import Base
 import Cluster
 import Foundation
-import Kernels
 import Testing
 
 /// The collectives of ``InProcessGroup`` at 1 to 4 ranks: MPI's semantics (every rank gets the

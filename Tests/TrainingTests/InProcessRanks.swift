@@ -1,6 +1,7 @@
+import Base
 import Cluster
 import Kernels
-import RL
+import Records
 import Testing
 
 /// What the in-process world-size tests share: running a body on every rank of an

@@ -1,8 +1,6 @@
-import Cluster
 import DLLM
-import Kernels
-import RL
 import Testing
+import Training
 
 /// Supervised training (``SupervisedTrainer``) at 1, 2, 3 and 4 in-process ranks: each rank
 /// runs its ``RankShares`` share of every batch, so every rank ends with the same weights and,

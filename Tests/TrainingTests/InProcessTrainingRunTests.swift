@@ -1,9 +1,10 @@
 import Cluster
 import DLLM
 import Foundation
-import Kernels
-import RL
+import Records
+import RunConfig
 import Testing
+import Training
 
 /// A whole RL run (``TrainingRun`` with the supervised warm start of ``BaseModel``) at 1, 2, 3 and
 /// 4 in-process ranks sharing one run directory per world size: rank 0 alone decides, logs and

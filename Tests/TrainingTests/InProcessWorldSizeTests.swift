@@ -1,8 +1,8 @@
-import Cluster
 import DLLM
-import Kernels
-import RL
+import Records
+import RunConfig
 import Testing
+import Training
 
 /// The RL trainer at 1, 2, 3 and 4 in-process ranks (``InProcessGroup``): the same rollouts,
 /// rewards and masks (`rollout_hash`), the same step scalars up to float summation order, the same

@@ -2,7 +2,7 @@ import Base
 import Checkpoint
 import DLLM
 
-extension ParameterLayout {
+extension TensorLayout {
     /// Views of every tensor of `buffer` (laid out as this layout) for writing, in layout order:
     /// tensor `entry` is `buffer[entry.offset ..< entry.offset + entry.count]` with `entry.shape`,
     /// named `name(entry.name)` and stored as `dtype`. The views borrow `buffer`'s memory.

@@ -3,47 +3,13 @@ import Foundation
 import TestSupport
 import Testing
 
-/// A Python virtual environment with `safetensors` and `numpy`, set up once per test process:
-/// `python3 -m venv` and `pip install` in a fresh temporary directory, which is then renamed to a
-/// fixed temporary path and reused by later test runs as long as it imports both packages.
-/// A setup failure is the error every Python test fails with.
-let pythonEnvironment: Result<String, ToolError> = {
-    let cache = FileManager.default.temporaryDirectory.appendingPathComponent("bgpo-checkpoint-tests-venv").path
-    if (try? run(cache + "/bin/python", ["-c", "import safetensors, numpy"]))?.status == 0 { return .success(cache + "/bin/python") }
-    let dir = cache + "-\(UUID().uuidString)"
-    do {
-        let venv = try run("/usr/bin/env", ["python3", "-m", "venv", dir])
-        guard venv.status == 0 else {
-            return .failure(ToolError(message: "python3 -m venv failed (is python3-venv installed?): \(venv.stderr)"))
-        }
-        let pip = try run(dir + "/bin/pip", ["install", "--quiet", "--disable-pip-version-check", "safetensors", "numpy"])
-        guard pip.status == 0 else {
-            try? FileManager.default.removeItem(atPath: dir)
-            return .failure(ToolError(message: "pip install safetensors numpy failed (PyPI unreachable?): \(pip.stderr)"))
-        }
-    } catch {
-        try? FileManager.default.removeItem(atPath: dir)
-        return .failure(ToolError(message: "cannot run python3: \(error)"))
-    }
-    // Python finds its venv from the path it runs at, so the directory can move (pip's scripts
-    // cannot, and are not used again). If another test process got there first, use its venv.
-    try? FileManager.default.removeItem(atPath: cache)
-    if (try? FileManager.default.moveItem(atPath: dir, toPath: cache)) == nil {
-        try? FileManager.default.removeItem(atPath: dir)
-    }
-    if (try? run(cache + "/bin/python", ["-c", "import safetensors, numpy"]))?.status == 0 { return .success(cache + "/bin/python") }
-    return .failure(ToolError(message: "the venv at \(cache) does not import safetensors and numpy"))
-}()
+/// A Python virtual environment with `safetensors` and `numpy`.
+let pythonEnvironment = PythonEnvironment(name: "bgpo-checkpoint-tests-venv", installs: [["safetensors", "numpy"]],
+                                          modules: "safetensors, numpy")
 
-/// Runs `script` with the environment's Python and `arguments`; fails the test with Python's
-/// standard error if the environment or the script fails. Returns standard output.
+/// Runs `script` with the environment's Python and `arguments`; returns standard output.
 func runPython(_ script: String, _ arguments: [String]) throws -> String {
-    let python = try pythonEnvironment.get()
-    let result = try run(python, ["-c", script] + arguments)
-    guard result.status == 0 else {
-        throw ToolError(message: "python script failed (\(result.status)): \(result.stderr)")
-    }
-    return String(decoding: result.stdout, as: UTF8.self)
+    try pythonEnvironment.run(script, arguments)
 }
 
 /// The F32 values of a raw little-endian file.

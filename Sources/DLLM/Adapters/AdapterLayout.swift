@@ -30,7 +30,7 @@ struct AdaptedLinear: Sendable, Equatable {
 /// layers are LLaDA's `model.transformer.blocks.{k}.{module}`:
 /// `base_model.model.model.transformer.blocks.{k}.{module}.lora_A.weight` (`[r, in]`) and
 /// `...lora_B.weight` (`[out, r]`).
-public struct AdapterLayout: Sendable, Equatable {
+public struct AdapterLayout: TensorLayout, Sendable, Equatable {
     /// The adapters' configuration.
     public let lora: LoRAConfig
     /// Every tensor, in buffer order.

@@ -10,12 +10,20 @@ public struct TensorEntry: Sendable, Equatable {
     public var count: Int
 }
 
+/// Named tensors packed in one flat `Float` buffer: a model's weights or its adapters.
+public protocol TensorLayout {
+    /// Every tensor, in buffer order.
+    var entries: [TensorEntry] { get }
+    /// Number of `Float` elements of the whole buffer.
+    var totalCount: Int { get }
+}
+
 /// Where every tensor of a model lives in one flat `Float` buffer (parameters, gradients and
 /// optimiser moments all share it).
 ///
 /// Order: `wte`, then per block `attn_norm, q_proj, k_proj, v_proj, attn_out, ff_norm, ff_proj,
 /// up_proj, ff_out`, then `ln_f` and the head `ff_out`; tensors are packed without gaps.
-public struct ParameterLayout: Sendable {
+public struct ParameterLayout: TensorLayout, Sendable {
     /// Every tensor, in buffer order.
     public let entries: [TensorEntry]
     /// Number of `Float` elements of the whole buffer (the parameter count).

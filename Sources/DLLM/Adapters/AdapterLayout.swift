@@ -46,26 +46,19 @@ public struct AdapterLayout: TensorLayout, Sendable, Equatable {
     public init(config: ModelConfig, lora: LoRAConfig) throws {
         try lora.validate(for: config)
         let base = ParameterLayout(config: config), r = lora.rank
-        var entries: [TensorEntry] = []
-        var offset = 0
-        func add(_ name: String, _ shape: [Int]) -> Int {
-            let count = shape.reduce(1, *)
-            entries.append(TensorEntry(name: name, shape: shape, offset: offset, count: count))
-            offset += count
-            return offset - count
-        }
+        var packer = TensorPacker()
         blocks = base.blocks.enumerated().map { k, block in
             lora.orderedTargets.map { target in
                 let (outFeatures, inFeatures) = target.shape(config)
-                let a = add(AdapterLayout.name(block: k, target: target, matrix: .a), [r, inFeatures])
-                let b = add(AdapterLayout.name(block: k, target: target, matrix: .b), [outFeatures, r])
+                let a = packer.add(AdapterLayout.name(block: k, target: target, matrix: .a), [r, inFeatures])
+                let b = packer.add(AdapterLayout.name(block: k, target: target, matrix: .b), [outFeatures, r])
                 return AdaptedLinear(target: target, weight: target.weightOffset(block), a: a, b: b,
                                      inFeatures: inFeatures, outFeatures: outFeatures)
             }
         }
         self.lora = lora
-        self.entries = entries
-        self.totalCount = offset
+        self.entries = packer.entries
+        self.totalCount = packer.count
         self.index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.name, $0) })
     }
 

@@ -41,34 +41,27 @@ public struct ParameterLayout: TensorLayout, Sendable {
     /// Lays out the tensors of `config` (which need not be allocatable: the layout is only offsets).
     public init(config: ModelConfig) {
         let d = config.dModel, kv = config.nKVHeads * config.headDim, m = config.mlpHidden, v = config.vocabSize
-        var entries: [TensorEntry] = []
-        var offset = 0
-        func add(_ name: String, _ shape: [Int]) -> Int {
-            let count = shape.reduce(1, *)
-            entries.append(TensorEntry(name: name, shape: shape, offset: offset, count: count))
-            offset += count
-            return offset - count
-        }
-        embedding = add("model.transformer.wte.weight", [v, d])
+        var packer = TensorPacker()
+        embedding = packer.add("model.transformer.wte.weight", [v, d])
         var blocks: [BlockOffsets] = []
         for k in 0..<config.nLayers {
             let p = "model.transformer.blocks.\(k)."
             blocks.append(BlockOffsets(
-                attnNorm: add(p + "attn_norm.weight", [d]),
-                q: add(p + "q_proj.weight", [d, d]),
-                k: add(p + "k_proj.weight", [kv, d]),
-                v: add(p + "v_proj.weight", [kv, d]),
-                attnOut: add(p + "attn_out.weight", [d, d]),
-                ffNorm: add(p + "ff_norm.weight", [d]),
-                ffProj: add(p + "ff_proj.weight", [m, d]),
-                up: add(p + "up_proj.weight", [m, d]),
-                ffOut: add(p + "ff_out.weight", [d, m])))
+                attnNorm: packer.add(p + "attn_norm.weight", [d]),
+                q: packer.add(p + "q_proj.weight", [d, d]),
+                k: packer.add(p + "k_proj.weight", [kv, d]),
+                v: packer.add(p + "v_proj.weight", [kv, d]),
+                attnOut: packer.add(p + "attn_out.weight", [d, d]),
+                ffNorm: packer.add(p + "ff_norm.weight", [d]),
+                ffProj: packer.add(p + "ff_proj.weight", [m, d]),
+                up: packer.add(p + "up_proj.weight", [m, d]),
+                ffOut: packer.add(p + "ff_out.weight", [d, m])))
         }
         self.blocks = blocks
-        finalNorm = add("model.transformer.ln_f.weight", [d])
-        head = add("model.transformer.ff_out.weight", [v, d])
-        self.entries = entries
-        self.totalCount = offset
+        finalNorm = packer.add("model.transformer.ln_f.weight", [d])
+        head = packer.add("model.transformer.ff_out.weight", [v, d])
+        self.entries = packer.entries
+        self.totalCount = packer.count
         self.index = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.name, $0) })
     }
 
@@ -81,4 +74,20 @@ public struct ParameterLayout: TensorLayout, Sendable {
 /// Offsets of the nine tensors of one transformer block.
 struct BlockOffsets: Sendable {
     var attnNorm, q, k, v, attnOut, ffNorm, ffProj, up, ffOut: Int
+}
+
+/// Lays out named tensors one after another, without gaps, in a flat buffer.
+struct TensorPacker {
+    /// The tensors so far, in buffer order.
+    private(set) var entries: [TensorEntry] = []
+    /// The elements so far: the next tensor's offset.
+    private(set) var count = 0
+
+    /// Appends the tensor `name` of `shape` and returns its offset.
+    mutating func add(_ name: String, _ shape: [Int]) -> Int {
+        let size = shape.reduce(1, *)
+        entries.append(TensorEntry(name: name, shape: shape, offset: count, count: size))
+        count += size
+        return count - size
+    }
 }

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// A Python virtual environment with `safetensors` and `numpy`.
-let pythonEnvironment = PythonEnvironment(name: "bgpo-checkpoint-tests-venv", installs: [["safetensors", "numpy"]],
+let pythonEnvironment = PythonEnvironment(name: "bgpo-checkpoint-tests-venv", packages: ["safetensors", "numpy"],
                                           modules: "safetensors, numpy")
 
 /// Runs `script` with the environment's Python and `arguments`; returns standard output.

@@ -5,16 +5,16 @@ import ModelFiles
 import TestSupport
 import Testing
 
-/// PyTorch (the CPU build: PyPI's default pulls gigabytes of CUDA libraries), PEFT and safetensors,
-/// for the round trips of LoRA adapters with the real `peft` package.
-let peftEnvironment = PythonEnvironment(
-    name: "bgpo-peft-tests-venv",
-    installs: [["torch", "--index-url", "https://download.pytorch.org/whl/cpu"], ["peft", "safetensors", "numpy"]],
-    modules: "torch, peft, safetensors, numpy")
+/// env/: the set-up scripts and the PyTorch reference.
+private let environmentDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("env").path
+
+/// PyTorch (CPU), safetensors and the real `peft` package, from env/setup-torch.sh (its venv,
+/// .build/torch-venv, is the PyTorch reference's).
+let peftEnvironment = PythonEnvironment(setupScript: environmentDirectory + "/setup-torch.sh", arguments: ["peft"])
 
 /// env/reference: the independent PyTorch implementation of the model (`llada_torch.py`).
-let referenceDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("env/reference").path
+let referenceDirectory = environmentDirectory + "/reference"
 
 /// The PyTorch side: the reference model of a bgpo model directory, wrapped by PEFT.
 ///   load ADAPTER_DIR: PeftModel.from_pretrained on the reference model, then the logits.

@@ -1,49 +1,66 @@
 import Foundation
 
-/// A Python virtual environment with some packages, set up once per test process and reused by
-/// later test runs: `python3 -m venv` and `pip install` in a fresh temporary directory, which is
-/// then renamed to a fixed temporary path (`<name>`) and kept as long as it imports `modules`.
+/// A Python virtual environment with some packages, set up once and reused by later test runs.
 ///
-/// pip honours the machine's configuration (an index or `find-links` of local wheels). A setup
-/// failure is the error every test that needs the environment fails with: an unreachable package
-/// index fails those tests, it never skips them.
+/// Either a venv of its own (`python3 -m venv` and `pip install` in a fresh temporary directory,
+/// renamed to a fixed temporary path and kept as long as it imports its modules), or the venv a
+/// set-up script of the repository provides (`env/setup-torch.sh`, which knows where CPU PyTorch
+/// comes from). pip honours the machine's configuration (an index, `find-links` of local wheels).
+/// A setup failure is the error every test that needs the environment fails with: an unreachable
+/// package index fails those tests, it never skips them.
 public struct PythonEnvironment: Sendable {
-    /// The venv's fixed path in the temporary directory.
-    public let path: String
-    /// The `pip install` argument lists, installed in order (e.g. torch from its CPU index first,
-    /// then packages that depend on it).
-    public let installs: [[String]]
-    /// The modules the environment must import, comma-separated as in `import a, b`.
-    public let modules: String
-
-    /// An environment at `<temporary directory>/<name>` with `installs` installed.
-    public init(name: String, installs: [[String]], modules: String) {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
-        self.installs = installs
-        self.modules = modules
+    private enum Source: Sendable {
+        /// A venv at `path` with `packages` installed, that must import `modules`.
+        case venv(path: String, packages: [String], modules: String)
+        /// The venv whose python the bash script at `script` prints, given `arguments`.
+        case script(String, arguments: [String])
     }
 
-    /// The environment's `python`, creating the environment first when it does not import ``modules``.
+    private let source: Source
+
+    /// A venv of its own at `<temporary directory>/<name>` with `packages`, importing `modules`
+    /// (comma-separated, as in `import a, b`).
+    public init(name: String, packages: [String], modules: String) {
+        source = .venv(path: FileManager.default.temporaryDirectory.appendingPathComponent(name).path,
+                       packages: packages, modules: modules)
+    }
+
+    /// The venv the repository's set-up script `script` (a path) prints with `arguments`.
+    public init(setupScript script: String, arguments: [String]) {
+        source = .script(script, arguments: arguments)
+    }
+
+    /// The environment's `python`, setting the environment up first when needed.
     public func python() throws -> String {
+        switch source {
+        case let .venv(path, packages, modules):
+            return try venvPython(path: path, packages: packages, modules: modules)
+        case let .script(script, arguments):
+            let result = try execute("/usr/bin/env", ["bash", script] + arguments)
+            guard result.status == 0 else { throw PythonError("\(script) failed (\(result.status)): \(result.errorText)") }
+            return String(decoding: result.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// The python of the venv at `path`, created with `packages` when it does not import `modules`.
+    private func venvPython(path: String, packages: [String], modules: String) throws -> String {
         let python = path + "/bin/python"
-        if works(python) { return python }
+        if works(python, modules) { return python }
         let staging = path + "-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: staging) }
         let venv = try execute("/usr/bin/env", ["python3", "-m", "venv", staging])
         guard venv.status == 0 else {
             throw PythonError("python3 -m venv failed (is python3-venv installed?): \(venv.errorText)")
         }
-        for arguments in installs {
-            let pip = try execute(staging + "/bin/pip", ["install", "--quiet", "--disable-pip-version-check"] + arguments)
-            guard pip.status == 0 else {
-                throw PythonError("pip install \(arguments.joined(separator: " ")) failed (package index unreachable?): \(pip.errorText)")
-            }
+        let pip = try execute(staging + "/bin/pip", ["install", "--quiet", "--disable-pip-version-check"] + packages)
+        guard pip.status == 0 else {
+            throw PythonError("pip install \(packages.joined(separator: " ")) failed (package index unreachable?): \(pip.errorText)")
         }
         // Python finds its venv from the path it runs at, so the directory can move (pip's scripts
         // cannot, and are not used again). If another test process got there first, use its venv.
         try? FileManager.default.removeItem(atPath: path)
         try? FileManager.default.moveItem(atPath: staging, toPath: path)
-        guard works(python) else { throw PythonError("the venv at \(path) does not import \(modules)") }
+        guard works(python, modules) else { throw PythonError("the venv at \(path) does not import \(modules)") }
         return python
     }
 
@@ -55,7 +72,7 @@ public struct PythonEnvironment: Sendable {
         return String(decoding: result.stdout, as: UTF8.self)
     }
 
-    private func works(_ python: String) -> Bool {
+    private func works(_ python: String, _ modules: String) -> Bool {
         (try? execute(python, ["-c", "import \(modules)"]))?.status == 0
     }
 

@@ -8,7 +8,7 @@ import Training
 
 private func objective(beta: Double, lossType: LossType = .bnpo) -> DiffuGRPOObjective {
     DiffuGRPOObjective(epsilon: 0.2, beta: beta, promptMaskProbability: 0.3, seed: 5, maskTokenID: 1, padTokenID: 0,
-                       microBatchSize: 2, lossType: lossType)
+                       eosTokenID: 0, microBatchSize: 2, lossType: lossType)
 }
 
 /// Asymmetric advantages and unequal scored lengths (EOS at 2 and 5, none: 3, 6 and 9 tokens).
@@ -139,7 +139,7 @@ func diffuGRPOLossKLAndGradientMatchThePlainFormula(lossType: LossType) throws {
 
 @Test func promptMaskDependsOnTheIterationOnly() {
     let grpo = DiffuGRPOObjective(epsilon: 0.5, beta: 0, promptMaskProbability: 0.5, seed: 5, maskTokenID: 1,
-                                  padTokenID: 0, microBatchSize: 1)
+                                  padTokenID: 0, eosTokenID: 0, microBatchSize: 1)
     let response = TokenPolicyResponse(prompt: Array(repeating: 7, count: 40), response: [4, 5, 0, 0], advantage: 1,
                                        key: [3, 1, 2], eosTokenID: 0)
     let first = grpo.maskedInput(response, iteration: 0)

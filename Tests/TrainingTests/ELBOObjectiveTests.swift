@@ -10,7 +10,7 @@ private let advantages = [1.2, -0.7, 0.3, -1.5, 0.9]
 /// Runs one objective over `responses` and returns its values and gradient.
 private func run(_ method: ELBOObjective.Method, model: Model, responses: [ELBOResponse],
                  microBatch: Int = 2) -> (values: [Double], loss: Double, gradients: FlatBuffer) {
-    let objective = ELBOObjective(method: method, microBatchSize: microBatch, padTokenID: 0)
+    let objective = elboObjective(method, samples: responses[0].samples.count, microBatch: microBatch)
     let gradients = FlatBuffer(count: model.layout.totalCount)
     let result = objective.accumulate(model: model, responses: responses, gradients: gradients)
     return (result.values, result.statistics.lossSum, gradients)
@@ -40,7 +40,7 @@ func onPolicyBGPOEqualsVRPOAndExact(samples: Int) throws {
     let old = try randomTinyModel(seed: 3)
     let current = perturbed(old, size: 0.05, seed: 5)
     var responses = elboResponses(advantages: advantages, samples: 4, vocab: old.config.vocabSize)
-    let oldTerms = ELBOObjective(method: .bgpo(clip: nil), microBatchSize: 3, padTokenID: 0).terms(model: old, responses: responses)
+    let oldTerms = elboObjective(.bgpo(clip: nil), samples: 4, microBatch: 3).terms(model: old, responses: responses)
     for i in responses.indices { responses[i].oldTerms = oldTerms[i] }
 
     let bgpo = run(.bgpo(clip: nil), model: current, responses: responses)
@@ -125,7 +125,7 @@ private func offPolicyResponses(_ model: Model) -> [ELBOResponse] {
 func offPolicyValuesAndGradientsMatchThePlainFormula(method: ELBOObjective.Method) throws {
     let model = perturbed(try randomTinyModel(seed: 3), size: 0.05, seed: 5)
     let responses = offPolicyResponses(model)
-    let objective = ELBOObjective(method: method, microBatchSize: 3, padTokenID: 0)
+    let objective = elboObjective(method, samples: responses[0].samples.count, microBatch: 3)
     let gradients = FlatBuffer(count: model.layout.totalCount)
     let result = objective.accumulate(model: model, responses: responses, gradients: gradients)
 

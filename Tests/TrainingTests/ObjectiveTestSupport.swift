@@ -28,9 +28,19 @@ func randomSequence(index: Int, promptLength: Int, responseLength: Int, vocab: I
     return (prompt, response)
 }
 
+/// The objective tests' masking: n_t stratified masked samples per response, normalised by length.
+func testMasking(samples: Int) -> LikelihoodMasking {
+    LikelihoodMasking(estimator: .stratified, normalizedByLength: true, samples: samples, maskTokenID: 1, seed: 11)
+}
+
+/// An ELBO objective whose masking draws `samples` masked copies per response (``testMasking(samples:)``).
+func elboObjective(_ method: ELBOObjective.Method, samples: Int, microBatch: Int) -> ELBOObjective {
+    ELBOObjective(method: method, masking: testMasking(samples: samples), microBatchSize: microBatch, padTokenID: 0)
+}
+
 /// ELBO responses with n_t stratified masked samples each and the given advantages.
 func elboResponses(advantages: [Double], samples: Int, vocab: Int) -> [ELBOResponse] {
-    let masking = LikelihoodMasking(estimator: .stratified, normalizedByLength: true, samples: samples, maskTokenID: 1, seed: 11)
+    let masking = testMasking(samples: samples)
     return advantages.enumerated().map { index, advantage in
         let (prompt, response) = randomSequence(index: index, promptLength: 3 + index % 3, responseLength: 10, vocab: vocab)
         let drawn = masking.samples(prompt: prompt, response: response, step: 1, promptIndex: UInt64(index / 2),

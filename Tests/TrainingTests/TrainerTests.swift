@@ -128,7 +128,7 @@ private func twoMiniBatchConfig() throws -> RunConfig {
         }
     }
     let gradients = FlatBuffer(count: model.layout.totalCount)
-    let sum = ELBOObjective(method: .bgpo(clip: nil), microBatchSize: 5, padTokenID: 0)
+    let sum = ELBOObjective(method: .bgpo(clip: nil), masking: masking, microBatchSize: 5, padTokenID: 0)
         .accumulate(model: model, responses: responses, gradients: gradients)
     let sumNorm = gradients.buffer.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
     try #require(sumNorm > 0)

@@ -86,7 +86,7 @@ public final class TrainingRun {
         // diffu-GRPO, the reference policy; a resumed run then overwrites the weights.
         let base = try baseModel()
         try communicator.broadcast(base.parameters.pointer, count: base.parameters.count, root: 0)
-        let needsReference = config.objective.objective == .diffuGRPO && config.objective.beta > 0
+        let needsReference = config.objective.needsReferencePolicy
         let model = needsReference ? Self.copy(base) : base
         let trainer = try RLTrainer(config: config, model: model, reference: needsReference ? base : nil, task: task,
                                     tokenizer: tokenizer, communicator: communicator)

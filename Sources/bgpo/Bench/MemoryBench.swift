@@ -289,12 +289,12 @@ struct MemoryCell {
             before = ResourceUsage.peakResidentMB
             watch = ContinuousClock.now
             let method: ELBOObjective.Method = objective == .bgpo ? .bgpo(clip: nil) : objective == .vrpoOL ? .vrpoOL : .elboExact
-            _ = ELBOObjective(method: method, microBatchSize: bench.microBatch, padTokenID: config.padTokenID)
+            _ = ELBOObjective(method: method, masking: masking, microBatchSize: bench.microBatch, padTokenID: config.padTokenID)
                 .accumulate(model: model, responses: elboResponses, gradients: gradients)
         case .diffuGRPO:
             let grpo = DiffuGRPOObjective(epsilon: 0.5, beta: 0, promptMaskProbability: 0.15, seed: 1,
                                           maskTokenID: config.maskTokenID, padTokenID: config.padTokenID,
-                                          microBatchSize: bench.microBatch)
+                                          eosTokenID: config.eosTokenID, microBatchSize: bench.microBatch)
             let inputs = sequences.enumerated().map { index, sequence in
                 TokenPolicyResponse(prompt: sequence.prompt, response: sequence.response, advantage: advantages[index],
                                     key: [1, UInt64(index), 0], eosTokenID: config.eosTokenID)

@@ -116,7 +116,7 @@ struct StepBench: ParsableCommand {
             if let model { return try ModelStore.load(from: URL(fileURLWithPath: model, isDirectory: true)).model }
             return Model(config: try config.model.modelConfig(tokenizer: tokenizer), seed: UInt64(config.train.seed))
         }
-        let needsReference = config.objective.objective == .diffuGRPO && config.objective.beta > 0
+        let needsReference = config.objective.needsReferencePolicy
         return try RLTrainer(config: config, model: try load(), reference: needsReference ? try load() : nil, task: task,
                              tokenizer: tokenizer, communicator: communicator)
     }

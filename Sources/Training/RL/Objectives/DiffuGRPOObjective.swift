@@ -44,7 +44,7 @@ public struct TokenPolicyResponse: Sendable {
 /// Per scored token: `-min(rho A, clip(rho, 1-eps, 1+eps) A) + beta * (exp(ref - logp) - (ref - logp) - 1)`,
 /// `rho = exp(logp - logp_old)`. ``accumulate(model:responses:iteration:gradients:)`` adds the
 /// gradient of the sum over tokens, each token weighted by ``tokenWeight(of:)``; the trainer
-/// divides by ``units(responses:scoredTokens:completionLength:)`` summed over the mini-batch
+/// divides by ``units(of:completionLength:)`` summed over the mini-batch
 /// on every rank (``lossType``; the default `bnpo` is d1's `sum(loss * mask) / sum(mask)`).
 public final class DiffuGRPOObjective {
     /// The PPO clip epsilon.
@@ -59,17 +59,25 @@ public final class DiffuGRPOObjective {
     public let maskTokenID: Int32
     /// The token written at left-padding positions.
     public let padTokenID: Int32
+    /// The end-of-sequence token: a response's scored tokens end at its first one.
+    public let eosTokenID: Int32
     /// Responses per forward pass.
     public let microBatchSize: Int
     /// How the summed token losses are normalised.
     public let lossType: LossType
+    /// The frozen reference policy of the KL term: the trainer's inputs
+    /// (``inputs(of:model:iterations:offPolicy:)``) carry its log-probabilities; nil when beta is 0.
+    public let reference: Model?
     private let pool = WorkspacePool()
 
-    /// Creates the objective.
+    /// Creates the objective; `reference` is kept only when `beta > 0`.
     public init(epsilon: Double, beta: Double, promptMaskProbability: Double, seed: UInt64, maskTokenID: Int32,
-                padTokenID: Int32, microBatchSize: Int, lossType: LossType = .bnpo) {
+                padTokenID: Int32, eosTokenID: Int32, microBatchSize: Int, lossType: LossType = .bnpo,
+                reference: Model? = nil) {
         precondition(microBatchSize > 0, "DiffuGRPOObjective: micro-batch size must be positive")
         self.lossType = lossType
+        self.reference = beta > 0 ? reference : nil
+        self.eosTokenID = eosTokenID
         self.epsilon = epsilon
         self.beta = beta
         self.promptMaskProbability = promptMaskProbability

@@ -57,6 +57,9 @@ public final class ELBOObjective {
 
     /// The objective.
     public let method: Method
+    /// How the n_t masked copies of a response are drawn (the trainer's inputs,
+    /// ``inputs(of:model:iterations:offPolicy:)``).
+    public let masking: LikelihoodMasking
     /// Responses per forward pass.
     public let microBatchSize: Int
     /// The token written at left-padding positions.
@@ -64,9 +67,10 @@ public final class ELBOObjective {
     private let pool = WorkspacePool()
 
     /// Creates the objective.
-    public init(method: Method, microBatchSize: Int, padTokenID: Int32) {
+    public init(method: Method, masking: LikelihoodMasking, microBatchSize: Int, padTokenID: Int32) {
         precondition(microBatchSize > 0, "ELBOObjective: micro-batch size must be positive")
         self.method = method
+        self.masking = masking
         self.microBatchSize = microBatchSize
         self.padTokenID = padTokenID
     }

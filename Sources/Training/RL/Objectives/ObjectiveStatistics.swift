@@ -25,15 +25,6 @@ public struct ObjectiveStatistics: Sendable, Equatable {
         klSum += other.klSum
         klCount += other.klCount
     }
-
-    /// The statistics as a flat vector, in a fixed order, for one all-reduce with other scalars.
-    var scalars: [Double] { [lossSum, clippedCount, clipCandidates, klSum, klCount] }
-
-    /// Statistics from the first five elements of `scalars`, in the order of ``scalars``.
-    init(scalars: ArraySlice<Double>) {
-        let s = Array(scalars.prefix(5))
-        (lossSum, clippedCount, clipCandidates, klSum, klCount) = (s[0], s[1], s[2], s[3], s[4])
-    }
 }
 
 /// The reference code's per-sample PPO clip of BGPO (`bgpo_clip`), or diffu-GRPO's token clip.

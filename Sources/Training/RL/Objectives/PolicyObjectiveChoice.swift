@@ -1,0 +1,36 @@
+import DLLM
+import RunConfig
+
+extension ObjectiveSettings {
+    /// Whether the objective has a KL term against a frozen reference policy: diffu-grpo with
+    /// beta > 0.
+    public var needsReferencePolicy: Bool {
+        objective == .diffuGRPO && beta > 0
+    }
+
+    /// The objective these settings choose, its passes in micro-batches of `microBatchSize`
+    /// responses.
+    ///
+    /// - Parameter reference: the frozen reference policy; required when
+    ///   ``needsReferencePolicy``, ignored otherwise.
+    func policyObjective(microBatchSize: Int, tokenizer: any Tokenizer, seed: UInt64,
+                         reference: Model?) -> any PolicyObjective {
+        let masking = likelihoodMasking(maskTokenID: tokenizer.maskTokenID, seed: seed)
+        let pad = tokenizer.padTokenID
+        switch objective {
+        case .bgpo:
+            let clip = bgpoClip ? PPOClip(epsilon: epsilon, dualClip: dualClip) : nil
+            return ELBOObjective(method: .bgpo(clip: clip), masking: masking, microBatchSize: microBatchSize, padTokenID: pad)
+        case .vrpoOL:
+            return ELBOObjective(method: .vrpoOL, masking: masking, microBatchSize: microBatchSize, padTokenID: pad)
+        case .elboExact:
+            return ELBOObjective(method: .elboExact, masking: masking, microBatchSize: microBatchSize, padTokenID: pad)
+        case .diffuGRPO:
+            precondition(!needsReferencePolicy || reference != nil, "diffu-grpo with beta > 0 needs a reference model")
+            return DiffuGRPOObjective(epsilon: epsilon, beta: beta, promptMaskProbability: pMaskPrompt, seed: seed,
+                                      maskTokenID: tokenizer.maskTokenID, padTokenID: pad,
+                                      eosTokenID: tokenizer.eosTokenID, microBatchSize: microBatchSize,
+                                      lossType: lossType, reference: reference)
+        }
+    }
+}

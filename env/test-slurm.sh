@@ -145,11 +145,14 @@ say "scancel: checkpoint $(cat "$run/checkpoints/LATEST"), exit 75, not requeued
 model=$work/model
 log=$work/sft.out
 job=$(BGPO=$bgpo BGPO_MODEL_DIR=$model sbatch --parsable --time=00:05:00 --output="$log" slurm/sft.sbatch \
-  --task countdown --preset tiny --max-seq 64 --steps 3 --batch-size 4 --generation-length 32 --block-length 8 --eval-limit 2)
+  --preset countdown-tiny --set model.preset=tiny --set model.d_model=0 --set model.mlp_hidden=0 --set model.max_seq=64 \
+  --set sft.steps=3 --set sft.batch_size=4 --set rollout.max_completion_length=32 --set rollout.block_length=8 \
+  --set rollout.diffusion_steps=4 --set task.test_size=2)
 completes 120
 [ -s "$model/model.json" ] || fail "sft.sbatch wrote no model to $model"
+[ -s "$model/config.toml" ] || fail "sft.sbatch wrote no config.toml beside the model"
 grep -q "2 rank(s)" "$log" || fail "sft.sbatch did not train on 2 ranks"
-[ "$(grep -c "eval  step" "$log")" -eq 1 ] || fail "sft.sbatch: expected one evaluation line, from rank 0 only"
+[ "$(grep -c "sft eval step" "$log")" -eq 1 ] || fail "sft.sbatch: expected one evaluation line, from rank 0 only"
 log=$work/eval.out
 job=$(BGPO=$bgpo sbatch --parsable --time=00:05:00 --output="$log" slurm/eval.sbatch \
   --model "$model" --task countdown --limit 2 --out "$work/eval.jsonl")

@@ -26,13 +26,15 @@ public struct ConfigChange: Equatable, Sendable, CustomStringConvertible {
 
 extension RunConfig {
     /// The keys (or whole sections) that may change between a checkpoint and its resume: where
-    /// output goes, resources, cadence of logging, evaluation and checkpoints, and the step budget.
+    /// output goes, resources, cadence of logging, evaluation and checkpoints (the warm start's
+    /// too), and the step budget.
     /// `run.threads` and `train.micro_batch_size` change float rounding only. Every other key
     /// changes the algorithm or the data order.
     public static let resumeSafeKeys: Set<String> = [
         "run", "checkpoint",
         "train.max_steps", "train.micro_batch_size", "train.eval_steps", "train.eval_limit", "train.logging_steps",
         "task.test_size", "task.eval_set", "rollout.eval_temperature", "rollout.eval_diffusion_steps",
+        "sft.logging_steps", "sft.eval_steps",
     ]
 
     /// Every key whose value differs from `old`, in declaration order.

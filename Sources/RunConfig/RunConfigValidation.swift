@@ -77,6 +77,8 @@ extension SFTSettings {
         try requireAtLeast(batchSize, 1, "sft.batch_size")
         try requireFinite(learningRate, "sft.learning_rate", "a number > 0") { $0 > 0 }
         try requireAtLeast(warmupSteps, 0, "sft.warmup_steps")
+        try requireAtLeast(loggingSteps, 1, "sft.logging_steps")
+        try requireAtLeast(evalSteps, 0, "sft.eval_steps", " (0 = after the last step only)")
     }
 }
 

@@ -1,6 +1,8 @@
-/// The supervised warm start (LLaDA-style masked SFT on the task's reference completions), run
-/// before RL when `model.path` is empty. It uses `optim`'s betas, epsilon, weight decay and
-/// gradient clip, and pads responses with EOS to `rollout.max_completion_length`.
+/// Supervised training (LLaDA-style masked SFT on the task's reference completions): `bgpo sft`,
+/// and the warm start run before RL when `model.path` is empty. It uses `optim`'s betas, epsilon,
+/// weight decay and gradient clip, `train.seed` and `train.micro_batch_size`, pads responses with
+/// EOS to `rollout.max_completion_length`, and evaluates on `task.eval_set` with the evaluation
+/// decoding of `rollout`.
 public struct SFTSettings: Codable, Equatable, Sendable {
     /// Optimiser steps; 0 skips the warm start (RL from the random initialisation). Default 1000 (scaled).
     public var steps = 1000
@@ -12,6 +14,12 @@ public struct SFTSettings: Codable, Equatable, Sendable {
     public var warmupSteps = 50
     /// Schedule after warm-up. Default cosine.
     public var lrSchedulerType = LRSchedule.cosine
+    /// Print a training line every N steps (and after the last). Default 100.
+    public var loggingSteps = 100
+    /// Evaluate on `task.eval_set` every N steps; 0 (default) = only after the last step (which
+    /// `bgpo sft` does, and the warm start of `bgpo train` leaves to its evaluation before RL).
+    /// `bgpo sft` writes the model after every evaluation.
+    public var evalSteps = 0
 
     /// The defaults.
     public init() {}
@@ -22,5 +30,7 @@ public struct SFTSettings: Codable, Equatable, Sendable {
         case learningRate = "learning_rate"
         case warmupSteps = "warmup_steps"
         case lrSchedulerType = "lr_scheduler_type"
+        case loggingSteps = "logging_steps"
+        case evalSteps = "eval_steps"
     }
 }

@@ -8,13 +8,11 @@ import Testing
         let directory = try temporaryDirectory("bgpo-sft")
         defer { try? FileManager.default.removeItem(at: directory) }
         let modelPath = directory.appendingPathComponent("model").path
-        let sft = try runBGPO(["sft", "--task", "countdown", "--out", modelPath, "--preset", "tiny", "--max-seq", "64",
-                               "--steps", "3", "--batch-size", "4", "--micro-batch-size", "3", "--log-every", "1",
-                               "--eval-every", "2", "--eval-limit", "3", "--generation-length", "32",
-                               "--block-length", "16", "--diffusion-steps", "8", "--threads", "1"])
+        let sft = try runBGPO(tinySFTArguments(URL(fileURLWithPath: modelPath), tinySFTOverrides + [
+            "sft.eval_steps=2", "task.test_size=3", "rollout.block_length=16", "rollout.eval_diffusion_steps=8"]))
         #expect(sft.status == 0, "\(sft.stderr)")
-        #expect(sft.stdout.contains("step     3/3"))
-        #expect(sft.stdout.components(separatedBy: "eval  step").count == 3)
+        #expect(sft.stdout.contains("sft step 3/3 | "))
+        #expect(sft.stdout.components(separatedBy: "sft eval step").count == 3)
         #expect(sft.stdout.contains(" (SE, n = 3)"))
         let description = try String(contentsOfFile: modelPath + "/model.json", encoding: .utf8)
         #expect(description.contains("\"tokenizer\" : \"char-v1\""))
@@ -51,22 +49,21 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         func sft(_ name: String, ranks: Int?, seed: Int = 0) throws -> (output: String, weights: [String: [Float]]) {
             let out = directory.appendingPathComponent(name)
-            let result = try runBGPO(["sft", "--task", "countdown", "--out", out.path, "--preset", "tiny", "--max-seq", "64",
-                                      "--steps", "4", "--batch-size", "5", "--micro-batch-size", "2", "--learning-rate", "0.01",
-                                      "--warmup-steps", "0", "--log-every", "1", "--eval-limit", "2", "--generation-length", "32",
-                                      "--block-length", "16", "--diffusion-steps", "8", "--seed", "\(seed)", "--threads", "1"],
+            let result = try runBGPO(tinySFTArguments(out, tinySFTOverrides + [
+                "sft.steps=4", "sft.batch_size=5", "train.micro_batch_size=2", "sft.learning_rate=0.01", "sft.warmup_steps=0",
+                "rollout.block_length=16", "rollout.eval_diffusion_steps=8", "train.seed=\(seed)"]),
                                      ranks: ranks, environment: rlRunEnvironment)
             #expect(result.status == 0, "\(result.stderr)")
             return (result.stdout, try safetensorsTensors(out.appendingPathComponent("model.safetensors")))
         }
         let one = try sft("one", ranks: nil), two = try sft("two", ranks: 2), other = try sft("other", ranks: nil, seed: 1)
         #expect(one.output.contains("1 rank(s)") && two.output.contains("2 rank(s)"))
-        #expect(two.output.components(separatedBy: "eval  step").count == 2, "one evaluation, printed once")
-        #expect(two.output.components(separatedBy: "step     4/4").count == 2, "\(two.output)")
+        #expect(two.output.components(separatedBy: "sft eval step").count == 2, "one evaluation, printed once")
+        #expect(two.output.components(separatedBy: "sft step 4/4 |").count == 2, "\(two.output)")
         /// The loss printed for each step.
         func losses(_ output: String) -> [Double] {
             output.split(separator: "\n").compactMap { line in
-                guard line.hasPrefix("step "), let range = line.range(of: "loss ") else { return nil }
+                guard line.hasPrefix("sft step "), let range = line.range(of: "loss ") else { return nil }
                 return Double(line[range.upperBound...].prefix { !$0.isWhitespace })
             }
         }
@@ -81,19 +78,20 @@ import Testing
     @Test func badTasksLengthsAndModelsMapToTheirExitCodes() throws {
         let directory = try temporaryDirectory("bgpo-eval")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let unknown = try runBGPO(["sft", "--task", "chess", "--out", directory.path, "--threads", "1"])
+        let unknown = try runBGPO(tinySFTArguments(directory, tinySFTOverrides + ["task.name=chess"]))
         #expect(unknown.status == 64)
         #expect(unknown.stderr.contains("chess"))
         let missing = try runBGPO(["eval", "--model", directory.appendingPathComponent("none").path, "--task", "countdown"])
         #expect(missing.status == 74)
         #expect(missing.stderr.contains("model.json"))
-        let blocks = try runBGPO(["sft", "--task", "countdown", "--out", directory.path, "--preset", "tiny",
-                                  "--generation-length", "30", "--block-length", "16", "--threads", "1"])
+        let blocks = try runBGPO(tinySFTArguments(directory, tinySFTOverrides + [
+            "rollout.max_completion_length=30", "rollout.block_length=16"]))
         #expect(blocks.status == 64)
         #expect(blocks.stderr.contains("30") && blocks.stderr.contains("16"))
-        let long = try runBGPO(["sft", "--task", "countdown", "--out", directory.path, "--preset", "tiny", "--steps", "1",
-                                "--batch-size", "1", "--generation-length", "8", "--block-length", "8", "--threads", "1"])
-        #expect(long.status == 65)
-        #expect(long.stderr.contains("does not fit 8 positions"))
+        // No countdown reference fits 8 tokens: every problem is skipped, and the run is refused.
+        let long = try runBGPO(tinySFTArguments(directory, tinySFTOverrides + [
+            "sft.steps=1", "sft.batch_size=1", "rollout.max_completion_length=8", "rollout.block_length=8"]))
+        #expect(long.status == 64)
+        #expect(long.stderr.contains("no reference completion that fits rollout.max_completion_length = 8"), "\(long.stderr)")
     }
 }

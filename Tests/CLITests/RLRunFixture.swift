@@ -30,9 +30,9 @@ private let warmStartedBase: Result<URL, FixtureError> = {
     atexit { try? FileManager.default.removeItem(at: warmStartedBaseDirectory) }
     let result: ProcessResult
     do {
-        result = try runBGPO(["sft", "--task", "countdown", "--out", directory.path, "--preset", "tiny", "--max-seq", "64",
-                              "--steps", "400", "--batch-size", "16", "--learning-rate", "0.01", "--warmup-steps", "10",
-                              "--generation-length", "32", "--block-length", "8", "--eval-limit", "1", "--threads", "1"])
+        result = try runBGPO(tinySFTArguments(directory, tinySFTOverrides + [
+            "sft.steps=400", "sft.batch_size=16", "train.micro_batch_size=16", "sft.learning_rate=0.01", "sft.warmup_steps=10",
+            "sft.logging_steps=100", "task.test_size=1"]))
     } catch {
         return .failure(FixtureError(description: "bgpo sft did not start: \(error)"))
     }

@@ -41,7 +41,6 @@ func trainRefusesUnholdableValuesBeforeWritingAnything(arguments: [String], envi
 
 /// Thread options of other commands, each above the maximum.
 private let threadOptions: [[String]] = [
-    ["sft", "--task", "countdown", "--out", "OUT", "--steps", "1", "--threads", "3000000000"],
     ["sample", "--model", "OUT", "--task", "countdown", "--index", "0", "--threads", "3000000000"],
     ["eval", "--model", "OUT", "--task", "countdown", "--limit", "1", "--threads", "3000000000"],
     ["cluster", "check", "--threads", "3000000000"],
@@ -63,11 +62,15 @@ func threadOptionsAboveTheMaximumExit64(arguments: [String]) throws {
     let directory = try temporaryDirectory("bgpo-bounds")
     defer { try? FileManager.default.removeItem(at: directory) }
     let out = directory.appendingPathComponent("out").path
-    for (arguments, fragment) in [(["--d-model", "1000000000"], "parameters"),
-                                  (["--generation-length", "4611686018427387904"], "2147483647")] {
-        let result = try runBGPO(["sft", "--task", "countdown", "--out", out, "--steps", "1"] + arguments)
+    // sft's --threads sets run.threads, as train's does.
+    for (arguments, fragments) in [(["--set", "model.d_model=1000000000"], ["model.d_model", "parameter"]),
+                                   (["--set", "rollout.max_completion_length=4611686018427387904"],
+                                    ["rollout.max_completion_length", "2147483647"]),
+                                   (["--threads", "3000000000"], ["run.threads", "4096"])] {
+        let result = try runBGPO(["sft", "--preset", "countdown-tiny", "--out", out, "--set", "sft.steps=1",
+                                  "--set", "task.test_size=2"] + arguments)
         #expect(result.status == 64, "\(arguments): \(result.stderr)")
-        #expect(result.stderr.contains(fragment), "\(arguments): \(result.stderr)")
+        for fragment in fragments { #expect(result.stderr.contains(fragment), "\(arguments): \(result.stderr)") }
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 }

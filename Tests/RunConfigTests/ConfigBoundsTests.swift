@@ -21,6 +21,8 @@ private let tooLarge: [([String], String, String)] = [
     (["train.micro_batch_size=2000000000"], "train.micro_batch_size", "physical memory"),
     (["sft.batch_size=2147483647", "model.max_seq=65536", "train.micro_batch_size=1"], "sft.batch_size", "physical memory"),
     (["train.max_steps=1099511627776"], "train.max_steps", "2147483647"),
+    (["sft.eval_steps=1099511627776"], "sft.eval_steps", "2147483647"),
+    (["sft.logging_steps=2147483648"], "sft.logging_steps", "2147483647"),
     (["run.time_limit=1099511627776"], "run.time_limit", "2147483647"),
     (["objective.mc_num=1099511627776"], "objective.mc_num", "2147483647"),
 ]

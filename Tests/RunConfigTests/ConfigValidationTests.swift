@@ -28,6 +28,8 @@ private let impossible: [([String], String)] = [
     (["run.output_dir="], "run.output_dir"),
     (["run.time_limit=-5"], "run.time_limit"),
     (["sft.batch_size=0"], "sft.batch_size"),
+    (["sft.logging_steps=0"], "sft.logging_steps"),
+    (["sft.eval_steps=-1"], "sft.eval_steps"),
     (["model.d_model=100", "model.n_heads=3"], "model.d_model"),
     (["model.n_heads=4", "model.n_kv_heads=3"], "model.n_kv_heads"),
     (["task.name="], "task.name"),

@@ -6,7 +6,7 @@ import Testing
 import Training
 
 /// A countdown task whose "held-out set" is its own first training problems: a broken partition.
-private struct LeakyCountdown: HeldOutProblems {
+struct LeakyCountdown: HeldOutProblems {
     let base = CountdownTask()
     var name: String { base.name }
     var rewardNames: [String] { base.rewardNames }

@@ -1,3 +1,4 @@
+import Checkpoint
 import Cluster
 import DLLM
 import Foundation
@@ -9,24 +10,24 @@ import Tasks
 /// earlier attempt, else a fresh initialisation from the seed followed by the supervised warm
 /// start (`sft.steps` > 0), which rank 0 then keeps in `RUN_DIR/base`.
 ///
-/// The warm start is LLaDA-style masked SFT (``SupervisedTrainer``) on the task's reference
-/// completions of generated training problems, padded with EOS to `max_completion_length`. Its
-/// problems are indices `2^32, 2^32 + 1, ...` of the training stream (modulo `task.train_size`
-/// when that is set), so they are not the prompts RL draws first. It is data-parallel: every rank
-/// runs its share of each step's examples and the gradients are summed (``SupervisedTrainer``).
+/// The warm start is ``SupervisedRun``, the loop of `bgpo sft`: with the same configuration,
+/// `bgpo sft` makes the same model. It is data-parallel: every rank runs its share of each step's
+/// examples and the gradients are summed (``SupervisedTrainer``).
 public enum BaseModel {
     /// The directory of the warm-started model inside a run directory.
     public static let directoryName = "base"
+    /// The file, next to a trained model, of the configuration that made it.
+    public static let configFile = "config.toml"
 
     /// Loads or builds the base model on every rank.
     ///
     /// - Parameter log: receives human-readable lines (rank 0 only).
     public static func prepare(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer,
-                               communicator: any Communicator, log: (String) -> Void) throws -> Model {
+                               communicator: any Communicator, log: @escaping (String) -> Void) throws -> Model {
         if !config.model.path.isEmpty {
             let loaded = try load(URL(fileURLWithPath: config.model.path, isDirectory: true), tokenizer: tokenizer)
-            log("base model: \(config.model.path) (\(describe(loaded.config)))")
-            return loaded
+            log("base model: \(config.model.path) (\(describe(loaded.model.config)))")
+            return loaded.model
         }
         let runDirectory = URL(fileURLWithPath: config.run.outputDir, isDirectory: true)
         let kept = runDirectory.appendingPathComponent(directoryName, isDirectory: true)
@@ -39,89 +40,66 @@ public enum BaseModel {
             }
             log("base model: the warm start kept in \(kept.path) was made with other settings; making it again")
         }
-        let model = Model(config: try config.model.modelConfig(tokenizer: tokenizer), seed: UInt64(config.train.seed))
+        let model = try initialModel(config: config, tokenizer: tokenizer)
         log("base model: \(config.model.preset) initialised from seed \(config.train.seed) (\(describe(model.config)))")
         guard config.sft.steps > 0 else {
             log("sft.steps = 0: RL starts from the random initialisation")
             return model
         }
-        try warmStart(model, config: config, task: task, tokenizer: tokenizer, communicator: communicator, log: log)
+        let run = SupervisedRun(config: config, task: task, tokenizer: tokenizer, communicator: communicator, log: log)
+        let progress = try run.train(model, evaluateAtEnd: false)
         try communicator.rootOnly {
-            try ModelStore.save(model, tokenizer: tokenizer, to: kept,
-                                metadata: ["task": task.name, "sft_steps": "\(config.sft.steps)", "seed": "\(config.train.seed)",
-                                           recipeKey: recipe])
+            var metadata = progress.metadata(config: config, task: task)
+            metadata[recipeKey] = recipe
+            try save(model, tokenizer: tokenizer, config: config, metadata: metadata, to: kept)
             log("warm-started model kept in \(kept.path)")
         }
         return model
     }
 
-    /// The metadata key of the settings a kept warm start was made with.
-    static let recipeKey = "warm_start"
-
-    /// Everything the warm start depends on, so that a kept one is reused only when it matches.
-    static func warmStartRecipe(_ config: RunConfig, task: any RewardTask) -> String {
-        "\(config.model) \(config.sft) task \(task.name) train_size \(config.task.trainSize) seed \(config.train.seed) "
-            + "completion \(config.rollout.maxCompletionLength) micro-batch \(config.train.microBatchSize) "
-            + "adamw \(config.optim.weightDecay) \(config.optim.adamBeta1) \(config.optim.adamBeta2) \(config.optim.adamEpsilon) "
-            + "clip \(config.optim.maxGradNorm)"
+    /// A fresh model of `config`'s shape (`model.preset` and overrides, the tokenizer's vocabulary),
+    /// its weights drawn from `train.seed`.
+    public static func initialModel(config: RunConfig, tokenizer: any Tokenizer) throws -> Model {
+        Model(config: try config.model.modelConfig(tokenizer: tokenizer), seed: UInt64(config.train.seed))
     }
 
-    /// The first training-stream index of the warm start's problems.
-    static let firstProblem: UInt64 = 1 << 32
-
-    /// `sft.steps` updates of masked SFT on reference completions.
-    private static func warmStart(_ model: Model, config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer,
-                                  communicator: any Communicator, log: (String) -> Void) throws {
-        let sft = config.sft
-        let options = SupervisedTrainingOptions(
-            batchSize: sft.batchSize, microBatchSize: config.train.microBatchSize,
-            schedule: LearningRateSchedule(peak: sft.learningRate, warmupUpdates: sft.warmupSteps, totalUpdates: sft.steps,
-                                           shape: sft.lrSchedulerType),
-            adamW: AdamWSettings(config.optim), seed: UInt64(config.train.seed))
-        let trainer = SupervisedTrainer(model: model, options: options, communicator: communicator)
-        let length = config.rollout.maxCompletionLength
-        let trainSize = UInt64(config.task.trainSize)
-        var cursor = firstProblem
-        var skipped = 0
-        let logEvery = max(1, sft.steps / 20)
-        log("supervised warm start: \(sft.steps) steps of \(sft.batchSize) reference completions of \(task.name), "
-            + "learning rate \(sft.learningRate) (\(sft.lrSchedulerType.rawValue), \(sft.warmupSteps) warm-up steps), "
-            + "split over \(communicator.size) rank(s)")
-        let watch = Stopwatch()
-        for step in 1...sft.steps {
-            var examples: [SupervisedExample] = []
-            while examples.count < sft.batchSize {
-                let index = trainSize > 0 ? cursor % trainSize : cursor
-                cursor += 1
-                let problem = task.trainingProblem(seed: UInt64(config.train.seed), index: index)
-                guard let reference = problem.reference,
-                      let response = try? tokenizer.encodeResponse(reference, length: length) else {
-                    skipped += 1
-                    guard skipped < 100 * sft.batchSize || !examples.isEmpty else {
-                        throw TrainingError.noReferences(task: task.name, length: length)
-                    }
-                    continue
-                }
-                examples.append(SupervisedExample(prompt: try tokenizer.encodePrompt(problem.prompt), response: response))
-            }
-            let report = try trainer.train(on: examples)
-            if step % logEvery == 0 || step == sft.steps {
-                log(String(format: "sft step %d/%d | loss %.4f | grad %.3f | lr %.2e | %.2f s/step",
-                           step, sft.steps, report.loss, report.gradNorm, report.learningRate, watch.elapsed / Double(step)))
-            }
-        }
-        if skipped > 0 {
-            log("sft: skipped \(skipped) problems without a reference that fits \(length) tokens")
-        }
-    }
-
-    private static func load(_ directory: URL, tokenizer: any Tokenizer) throws -> Model {
+    /// The model of `directory`, checked to use `tokenizer`, with its metadata.
+    public static func load(_ directory: URL, tokenizer: any Tokenizer) throws -> (model: Model, metadata: [String: String]) {
         let loaded = try ModelStore.load(from: directory)
         guard loaded.tokenizer.identifier == tokenizer.identifier else {
             throw TrainingError.incompatibleCheckpoint(
                 path: directory.path, reason: "the model uses tokenizer \(loaded.tokenizer.identifier), the run model.tokenizer = \(tokenizer.identifier)")
         }
-        return loaded.model
+        return (loaded.model, loaded.description.metadata)
+    }
+
+    /// Writes `model` into `directory` (``ModelFiles/ModelStore``) with `metadata`, and next to it
+    /// ``configFile``, the configuration it was trained with, so that `bgpo sft --config` makes it again.
+    public static func save(_ model: Model, tokenizer: any Tokenizer, config: RunConfig, metadata: [String: String],
+                            to directory: URL) throws {
+        try ModelStore.save(model, tokenizer: tokenizer, to: directory, metadata: metadata)
+        try writeFileAtomically(Data(config.toml.utf8), to: directory.appendingPathComponent(configFile))
+    }
+
+    /// The metadata key of the settings a kept warm start was made with.
+    static let recipeKey = "warm_start"
+
+    /// Everything the warm start's weights depend on, so that a kept one is reused only when it
+    /// matches (the tokenizer is compared on its own). The logging and evaluation cadence are
+    /// left out: they do not change the weights.
+    static func warmStartRecipe(_ config: RunConfig, task: any RewardTask) -> String {
+        "\(config.model) \(sftRecipe(config.sft)) task \(task.name) train_size \(config.task.trainSize) seed \(config.train.seed) "
+            + "completion \(config.rollout.maxCompletionLength) micro-batch \(config.train.microBatchSize) "
+            + "adamw \(config.optim.weightDecay) \(config.optim.adamBeta1) \(config.optim.adamBeta2) \(config.optim.adamEpsilon) "
+            + "clip \(config.optim.maxGradNorm)"
+    }
+
+    /// The `sft` keys that change the weights, in the words of the recipes kept before the
+    /// section had cadence keys (Swift's description of the section then), so that those warm
+    /// starts are still reused.
+    private static func sftRecipe(_ sft: SFTSettings) -> String {
+        "SFTSettings(steps: \(sft.steps), batchSize: \(sft.batchSize), learningRate: \(sft.learningRate), "
+            + "warmupSteps: \(sft.warmupSteps), lrSchedulerType: RunConfig.LRSchedule.\(sft.lrSchedulerType))"
     }
 
     private static func describe(_ config: ModelConfig) -> String {

@@ -50,7 +50,7 @@ extension RunConfig {
         var problems = settings.testSize > 0 ? Array(tests.prefix(settings.testSize)) : tests
         let trainSize = UInt64(settings.trainSize)
         let seed = UInt64(train.seed)
-        for start in [0, BaseModel.firstProblem] {
+        for start in [0, SupervisedProblems.firstIndex] {
             for index in start..<(start + Self.checkedTrainingPrompts) {
                 problems.append(task.trainingProblem(seed: seed, index: trainSize > 0 ? index % trainSize : index))
             }

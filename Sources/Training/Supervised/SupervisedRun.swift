@@ -1,0 +1,113 @@
+import Cluster
+import DLLM
+import Foundation
+import RunConfig
+import Tasks
+
+/// The one supervised training loop, of `bgpo sft` and of the warm start of `bgpo train`:
+/// `sft.steps` updates of LLaDA-style masked SFT (``SupervisedTrainer``) on the task's reference
+/// completions (``SupervisedProblems``), a line every `sft.logging_steps`, and an evaluation
+/// every `sft.eval_steps` and after the last step with the RL run's ``Evaluator``.
+///
+/// Settings: `sft` (steps, batch size, learning-rate schedule, cadence), `optim`'s AdamW betas,
+/// epsilon, weight decay and gradient clip, `rollout.max_completion_length` (the response length)
+/// and the evaluation's decoding keys, `train.seed` (problems, masks; the evaluation's sampler),
+/// `train.micro_batch_size` (examples per forward pass, prompts per decoding batch), `task`
+/// (name, train_size, test_size, eval_set). Every rank of the communicator runs it with the same
+/// weights; each takes its share of every step's examples and of the evaluation problems, and
+/// only rank 0 logs.
+public struct SupervisedRun {
+    /// The run configuration.
+    public let config: RunConfig
+    private let task: any RewardTask
+    private let tokenizer: any Tokenizer
+    private let communicator: any Communicator
+    private let log: (String) -> Void
+
+    /// Prepares a run; `log` receives the human-readable lines (called on rank 0 only).
+    public init(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer, communicator: any Communicator,
+                log: @escaping (String) -> Void) {
+        self.config = config
+        self.task = task
+        self.tokenizer = tokenizer
+        self.communicator = communicator
+        self.log = communicator.isRoot ? log : { _ in }
+    }
+
+    /// Trains `model` in place for `sft.steps` updates from `start`.
+    ///
+    /// - Parameters:
+    ///   - evaluateAtEnd: evaluate after the last step (the warm start leaves that to the
+    ///     evaluation before RL, which is the same one).
+    ///   - afterEvaluation: called on every rank after each evaluation, with the run's progress.
+    /// - Returns: the progress after the last step, with the last evaluation if any.
+    @discardableResult
+    public func train(_ model: Model, from start: SupervisedStart = .fresh, evaluateAtEnd: Bool,
+                      afterEvaluation: (SupervisedProgress) throws -> Void = { _ in }) throws -> SupervisedProgress {
+        let sft = config.sft
+        let trainer = SupervisedTrainer(model: model, options: trainingOptions, startStep: start.step,
+                                        communicator: communicator)
+        var problems = SupervisedProblems(config: config, task: task, tokenizer: tokenizer, next: start.nextProblem)
+        let evaluator = Evaluator(config: config, task: task, tokenizer: tokenizer, communicator: communicator)
+        let evaluates = evaluateAtEnd || sft.evalSteps > 0
+        let evaluationProblems = evaluates ? try evaluator.evaluationProblems(limit: config.task.testSize) : []
+        log(header(model: model, start: start))
+        let watch = Stopwatch()
+        var window = (tokens: 0, seconds: 0.0)
+        var progress = SupervisedProgress(step: start.step, nextProblem: start.nextProblem, loss: .nan, evaluation: nil,
+                                          skipped: 0, seconds: 0)
+        for step in 1...sft.steps {
+            let report = try trainer.train(on: try problems.batch(sft.batchSize))
+            window = (window.tokens + report.tokens, window.seconds + report.seconds)
+            progress.step = trainer.step
+            progress.nextProblem = problems.next
+            progress.loss = report.loss
+            progress.skipped = problems.skipped
+            progress.seconds = watch.elapsed
+            let isLast = step == sft.steps
+            if step % sft.loggingSteps == 0 || isLast {
+                log(String(format: "sft step %d/%d | loss %.4f | grad_norm %.3f | lr %.3e | %.0f tok/s | %.2f s/step",
+                           step, sft.steps, report.loss, report.gradNorm, report.learningRate,
+                           Double(window.tokens) / max(window.seconds, 1e-9), progress.seconds / Double(step)))
+                window = (0, 0)
+            }
+            if (sft.evalSteps > 0 && step % sft.evalSteps == 0) || (isLast && evaluateAtEnd) {
+                let evalWatch = Stopwatch()
+                let result = try evaluator.evaluate(model: model, problems: evaluationProblems)
+                log(String(format: "sft eval step %d: %@ accuracy %@, mean reward %.4f (%.1f s)", trainer.step,
+                           config.task.evalSet.rawValue, result.estimate.summary, result.reward, evalWatch.elapsed))
+                progress.evaluation = result
+                progress.seconds = watch.elapsed
+                try afterEvaluation(progress)
+            }
+        }
+        if problems.skipped > 0 {
+            log("sft: skipped \(problems.skipped) problems without a reference that fits "
+                + "rollout.max_completion_length = \(config.rollout.maxCompletionLength) tokens")
+        }
+        log(String(format: "sft done: %d steps in %.0f s", sft.steps, watch.elapsed))
+        return progress
+    }
+
+    /// The trainer's settings: `sft`'s batch and schedule, `optim`'s AdamW, `train`'s micro-batch and seed.
+    var trainingOptions: SupervisedTrainingOptions {
+        let sft = config.sft
+        return SupervisedTrainingOptions(
+            batchSize: sft.batchSize, microBatchSize: config.train.microBatchSize,
+            schedule: LearningRateSchedule(peak: sft.learningRate, warmupUpdates: sft.warmupSteps, totalUpdates: sft.steps,
+                                           shape: sft.lrSchedulerType),
+            adamW: AdamWSettings(config.optim), seed: UInt64(config.train.seed))
+    }
+
+    /// The run's first line: what is trained, on what, how.
+    private func header(model: Model, start: SupervisedStart) -> String {
+        let sft = config.sft, shape = model.config
+        let from = start.step > 0 ? ", continuing after \(start.step) updates" : ""
+        return "sft \(task.name): \(sft.steps) steps of \(sft.batchSize) reference completions of "
+            + "\(config.rollout.maxCompletionLength) tokens (micro-batches of \(config.train.microBatchSize)), learning rate "
+            + "\(sft.learningRate) (\(sft.lrSchedulerType.rawValue), \(sft.warmupSteps) warm-up steps), seed \(config.train.seed)\(from); "
+            + "model d_model \(shape.dModel), \(shape.nLayers) layers, \(shape.nHeads)/\(shape.nKVHeads) heads, "
+            + "mlp \(shape.mlpHidden), vocab \(shape.vocabSize), \(model.layout.totalCount) parameters; "
+            + "\(communicator.size) rank(s)"
+    }
+}

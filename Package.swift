@@ -54,6 +54,7 @@ let package = Package(
         // The run configuration: keys, readers, presets, validation, study files.
         .target(name: "RunConfig", dependencies: [
             "Base", "DLLM", "Tasks", .product(name: "TOMLKit", package: "TOMLKit"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: codegen),
         // What runs leave behind: metrics, resource usage, accuracies, reports over runs and seeds.
         .target(name: "Records", dependencies: ["Base", "RunConfig"], swiftSettings: codegen),
@@ -71,11 +72,11 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Base", "DLLM"], path: "Tests/TestSupport"),
         .testTarget(name: "BaseTests", dependencies: ["Base"]),
         .testTarget(name: "KernelsTests", dependencies: ["Base", "Kernels"]),
-        .testTarget(name: "DLLMTests", dependencies: ["Base", "DLLM", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DLLMTests", dependencies: ["Base", "Kernels", "DLLM", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TasksTests", dependencies: ["Base", "Tasks"]),
         .testTarget(name: "ClusterTests", dependencies: ["Base", "Cluster"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Base", "Checkpoint", "TestSupport"]),
-        .testTarget(name: "ModelFilesTests", dependencies: ["Base", "DLLM", "ModelFiles", "TestSupport"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["Base", "DLLM", "Checkpoint", "ModelFiles", "TestSupport"]),
         .testTarget(name: "RunConfigTests", dependencies: ["Base", "DLLM", "Tasks", "RunConfig", "TestSupport"]),
         .testTarget(name: "RecordsTests", dependencies: ["Base", "RunConfig", "Records", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: [

@@ -1,3 +1,5 @@
+import Base
+
 /// A fixed group of processes (ranks) that reduce and broadcast buffers together.
 ///
 /// Every collective (all-reduce, broadcast, barrier) must be called by every rank, in the same
@@ -50,6 +52,11 @@ extension Communicator {
             try allReduceSum(base, count: buffer.count)
         }
         return values
+    }
+
+    /// The field-wise sums of `sums` over all ranks.
+    public func allReduceSum<S: FieldwiseSums>(_ sums: S) throws -> S {
+        S(packed: try allReduceSum(scalars: sums.packed))
     }
 
     /// The element-wise maxima of `scalars` over all ranks.

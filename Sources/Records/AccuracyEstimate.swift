@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// An accuracy with its standard error and the number of problems it was measured on.
@@ -54,7 +55,7 @@ public struct AccuracyEstimate: Sendable, Equatable {
 }
 
 /// The sums over problems that an ``AccuracyEstimate`` needs; they add up over ranks.
-public struct AccuracySums: Sendable, Equatable {
+public struct AccuracySums: FieldwiseSums, Sendable, Equatable {
     /// The number of problems.
     public var problems = 0.0
     /// `sum(c_i)`.
@@ -83,15 +84,7 @@ public struct AccuracySums: Sendable, Equatable {
         }
     }
 
-    /// The six sums in a fixed order, for an all-reduce.
-    public var scalars: [Double] {
-        [problems, correct, total, correctSquared, correctTimesTotal, totalSquared]
-    }
-
-    /// The sums from ``scalars`` (six values).
-    public init(scalars: [Double]) {
-        precondition(scalars.count == 6, "AccuracySums: expected 6 scalars, got \(scalars.count)")
-        (problems, correct, total) = (scalars[0], scalars[1], scalars[2])
-        (correctSquared, correctTimesTotal, totalSquared) = (scalars[3], scalars[4], scalars[5])
+    public static var summedFields: [WritableKeyPath<AccuracySums, Double>] {
+        [\.problems, \.correct, \.total, \.correctSquared, \.correctTimesTotal, \.totalSquared]
     }
 }

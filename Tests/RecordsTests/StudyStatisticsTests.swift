@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Records
 import Testing
@@ -64,9 +65,9 @@ struct StudyStatisticsTests {
         #expect(abs(estimate.accuracy - 0.6) < 1e-15)
         #expect(abs(estimate.standardError - 35.84.squareRoot() / 20) < 1e-14)
         // The sums add up over ranks.
-        let split = AccuracySums(scalars: zip(AccuracySums(scores: [(correct: 8.0, total: 8.0)]).scalars,
-                                              AccuracySums(scores: [(correct: 0.0, total: 8.0), (correct: 4.0, total: 4.0)]).scalars)
-                                     .map { $0 + $1 })
+        let split = AccuracySums(packed: zip(AccuracySums(scores: [(correct: 8.0, total: 8.0)]).packed,
+                                             AccuracySums(scores: [(correct: 0.0, total: 8.0), (correct: 4.0, total: 4.0)]).packed)
+                                         .map { $0 + $1 })
         #expect(AccuracyEstimate(sums: split) == estimate)
     }
 }

@@ -143,3 +143,10 @@ public final class LoRAModel {
         DLLM.backward(config: config, layout: baseLayout, parameters: g, workspace: ws)
     }
 }
+
+extension LoRAModel: TrainableModel {
+    /// The adapters.
+    public var trainableParameters: FlatBuffer { adapters }
+    /// The adapter tensors, with PEFT's names.
+    public var trainableEntries: [TensorEntry] { layout.entries }
+}

@@ -40,10 +40,3 @@ extension Model: TrainableModel {
         modelBackward(self, workspace: workspace, gradients: gradients)
     }
 }
-
-extension LoRAModel: TrainableModel {
-    /// The adapters.
-    public var trainableParameters: FlatBuffer { adapters }
-    /// The adapter tensors, with PEFT's names.
-    public var trainableEntries: [TensorEntry] { layout.entries }
-}

@@ -94,11 +94,23 @@ public struct Evaluator {
                                       batchSize: config.train.microBatchSize)
         let completions = try evaluator.evaluate(model: ModelRunner(model: model), problems: local,
                                                  seed: UInt64(config.train.seed)).completions
-        let sums = AccuracySums(scores: completions.lazy.map { (correct: $0.correct, total: $0.total) })
-        let reduced = try communicator.allReduceSum(scalars: sums.scalars + [completions.reduce(0) { $0 + $1.reward }])
-        let estimate = AccuracyEstimate(sums: AccuracySums(scalars: Array(reduced.prefix(6))))
+        let ownSums = EvaluationSums(accuracy: AccuracySums(scores: completions.lazy.map { (correct: $0.correct, total: $0.total) }),
+                                     reward: completions.reduce(0) { $0 + $1.reward })
+        let sums = try communicator.allReduceSum(ownSums)
+        let estimate = AccuracyEstimate(sums: sums.accuracy)
         return EvaluationResult(accuracy: estimate.accuracy, standardError: estimate.standardError,
-                                reward: problems.isEmpty ? 0 : reduced[6] / Double(problems.count), problems: problems.count)
+                                reward: problems.isEmpty ? 0 : sums.reward / Double(problems.count), problems: problems.count)
+    }
+}
+
+/// What the ranks sum after an evaluation: the accuracy's sums and the rewards' sum.
+private struct EvaluationSums: FieldwiseSums {
+    var accuracy = AccuracySums()
+    var reward = 0.0
+
+    static var summedFields: [WritableKeyPath<EvaluationSums, Double>] {
+        let accuracy: WritableKeyPath<EvaluationSums, AccuracySums> = \.accuracy
+        return AccuracySums.summedFields.map { accuracy.appending(path: $0) } + [\.reward]
     }
 }
 

@@ -83,6 +83,11 @@ public final class DataParallelUpdate {
         return try communicator.allReduceSum(scalars: scalars)
     }
 
+    /// Sums the gradients over the ranks, then `sums`, and returns the summed `sums`.
+    public func allReduce<S: FieldwiseSums>(_ sums: S) throws -> S {
+        S(packed: try allReduce(scalars: sums.packed))
+    }
+
     /// Applies the update of training step `step`: the summed gradients times `gradientScale`
     /// (when given), clipped to ``AdamWSettings/maxGradNorm``, then one AdamW step at the
     /// schedule's next rate.

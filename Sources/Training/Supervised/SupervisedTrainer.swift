@@ -145,9 +145,9 @@ public final class SupervisedTrainer {
             modelBackward(model, workspace: ws, gradients: update.gradients)
             tokens += samples.reduce(0) { $0 + $1.tokens.count }
         }
-        let sums = try update.allReduce(scalars: [loss, Double(tokens)])
-        loss = sums[0]
-        tokens = Int(sums[1])
+        let sums = try update.allReduce(SupervisedStepSums(loss: loss, tokens: Double(tokens)))
+        loss = sums.loss
+        tokens = Int(sums.tokens)
         guard loss.isFinite else { throw TrainingError.nonFinite(step: number, quantity: "loss", value: loss) }
         let applied = try update.apply(step: number)
         step = number
@@ -167,4 +167,14 @@ public final class SupervisedTrainer {
         workspace = ws
         return ws
     }
+}
+
+/// What the ranks sum after a supervised step, beside the gradient.
+private struct SupervisedStepSums: FieldwiseSums {
+    /// The step's loss (each rank's share of the mean over the batch's examples).
+    var loss = 0.0
+    /// The tokens the step's forward passes read.
+    var tokens = 0.0
+
+    static var summedFields: [WritableKeyPath<SupervisedStepSums, Double>] { [\.loss, \.tokens] }
 }

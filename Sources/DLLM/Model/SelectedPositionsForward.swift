@@ -48,8 +48,8 @@ func forward<W: ForwardWeights>(config c: ModelConfig, layout: ParameterLayout, 
     gatherRows(a + act.input, into: a + act.hidden, batch: ws.batch, seq: ws.seq, positions: positions, width: d)
     w.linear(x: a + act.context, weightAt: p.attnOut, y: a + act.hidden, rows: nr, inFeatures: hd, outFeatures: d,
              accumulate: true)
-    feedForward(config: c, layout: layout, weights: w, layer: last, workspace: ws, rows: nr, hidden: a + act.hidden,
-                out: a + ws.finalInput)
+    feedForwardHalfForward(config: c, layout: layout, weights: w, layer: last, workspace: ws, rows: nr,
+                           hidden: a + act.hidden, out: a + ws.finalInput)
     // One head product for all nr rows into logits [nr, vocab], then each sequence's r rows moved
     // (memmove) to their place, the last sequence first: a place never starts before the sequence's
     // compact rows, nor before the end of the compact rows of the sequences still to move.

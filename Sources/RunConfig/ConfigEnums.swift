@@ -20,6 +20,19 @@ public enum ObjectiveKind: String, ConfigEnum {
     case diffuGRPO = "diffu-grpo"
 }
 
+/// Which of BGPO's two per-sample bounds the objective uses (docs/algorithm.md §5). The paper's
+/// objective takes each on its own sign of the advantage; the single-bound choices are the paper's
+/// ablation of the two lemmas (its Table 3).
+public enum BGPOBound: String, ConfigEnum {
+    /// `(1 + d_j) A / n_t` when A > 0 (the tangent bound, Lemma 1), `exp(d_j) A / n_t` otherwise
+    /// (Jensen's bound, Lemma 2): a lower bound of the sequence objective for every advantage.
+    case both
+    /// `(1 + d_j) A / n_t` for every advantage (Lemma 1 only): not a lower bound when A < 0.
+    case taylor
+    /// `exp(d_j) A / n_t` for every advantage (Lemma 2 only): not a lower bound when A > 0.
+    case jensen
+}
+
 /// How diffu-GRPO's summed token losses are normalised (TRL's `loss_type` names).
 ///
 /// The counts are over every response of the update's mini-batch on every rank (zero advantages

@@ -15,6 +15,10 @@ public struct ObjectiveSettings: Codable, Equatable, Sendable {
     /// Apply the reference code's per-sample PPO clip (`epsilon`) and dual clip (`dual_clip`)
     /// to BGPO's ratio; changes nothing on-policy. Default false (the paper's plain bound).
     public var bgpoClip = false
+    /// Which of BGPO's per-sample bounds to use: both (each on its sign of the advantage, the
+    /// paper's objective), taylor or jensen (one for every sign: the ablation of the lemmas).
+    /// Default both; other values need objective bgpo.
+    public var bgpoBound = BGPOBound.both
     /// PPO clip range ε: ratios are clipped to [1 − ε, 1 + ε] (bgpo with `bgpo_clip`, diffu-grpo).
     /// Default 0.2 (reference code; d1 uses 0.5).
     public var epsilon = 0.2
@@ -42,6 +46,7 @@ public struct ObjectiveSettings: Codable, Equatable, Sendable {
         case estimator
         case normalizeByLength = "normalize_by_length"
         case bgpoClip = "bgpo_clip"
+        case bgpoBound = "bgpo_bound"
         case epsilon
         case dualClip = "dual_clip"
         case beta

@@ -111,6 +111,8 @@ extension RolloutSettings {
 extension ObjectiveSettings {
     func validate() throws {
         try requireAtLeast(mcNum, 1, "objective.mc_num", " (masked samples per response)")
+        try require(objective == .bgpo || bgpoBound == .both, "objective.bgpo_bound", bgpoBound.rawValue,
+                    "\"both\" with objective \"\(objective.rawValue)\" (the single bounds are BGPO's)")
         try requireFinite(epsilon, "objective.epsilon", "a number in (0, 1]") { $0 > 0 && $0 <= 1 }
         try requireFinite(dualClip, "objective.dual_clip", "a number > 1") { $0 > 1 }
         try requireFinite(beta, "objective.beta", "a number >= 0 (0 = no reference model)") { $0 >= 0 }

@@ -14,6 +14,7 @@ private let impossible: [([String], String)] = [
     (["rollout.temperature=inf"], "rollout.temperature"),
     (["objective.epsilon=0"], "objective.epsilon"),
     (["objective.dual_clip=1"], "objective.dual_clip"),
+    (["objective.objective=vrpo-ol", "objective.bgpo_bound=taylor"], "objective.bgpo_bound"),
     (["objective.beta=-1"], "objective.beta"),
     (["objective.p_mask_prompt=1"], "objective.p_mask_prompt"),
     (["objective.num_iterations=0"], "objective.num_iterations"),
@@ -54,6 +55,7 @@ func impossibleConfigurationIsRejected(overrides: [String], key: String) throws 
     _ = try RunConfig.resolve(overrides: ["objective.objective=diffu-grpo", "objective.estimator=continuous",
                                           "objective.mc_num=7", "objective.bgpo_clip=true"])
     _ = try RunConfig.resolve(overrides: ["train.prompts_per_step=16", "train.mini_batches=2"])
+    _ = try RunConfig.resolve(overrides: ["train.prompts_per_step=16", "train.mini_batches=2", "objective.bgpo_bound=taylor"])
     _ = try RunConfig.resolve(overrides: ["rollout.max_completion_length=64", "rollout.block_length=16",
                                           "rollout.diffusion_steps=4", "rollout.eval_diffusion_steps=64"])
 }

@@ -1,6 +1,7 @@
 import Base
 import DLLM
 import Foundation
+import RunConfig
 import TestSupport
 import Testing
 import Training
@@ -101,11 +102,14 @@ private func expectedValue(_ method: ELBOObjective.Method, advantage a: Double, 
     let n = Double(terms.count)
     let d = zip(terms, old).map { $0 - $1 }
     switch method {
-    case .bgpo(nil):
-        return d.reduce(0) { $0 + (a >= 0 ? (1 + $1) * a : exp($1) * a) / n }
-    case .bgpo(let clip?):
+    case .bgpo(let bound, nil):
+        // Lemma 1's tangent form for A >= 0, Lemma 2's exponential for A < 0; or one of them throughout.
+        let tangent = bound == .taylor || (bound == .both && a >= 0)
+        return d.reduce(0) { $0 + (tangent ? (1 + $1) * a : exp($1) * a) / n }
+    case .bgpo(let bound, let clip?):
+        let tangent = bound == .taylor || (bound == .both && a > 0)
         return d.reduce(0) { sum, d in
-            sum - clippedLoss(ratio: a > 0 ? 1 + d : exp(d), advantage: a, epsilon: clip.epsilon, c: clip.dualClip!) / n
+            sum - clippedLoss(ratio: tangent ? 1 + d : exp(d), advantage: a, epsilon: clip.epsilon, c: clip.dualClip!) / n
         }
     case .vrpoOL, .elboExact:
         return exp(terms.reduce(0, +) / n - old.reduce(0, +) / n) * a
@@ -121,7 +125,8 @@ private func offPolicyResponses(_ model: Model) -> [ELBOResponse] {
     return responses
 }
 
-@Test(arguments: [ELBOObjective.Method.bgpo(clip: nil), .bgpo(clip: testClip), .vrpoOL, .elboExact])
+@Test(arguments: [ELBOObjective.Method.bgpo(clip: nil), .bgpo(clip: testClip), .bgpo(bound: .taylor, clip: nil),
+                  .bgpo(bound: .jensen, clip: nil), .vrpoOL, .elboExact])
 func offPolicyValuesAndGradientsMatchThePlainFormula(method: ELBOObjective.Method) throws {
     let model = perturbed(try randomTinyModel(seed: 3), size: 0.05, seed: 5)
     let responses = offPolicyResponses(model)
@@ -140,7 +145,7 @@ func offPolicyValuesAndGradientsMatchThePlainFormula(method: ELBOObjective.Metho
         #expect(abs(value - wanted) <= 1e-4 * (1 + abs(wanted)), "response \(r): \(value), expected \(wanted)")
     }
     #expect(abs(result.statistics.lossSum + expected.reduce(0, +)) <= 1e-4 * (1 + abs(expected.reduce(0, +))))
-    if case .bgpo(let clip) = method {
+    if case .bgpo(_, let clip) = method {
         #expect(result.statistics.clipCandidates == (clip == nil ? 0 : 12))
         #expect(result.statistics.clippedCount == (clip == nil ? 0 : offPolicyClipped))
     }

@@ -1,6 +1,7 @@
 import Base
 import DLLM
 import Foundation
+import RunConfig
 
 /// One response as a sequence-level (ELBO) objective sees it.
 public struct ELBOResponse: Sendable {
@@ -42,11 +43,12 @@ public struct ELBOPassResult: Sendable {
 public final class ELBOObjective {
     /// How the objective and its gradient are computed.
     public enum Method: Sendable, Equatable {
-        /// BGPO's linear lower bound, per sample: `g_j = (1 + d_j) A / n_t` (A >= 0) or
-        /// `exp(d_j) A / n_t` (A < 0), d_j = l_theta(j) - l_old(j); one forward and one backward per
+        /// BGPO's linear lower bound, per sample: `g_j = rho_j A / n_t` with the ratio
+        /// `rho_j = 1 + d_j` (A > 0) or `exp(d_j)` (A <= 0) for ``BGPOBound/both``, or the one form
+        /// `bound` names for every A; d_j = l_theta(j) - l_old(j). One forward and one backward per
         /// sample, one workspace whatever n_t. With a clip, the reference code's per-sample PPO and
-        /// dual clip of the ratio `1 + d_j` (A > 0) or `exp(d_j)`.
-        case bgpo(clip: PPOClip?)
+        /// dual clip of `rho_j`.
+        case bgpo(bound: BGPOBound = .both, clip: PPOClip?)
         /// `R = exp(B_theta - B_old) A`, B the mean of the n_t terms, as the literature implements it:
         /// the n_t forward passes all stay alive (n_t workspaces) until their backward passes.
         case vrpoOL
@@ -100,8 +102,8 @@ public final class ELBOObjective {
         for chunk in microBatches(responses) {
             let chunkValues: [Double]
             switch method {
-            case .bgpo(let clip):
-                chunkValues = accumulateBGPO(chunk, clip: clip, model: model, gradients: gradients, statistics: &statistics)
+            case .bgpo(let bound, let clip):
+                chunkValues = accumulateBGPO(chunk, bound: bound, clip: clip, model: model, gradients: gradients, statistics: &statistics)
             case .vrpoOL:
                 chunkValues = accumulateVRPO(chunk, model: model, gradients: gradients, statistics: &statistics)
             case .elboExact:
@@ -120,8 +122,8 @@ public final class ELBOObjective {
 
     // MARK: - The three methods, on one micro-batch
 
-    private func accumulateBGPO(_ chunk: ArraySlice<ELBOResponse>, clip: PPOClip?, model: Model, gradients: FlatBuffer,
-                                statistics: inout ObjectiveStatistics) -> [Double] {
+    private func accumulateBGPO(_ chunk: ArraySlice<ELBOResponse>, bound: BGPOBound, clip: PPOClip?, model: Model,
+                                gradients: FlatBuffer, statistics: inout ObjectiveStatistics) -> [Double] {
         let samples = chunk.first!.samples.count
         let scale = 1 / Double(samples)
         var values = [Double](repeating: 0, count: chunk.count)
@@ -133,9 +135,9 @@ public final class ELBOObjective {
                 let a = response.advantage
                 let d = pass.terms[b] - (response.oldTerms?[j] ?? pass.terms[b])
                 logRatios[b] += d * scale
+                // rho and d(rho)/dl: 1 + d and 1 (the tangent form), or exp(d) twice.
+                let (rho, dRho) = bound.usesTangent(advantage: a) ? (1 + d, 1.0) : (exp(d), exp(d))
                 if let clip {
-                    let positive = a > 0
-                    let rho = positive ? 1 + d : exp(d)
                     let (loss, clipped) = clip.loss(ratio: rho, advantage: a)
                     values[b] -= loss * scale
                     statistics.clipCandidates += 1
@@ -143,15 +145,11 @@ public final class ELBOObjective {
                         statistics.clippedCount += 1
                     } else {
                         // d(loss)/dl = -A * d(rho)/dl
-                        dTerms[b] = Float(-a * (positive ? 1 : rho) * scale)
+                        dTerms[b] = Float(-a * dRho * scale)
                     }
-                } else if a >= 0 {
-                    values[b] += (1 + d) * a * scale
-                    dTerms[b] = Float(-a * scale)
                 } else {
-                    let e = exp(d)
-                    values[b] += e * a * scale
-                    dTerms[b] = Float(-e * a * scale)
+                    values[b] += rho * a * scale
+                    dTerms[b] = Float(-a * dRho * scale)
                 }
             }
             LikelihoodPass.backward(model, pass.batch, pass.workspace, dTerms: dTerms, gradients: gradients)
@@ -247,5 +245,17 @@ public final class ELBOObjective {
         modelForward(model, batch: batch, workspace: workspace)
         return SamplePass(batch: batch, workspace: workspace,
                           terms: elboTermsForward(batch, logits: workspace.logits, vocab: model.config.vocabSize))
+    }
+}
+
+extension BGPOBound {
+    /// Whether a sample of a response with advantage `a` takes the tangent form `1 + d` of the
+    /// ratio rather than `exp(d)`. (At A = 0 both forms give a zero value and gradient.)
+    func usesTangent(advantage a: Double) -> Bool {
+        switch self {
+        case .both: a > 0
+        case .taylor: true
+        case .jensen: false
+        }
     }
 }

@@ -20,7 +20,7 @@ extension ObjectiveSettings {
         switch objective {
         case .bgpo:
             let clip = bgpoClip ? PPOClip(epsilon: epsilon, dualClip: dualClip) : nil
-            return ELBOObjective(method: .bgpo(clip: clip), masking: masking, microBatchSize: microBatchSize, padTokenID: pad)
+            return ELBOObjective(method: .bgpo(bound: bgpoBound, clip: clip), masking: masking, microBatchSize: microBatchSize, padTokenID: pad)
         case .vrpoOL:
             return ELBOObjective(method: .vrpoOL, masking: masking, microBatchSize: microBatchSize, padTokenID: pad)
         case .elboExact:

@@ -23,7 +23,7 @@ private let unholdable: [([String], [String: String], [String])] = [
     (["--set", "rollout.max_completion_length=4611686018427387904"], [:], ["rollout.max_completion_length", "2147483647"]),
     (["--set", "checkpoint.compression_threads=3000000000"], [:], ["checkpoint.compression_threads", "256"]),
     (["--set", "run.threads=3000000000"], [:], ["run.threads", "4096"]),
-    (["--threads", "3000000000"], [:], ["run.threads", "4096"]),
+    (["--threads", "3000000000"], [:], ["--threads", "4096"]),
     ([], ["SLURM_CPUS_PER_TASK": "3000000000"], ["SLURM_CPUS_PER_TASK", "4096"]),
 ]
 
@@ -62,11 +62,11 @@ func threadOptionsAboveTheMaximumExit64(arguments: [String]) throws {
     let directory = try temporaryDirectory("bgpo-bounds")
     defer { try? FileManager.default.removeItem(at: directory) }
     let out = directory.appendingPathComponent("out").path
-    // sft's --threads sets run.threads, as train's does.
+    // sft's --threads is checked as train's is.
     for (arguments, fragments) in [(["--set", "model.d_model=1000000000"], ["model.d_model", "parameter"]),
                                    (["--set", "rollout.max_completion_length=4611686018427387904"],
                                     ["rollout.max_completion_length", "2147483647"]),
-                                   (["--threads", "3000000000"], ["run.threads", "4096"])] {
+                                   (["--threads", "3000000000"], ["--threads", "4096"])] {
         let result = try runBGPO(["sft", "--preset", "countdown-tiny", "--out", out, "--set", "sft.steps=1",
                                   "--set", "task.test_size=2"] + arguments)
         #expect(result.status == 64, "\(arguments): \(result.stderr)")

@@ -44,8 +44,7 @@ struct SFTCommand: ParsableCommand, LoggingCommand {
                                valueName: "dir"))
     var model: String?
 
-    @Option(help: "BLAS threads per rank (run.threads; default: SLURM_CPUS_PER_TASK, else 1 under MPI, else all cores).")
-    var threads: Int?
+    @OptionGroup var threads: RankThreadOptions
 
     /// What the parser did not recognise: refused in ``validate()``, retired options with their keys.
     @Argument(parsing: .allUnrecognized, help: .hidden)
@@ -60,7 +59,7 @@ struct SFTCommand: ParsableCommand, LoggingCommand {
     func run() throws {
         var config = try options.resolve()
         if let model { config.model.path = model }
-        if let threads { config.run.threads = threads }
+        threads.apply(to: &config)
         try config.validate()
         guard config.sft.steps > 0 else {
             throw ConfigError.invalidValue(key: "sft.steps", value: "0",

@@ -90,18 +90,13 @@ extension StudyCommand {
         @Option(help: ArgumentHelp("The run (0-based index in `bgpo study plan`).", valueName: "i"))
         var index: Int
 
-        @Option(help: "BLAS threads per rank (run.threads; default: SLURM_CPUS_PER_TASK, else 1 under MPI, else all cores).")
-        var threads: Int?
-
-        @Option(help: ArgumentHelp("Stop with a checkpoint before this many seconds have passed (run.time_limit).",
-                                   valueName: "seconds"))
-        var timeLimit: Int?
+        @OptionGroup var threads: RankThreadOptions
+        @OptionGroup var timeLimit: TimeLimitOptions
 
         func run() throws {
             let run = try StudyCommand.run(index, of: try study.plan())
             var arguments = Array(run.trainArguments.dropFirst())
-            if let threads { arguments += ["--threads", String(threads)] }
-            if let timeLimit { arguments += ["--time-limit", String(timeLimit)] }
+            arguments += threads.arguments + timeLimit.arguments
             printLine("bgpo study: run \(run.index) (\(run.entry), seed \(run.seed)): \(run.commandLine())")
             let train = try TrainCommand.parse(arguments)
             try train.run()

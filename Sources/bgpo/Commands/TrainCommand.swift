@@ -44,18 +44,14 @@ struct TrainCommand: ParsableCommand, LoggingCommand {
     @Flag(help: "Resume even when the configuration changed in a way that alters the algorithm or the data order.")
     var allowConfigChange = false
 
-    @Option(help: "BLAS threads per rank (run.threads; default: SLURM_CPUS_PER_TASK, else 1 under MPI, else all cores).")
-    var threads: Int?
-
-    @Option(help: ArgumentHelp("Stop with a checkpoint before this many seconds have passed (run.time_limit).",
-                               valueName: "seconds"))
-    var timeLimit: Int?
+    @OptionGroup var threads: RankThreadOptions
+    @OptionGroup var timeLimit: TimeLimitOptions
 
     func run() throws {
         var config = try options.resolve()
         if let outputDir { config.run.outputDir = outputDir }
-        if let threads { config.run.threads = threads }
-        if let timeLimit { config.run.timeLimit = timeLimit }
+        threads.apply(to: &config)
+        timeLimit.apply(to: &config)
         try config.validate()
         let task = try TaskRegistry.task(named: config.task.name)
         let tokenizer = try config.model.makeTokenizer()

@@ -193,7 +193,7 @@ import Testing
         lora.forward(tokens: tokens, keyMask: mask, workspace: ws)
         let adapted = logits(ws)
 
-        let runner = ModelRunner(model: lora, adapters: .on)
+        let runner = ModelRunner(model: lora)
         #expect(Array(UnsafeBufferPointer(start: runner.logits(tokens: tokens, keyMask: mask, batch: 2, seq: Self.seq),
                                           count: count)) == adapted)
         let some = runner.logits(tokens: tokens, keyMask: mask, batch: 2, seq: Self.seq, positions: 3..<6)
@@ -205,7 +205,7 @@ import Testing
         }
         #expect(maxDiff < 1e-5, "positions 3..<6: max abs difference \(maxDiff)")
 
-        let off = ModelRunner(model: lora, adapters: .off), plain = ModelRunner(model: base)
+        let off = ModelRunner(model: lora.baseOnly), plain = ModelRunner(model: base)
         let a = Array(UnsafeBufferPointer(start: off.logits(tokens: tokens, keyMask: mask, batch: 2, seq: Self.seq), count: count))
         let b = Array(UnsafeBufferPointer(start: plain.logits(tokens: tokens, keyMask: mask, batch: 2, seq: Self.seq), count: count))
         #expect(a == b)

@@ -72,7 +72,7 @@ public final class LoRAModel {
             weights = F32Weights(base: model.parameters.pointer)
         case .bf16(let model):
             baseLayout = model.layout
-            weights = BF16Weights(model: model)
+            weights = model.widened
         }
     }
 
@@ -81,11 +81,16 @@ public final class LoRAModel {
         Workspace(config: config, batch: batch, seq: seq, adapters: layout)
     }
 
-    /// The forward pass with the adapters on, keeping in `workspace` what ``backward(workspace:gradients:)``
-    /// needs; arguments as ``modelForward(_:tokens:keyMask:workspace:)``.
-    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace) {
-        forward(tokens: tokens, keyMask: keyMask, workspace: ws, adapters: .on)
+    /// The forward pass with the adapters on, of every position (keeping in `workspace` what
+    /// ``backward(workspace:gradients:)`` needs) or for the logits of `positions` only.
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
+                        positions: Range<Int>?) {
+        forward(tokens: tokens, keyMask: keyMask, workspace: ws, adapters: .on, positions: positions)
     }
+
+    /// The frozen base alone, as a model of its own: diffu-GRPO's reference policy, with no second
+    /// copy of the weights.
+    public var baseOnly: any ForwardModel { LoRABaseModel(model: self) }
 
     /// The forward pass with the adapters on or off, of every position (`positions` nil) or for the
     /// logits of `positions` of every sequence only, as ``modelForward(_:tokens:keyMask:workspace:positions:)``.
@@ -149,4 +154,24 @@ extension LoRAModel: TrainableModel {
     public var trainableParameters: FlatBuffer { adapters }
     /// The adapter tensors, with PEFT's names.
     public var trainableEntries: [TensorEntry] { layout.entries }
+}
+
+/// The frozen base of a ``LoRAModel`` with its adapters switched off (``LoRAModel/baseOnly``).
+final class LoRABaseModel: ForwardModel {
+    private let model: LoRAModel
+
+    init(model: LoRAModel) { self.model = model }
+
+    var config: ModelConfig { model.config }
+
+    /// The adapted model's workspace (room for the adapters' hiddens the base's passes leave
+    /// unused), so that one pool of workspaces serves the policy and its reference.
+    func makeWorkspace(batch: Int, seq: Int) -> Workspace {
+        model.makeWorkspace(batch: batch, seq: seq)
+    }
+
+    func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
+                 positions: Range<Int>?) {
+        model.forward(tokens: tokens, keyMask: keyMask, workspace: workspace, adapters: .off, positions: positions)
+    }
 }

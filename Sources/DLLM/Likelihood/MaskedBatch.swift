@@ -61,17 +61,20 @@ public struct MaskedBatch: Sendable {
     public var count: Int { rows.count }
 }
 
-/// Runs `model` on `batch` in `workspace` (whose `[batch, seq]` shape must be the batch's), with
-/// the key mask only when the batch is padded.
-public func modelForward(_ model: Model, batch: MaskedBatch, workspace: Workspace) {
-    precondition(workspace.batch == batch.batch && workspace.seq == batch.seq, "modelForward: workspace shape differs from the batch")
-    batch.tokens.withUnsafeBufferPointer { tokens in
-        if batch.isPadded {
-            batch.keyMask.withUnsafeBufferPointer { keyMask in
-                modelForward(model, tokens: tokens.baseAddress!, keyMask: keyMask.baseAddress, workspace: workspace)
+extension ForwardModel {
+    /// Runs the forward pass of every position on `batch` in `workspace` (whose `[batch, seq]` shape
+    /// must be the batch's), with the key mask only when the batch is padded.
+    public func forward(_ batch: MaskedBatch, workspace: Workspace) {
+        precondition(workspace.batch == batch.batch && workspace.seq == batch.seq,
+                     "forward: workspace shape differs from the batch")
+        batch.tokens.withUnsafeBufferPointer { tokens in
+            if batch.isPadded {
+                batch.keyMask.withUnsafeBufferPointer { keyMask in
+                    forward(tokens: tokens.baseAddress!, keyMask: keyMask.baseAddress, workspace: workspace)
+                }
+            } else {
+                forward(tokens: tokens.baseAddress!, keyMask: nil, workspace: workspace)
             }
-        } else {
-            modelForward(model, tokens: tokens.baseAddress!, keyMask: nil, workspace: workspace)
         }
     }
 }

@@ -19,6 +19,10 @@ public final class BF16Model {
     /// The most F32 elements a forward widens at once (64 MiB).
     public static let scratchLimit = 16 << 20
 
+    /// The weights as passes read them, with the one widening scratch every pass over this model
+    /// shares (so passes over it run one at a time).
+    private(set) lazy var widened = BF16Weights(model: self)
+
     /// A model with zeroed weights, to be filled through ``storage``; `config` must pass `validate()`.
     public init(config: ModelConfig) {
         precondition((try? config.validate()) != nil, "BF16Model: invalid configuration \(config)")

@@ -88,7 +88,7 @@ public struct Evaluator {
     }
 
     /// Decodes and scores `problems` with `model`; every rank must call it with the same problems.
-    public func evaluate(model: Model, problems: [TaskProblem]) throws -> EvaluationResult {
+    public func evaluate(model: any ForwardModel, problems: [TaskProblem]) throws -> EvaluationResult {
         let local = stride(from: communicator.rank, to: problems.count, by: communicator.size).map { problems[$0] }
         let evaluator = TaskEvaluator(task: task, tokenizer: tokenizer, options: config.rollout.evaluationOptions,
                                       batchSize: config.train.microBatchSize)

@@ -137,7 +137,7 @@ public final class SupervisedTrainer {
                                step: UInt64(number), exampleIndex: UInt64(index))
             }
             let batch = MaskedBatch(samples: samples, batch: ws.batch, seq: ws.seq, padTokenID: config.padTokenID)
-            modelForward(model, batch: batch, workspace: ws)
+            model.forward(batch, workspace: ws)
             loss += supervisedLossForward(batch, logits: ws.logits, vocab: config.vocabSize, examples: examples.count)
             ws.zeroLogitGradients()
             supervisedLossBackward(batch, logits: ws.logits, vocab: config.vocabSize, examples: examples.count,

@@ -32,7 +32,7 @@ extension DiffuGRPOObjective: PolicyObjective {
 
     /// The shares' responses and, for each inner iteration (the prompt masks change with it),
     /// the old policy's log-probabilities at `model` (off-policy) and the reference policy's.
-    public func inputs(of shares: [[PolicyResponse]], model: Model, iterations: Int, offPolicy: Bool) -> [Inputs] {
+    public func inputs(of shares: [[PolicyResponse]], model: any TrainableModel, iterations: Int, offPolicy: Bool) -> [Inputs] {
         let responses = shares.map { share in
             share.map {
                 TokenPolicyResponse(prompt: $0.prompt, response: $0.response, advantage: $0.advantage, key: $0.key,
@@ -40,7 +40,7 @@ extension DiffuGRPOObjective: PolicyObjective {
             }
         }
         // Per inner iteration, per share, per response: one batch of forward passes over all shares.
-        func perIteration(_ policy: Model) -> [[[[Float]]]] {
+        func perIteration(_ policy: any ForwardModel) -> [[[[Float]]]] {
             (0..<iterations).map { iteration in
                 let flat = logProbs(model: policy, responses: responses.flatMap { $0 }, iteration: iteration)
                 var next = 0
@@ -62,7 +62,7 @@ extension DiffuGRPOObjective: PolicyObjective {
 
     /// Accumulates ``accumulate(model:responses:iteration:gradients:)`` over `share` with the
     /// log-probabilities of iteration `iteration`.
-    public func accumulate(_ share: Inputs, iteration: Int, onPolicy: Bool, model: Model,
+    public func accumulate(_ share: Inputs, iteration: Int, onPolicy: Bool, model: any TrainableModel,
                            gradients: FlatBuffer) -> ObjectiveStatistics {
         let selected = share.responses.enumerated().map { r, response in
             var response = response

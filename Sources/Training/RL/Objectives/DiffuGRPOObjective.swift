@@ -67,13 +67,13 @@ public final class DiffuGRPOObjective {
     public let lossType: LossType
     /// The frozen reference policy of the KL term: the trainer's inputs
     /// (``inputs(of:model:iterations:offPolicy:)``) carry its log-probabilities; nil when beta is 0.
-    public let reference: Model?
+    public let reference: (any ForwardModel)?
     private let pool = WorkspacePool()
 
     /// Creates the objective; `reference` is kept only when `beta > 0`.
     public init(epsilon: Double, beta: Double, promptMaskProbability: Double, seed: UInt64, maskTokenID: Int32,
                 padTokenID: Int32, eosTokenID: Int32, microBatchSize: Int, lossType: LossType = .bnpo,
-                reference: Model? = nil) {
+                reference: (any ForwardModel)? = nil) {
         precondition(microBatchSize > 0, "DiffuGRPOObjective: micro-batch size must be positive")
         self.lossType = lossType
         self.reference = beta > 0 ? reference : nil
@@ -123,7 +123,7 @@ public final class DiffuGRPOObjective {
 
     /// The log-probabilities of every response's scored tokens under iteration `iteration`'s mask,
     /// forward passes only (the old or the reference policy).
-    public func logProbs(model: Model, responses: [TokenPolicyResponse], iteration: Int) -> [[Float]] {
+    public func logProbs(model: any ForwardModel, responses: [TokenPolicyResponse], iteration: Int) -> [[Float]] {
         var result: [[Float]] = []
         for chunk in microBatches(responses) {
             let pass = forward(chunk, iteration: iteration, model: model)
@@ -137,7 +137,7 @@ public final class DiffuGRPOObjective {
     /// Adds the gradient of the weighted sum (``tokenWeight(of:)``) of the token losses of
     /// `responses` in inner iteration `iteration` into `gradients`; `lossSum` is that sum, clip
     /// and KL statistics are per token (unweighted).
-    public func accumulate(model: Model, responses: [TokenPolicyResponse], iteration: Int,
+    public func accumulate(model: any TrainableModel, responses: [TokenPolicyResponse], iteration: Int,
                            gradients: FlatBuffer) -> ObjectiveStatistics {
         let clip = PPOClip(epsilon: epsilon, dualClip: nil)
         var statistics = ObjectiveStatistics()
@@ -184,12 +184,12 @@ public final class DiffuGRPOObjective {
     }
 
     private func forward(_ chunk: ArraySlice<TokenPolicyResponse>, iteration: Int,
-                         model: Model) -> (batch: MaskedBatch, workspace: Workspace, logProbs: [Float]) {
+                         model: any ForwardModel) -> (batch: MaskedBatch, workspace: Workspace, logProbs: [Float]) {
         let samples = chunk.map { maskedInput($0, iteration: iteration) }
         let seq = samples.map(\.tokens.count).max()!
         let batch = MaskedBatch(samples: samples, batch: samples.count, seq: seq, padTokenID: padTokenID)
-        let workspace = pool.workspaces(count: 1, config: model.config, batch: samples.count, seq: seq)[0]
-        modelForward(model, batch: batch, workspace: workspace)
+        let workspace = pool.workspaces(count: 1, model: model, batch: samples.count, seq: seq)[0]
+        model.forward(batch, workspace: workspace)
         return (batch, workspace, LikelihoodPass.tokenLogProbs(model, batch, workspace))
     }
 }

@@ -13,7 +13,7 @@ extension ELBOObjective: PolicyObjective {
     /// Draws the n_t masked copies of every response (reused by every update of the step) and,
     /// off-policy, evaluates the old policy's terms on them once; the masks do not depend on the
     /// inner iteration.
-    public func inputs(of shares: [[PolicyResponse]], model: Model, iterations: Int, offPolicy: Bool) -> [Inputs] {
+    public func inputs(of shares: [[PolicyResponse]], model: any TrainableModel, iterations: Int, offPolicy: Bool) -> [Inputs] {
         var inputs = shares.map { share in
             share.map { ELBOResponse(samples: samples(of: $0), advantage: $0.advantage) }
         }
@@ -32,7 +32,7 @@ extension ELBOObjective: PolicyObjective {
 
     /// Accumulates ``accumulate(model:responses:gradients:)`` over `share`; the inner iteration
     /// changes nothing.
-    public func accumulate(_ share: Inputs, iteration: Int, onPolicy: Bool, model: Model,
+    public func accumulate(_ share: Inputs, iteration: Int, onPolicy: Bool, model: any TrainableModel,
                            gradients: FlatBuffer) -> ObjectiveStatistics {
         var selected = share
         if onPolicy {

@@ -79,7 +79,7 @@ public final class ELBOObjective {
 
     /// The terms `l(j)` of every sample of every response at the model's current parameters,
     /// forward passes only: the old policy's terms before an off-policy update.
-    public func terms(model: Model, responses: [ELBOResponse]) -> [[Double]] {
+    public func terms(model: any ForwardModel, responses: [ELBOResponse]) -> [[Double]] {
         var result: [[Double]] = []
         result.reserveCapacity(responses.count)
         for chunk in microBatches(responses) {
@@ -95,7 +95,7 @@ public final class ELBOObjective {
     }
 
     /// Adds the gradient of `-sum_r value_r` over `responses` into `gradients` and returns the values.
-    public func accumulate(model: Model, responses: [ELBOResponse], gradients: FlatBuffer) -> ELBOPassResult {
+    public func accumulate(model: any TrainableModel, responses: [ELBOResponse], gradients: FlatBuffer) -> ELBOPassResult {
         var values: [Double] = []
         values.reserveCapacity(responses.count)
         var statistics = ObjectiveStatistics()
@@ -122,7 +122,7 @@ public final class ELBOObjective {
 
     // MARK: - The three methods, on one micro-batch
 
-    private func accumulateBGPO(_ chunk: ArraySlice<ELBOResponse>, bound: BGPOBound, clip: PPOClip?, model: Model,
+    private func accumulateBGPO(_ chunk: ArraySlice<ELBOResponse>, bound: BGPOBound, clip: PPOClip?, model: any TrainableModel,
                                 gradients: FlatBuffer, statistics: inout ObjectiveStatistics) -> [Double] {
         let samples = chunk.first!.samples.count
         let scale = 1 / Double(samples)
@@ -158,7 +158,7 @@ public final class ELBOObjective {
         return values
     }
 
-    private func accumulateVRPO(_ chunk: ArraySlice<ELBOResponse>, model: Model, gradients: FlatBuffer,
+    private func accumulateVRPO(_ chunk: ArraySlice<ELBOResponse>, model: any TrainableModel, gradients: FlatBuffer,
                                 statistics: inout ObjectiveStatistics) -> [Double] {
         let samples = chunk.first!.samples.count
         // Every sample's activations stay alive until the backward passes: n_t workspaces.
@@ -174,7 +174,7 @@ public final class ELBOObjective {
         return values
     }
 
-    private func accumulateExact(_ chunk: ArraySlice<ELBOResponse>, model: Model, gradients: FlatBuffer,
+    private func accumulateExact(_ chunk: ArraySlice<ELBOResponse>, model: any TrainableModel, gradients: FlatBuffer,
                                  statistics: inout ObjectiveStatistics) -> [Double] {
         let samples = chunk.first!.samples.count
         var terms = [[Double]](repeating: [], count: chunk.count)
@@ -237,12 +237,12 @@ public final class ELBOObjective {
 
     /// Runs the forward pass of sample `j` of every response of `chunk` in workspace
     /// `workspaceIndex` of `workspaces` alive ones.
-    private func forwardSample(_ j: Int, of chunk: ArraySlice<ELBOResponse>, model: Model, workspaceIndex: Int = 0,
+    private func forwardSample(_ j: Int, of chunk: ArraySlice<ELBOResponse>, model: any ForwardModel, workspaceIndex: Int = 0,
                                workspaces: Int = 1) -> SamplePass {
         let seq = chunk.map { $0.samples[j].tokens.count }.max()!
         let batch = MaskedBatch(samples: chunk.map { $0.samples[j] }, batch: chunk.count, seq: seq, padTokenID: padTokenID)
-        let workspace = pool.workspaces(count: workspaces, config: model.config, batch: chunk.count, seq: seq)[workspaceIndex]
-        modelForward(model, batch: batch, workspace: workspace)
+        let workspace = pool.workspaces(count: workspaces, model: model, batch: chunk.count, seq: seq)[workspaceIndex]
+        model.forward(batch, workspace: workspace)
         return SamplePass(batch: batch, workspace: workspace,
                           terms: elboTermsForward(batch, logits: workspace.logits, vocab: model.config.vocabSize))
     }

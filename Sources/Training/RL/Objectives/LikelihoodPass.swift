@@ -6,16 +6,16 @@ import DLLM
 enum LikelihoodPass {
     /// Back-propagates `dTerms[j] = dLoss/dl_j` of the ELBO terms through the logits and the model,
     /// adding into `gradients`; the workspace must still hold `batch`'s forward pass.
-    static func backward(_ model: Model, _ batch: MaskedBatch, _ workspace: Workspace, dTerms: [Float],
+    static func backward(_ model: any TrainableModel, _ batch: MaskedBatch, _ workspace: Workspace, dTerms: [Float],
                          gradients: FlatBuffer) {
         workspace.zeroLogitGradients()
         elboTermsBackward(batch, logits: workspace.logits, vocab: model.config.vocabSize, dTerms: dTerms,
                           dLogits: workspace.dLogits)
-        modelBackward(model, workspace: workspace, gradients: gradients)
+        model.backward(workspace: workspace, gradients: gradients)
     }
 
     /// The log-probability of every selected target of `batch`, after its forward pass: `[batch.count]`.
-    static func tokenLogProbs(_ model: Model, _ batch: MaskedBatch, _ workspace: Workspace) -> [Float] {
+    static func tokenLogProbs(_ model: any ForwardModel, _ batch: MaskedBatch, _ workspace: Workspace) -> [Float] {
         var logProbs = [Float](repeating: 0, count: batch.count)
         guard batch.count > 0 else { return logProbs }
         batch.rows.withUnsafeBufferPointer { rows in
@@ -31,7 +31,7 @@ enum LikelihoodPass {
 
     /// Back-propagates per-token gradients `dLogProbs` (`[batch.count]`) through the logits and the
     /// model, adding into `gradients`; the workspace must still hold `batch`'s forward pass.
-    static func backward(_ model: Model, _ batch: MaskedBatch, _ workspace: Workspace, dLogProbs: [Float],
+    static func backward(_ model: any TrainableModel, _ batch: MaskedBatch, _ workspace: Workspace, dLogProbs: [Float],
                          gradients: FlatBuffer) {
         workspace.zeroLogitGradients()
         if batch.count > 0 {
@@ -45,7 +45,7 @@ enum LikelihoodPass {
                 }
             }
         }
-        modelBackward(model, workspace: workspace, gradients: gradients)
+        model.backward(workspace: workspace, gradients: gradients)
     }
 }
 
@@ -57,15 +57,16 @@ final class WorkspacePool {
     private var shape: (batch: Int, seq: Int) = (0, 0)
     private var workspaces: [Workspace] = []
 
-    /// `count` workspaces for `batch` sequences of `seq` positions; the previous ones are released
-    /// first when the shape changes.
-    func workspaces(count: Int, config: ModelConfig, batch: Int, seq: Int) -> [Workspace] {
+    /// `count` workspaces of `model` (``ForwardModel/makeWorkspace(batch:seq:)``) for `batch`
+    /// sequences of `seq` positions; the previous ones are released first when the shape changes.
+    /// One pool serves one model (or a model and its reference: their workspaces are alike).
+    func workspaces(count: Int, model: any ForwardModel, batch: Int, seq: Int) -> [Workspace] {
         if shape != (batch, seq) {
             workspaces = []
             shape = (batch, seq)
         }
         while workspaces.count < count {
-            workspaces.append(Workspace(config: config, batch: batch, seq: seq))
+            workspaces.append(model.makeWorkspace(batch: batch, seq: seq))
         }
         return Array(workspaces.prefix(count))
     }

@@ -59,12 +59,12 @@ public protocol PolicyObjective: AnyObject {
     /// when `offPolicy` (the step makes more than one update), the old policy's values (and the
     /// reference policy's) computed now at `model`'s parameters, forward passes only, for each of
     /// the step's `iterations` inner iterations when they differ between iterations.
-    func inputs(of shares: [[PolicyResponse]], model: Model, iterations: Int, offPolicy: Bool) -> [Inputs]
+    func inputs(of shares: [[PolicyResponse]], model: any TrainableModel, iterations: Int, offPolicy: Bool) -> [Inputs]
 
     /// Adds the gradient of the loss summed over `share` in inner iteration `iteration` into
     /// `gradients` and returns its statistics; `onPolicy` (the current parameters are the old
     /// ones) leaves the old-policy values out, so that every log-ratio is exactly 0.
-    func accumulate(_ share: Inputs, iteration: Int, onPolicy: Bool, model: Model,
+    func accumulate(_ share: Inputs, iteration: Int, onPolicy: Bool, model: any TrainableModel,
                     gradients: FlatBuffer) -> ObjectiveStatistics
 
     /// The units a mini-batch's summed loss is divided by, counted over `responses` (every

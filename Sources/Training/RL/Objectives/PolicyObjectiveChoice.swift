@@ -14,7 +14,7 @@ extension ObjectiveSettings {
     /// - Parameter reference: the frozen reference policy; required when
     ///   ``needsReferencePolicy``, ignored otherwise.
     func policyObjective(microBatchSize: Int, tokenizer: any Tokenizer, seed: UInt64,
-                         reference: Model?) -> any PolicyObjective {
+                         reference: (any ForwardModel)?) -> any PolicyObjective {
         let masking = likelihoodMasking(maskTokenID: tokenizer.maskTokenID, seed: seed)
         let pad = tokenizer.padTokenID
         switch objective {

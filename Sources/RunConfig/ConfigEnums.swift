@@ -57,6 +57,17 @@ extension ELBOEstimator: ConfigEnum {}
 /// own enumeration, named in config files by its raw values.
 extension Remasking: ConfigEnum {}
 
+/// How the weights of the model under LoRA adapters are stored.
+public enum WeightType: String, ConfigEnum {
+    /// 32-bit floats, used in place.
+    case f32
+    /// bfloat16, half the memory, widened piece by piece as a pass needs them (a frozen base only).
+    case bf16
+}
+
+/// The linear layers LoRA adapters can target, named in config files by LLaDA's module names.
+extension LoRATarget: ConfigEnum {}
+
 /// The learning-rate schedule after warm-up.
 public enum LRSchedule: String, ConfigEnum {
     /// The peak rate throughout.

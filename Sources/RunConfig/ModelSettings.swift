@@ -23,6 +23,18 @@ public struct ModelSettings: Codable, Equatable, Sendable {
     public var mlpHidden = 0
     /// Maximum sequence length override (prompt + completion), in tokens; 0 (default) = the preset's.
     public var maxSeq = 0
+    /// LoRA rank r (PEFT's `r`): RL trains adapters of this rank over frozen base weights; 0
+    /// (default) trains every weight (full fine-tuning).
+    public var loraRank = 0
+    /// LoRA's alpha: the adapters' output is scaled by alpha / r. Default 64 (d1's).
+    public var loraAlpha = 64.0
+    /// The adapted linear layers of every block, by LLaDA's module names (q_proj, k_proj, v_proj,
+    /// attn_out, ff_proj, up_proj, ff_out). Default d1's targets as they apply to LLaDA: q_proj,
+    /// k_proj, v_proj, up_proj.
+    public var loraTargetModules = LoRATarget.allCases.filter(LoRAConfig.d1Targets.contains)
+    /// How the frozen base weights under LoRA are stored: f32 (default) or bf16 (half the memory;
+    /// needs lora_rank > 0).
+    public var dtype = WeightType.f32
 
     /// The defaults.
     public init() {}
@@ -36,6 +48,15 @@ public struct ModelSettings: Codable, Equatable, Sendable {
         case nKVHeads = "n_kv_heads"
         case mlpHidden = "mlp_hidden"
         case maxSeq = "max_seq"
+        case loraRank = "lora_rank"
+        case loraAlpha = "lora_alpha"
+        case loraTargetModules = "lora_target_modules"
+        case dtype
+    }
+
+    /// The LoRA adapters these settings ask for, or nil for full fine-tuning (`lora_rank` 0).
+    public var lora: LoRAConfig? {
+        loraRank > 0 ? LoRAConfig(rank: loraRank, alpha: loraAlpha, targetModules: Set(loraTargetModules)) : nil
     }
 }
 

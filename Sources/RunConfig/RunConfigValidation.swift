@@ -60,6 +60,19 @@ extension ModelSettings {
         if nHeads > 0, nKVHeads > 0 {
             try require(nHeads % nKVHeads == 0, "model.n_kv_heads", nKVHeads, "a divisor of model.n_heads (\(nHeads))")
         }
+        try requireAtLeast(loraRank, 0, "model.lora_rank", " (0 = full fine-tuning)")
+        try requireFinite(loraAlpha, "model.lora_alpha", "a number > 0") { $0 > 0 }
+        try require(loraRank == 0 || !loraTargetModules.isEmpty, "model.lora_target_modules", "[]",
+                    "at least one of \(LoRATarget.names.joined(separator: ", "))")
+        try require(dtype == .f32 || loraRank > 0, "model.dtype", dtype.rawValue,
+                    "\"f32\" unless model.lora_rank > 0 (only a frozen base can be bfloat16)")
+        if let lora, let shape = try? applyingSizeOverrides(to: ModelConfig.preset(preset)), path.isEmpty {
+            do {
+                try lora.validate(for: shape)
+            } catch let error as LoRAConfigError {
+                throw ConfigError.invalidValue(key: "model.\(error.field)", value: "\(loraRank)", expected: error.description)
+            }
+        }
     }
 }
 

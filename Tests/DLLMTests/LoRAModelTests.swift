@@ -129,7 +129,7 @@ import Testing
         #expect(lora.adapters.array == adaptersBefore)
         #expect(gradients.count == lora.layout.totalCount)
         #expect(lora.trainableParameters === lora.adapters)
-        #expect(lora.trainableEntries == lora.layout.entries)
+        #expect(lora.trainableLayout.entries == lora.layout.entries)
         #expect(gradients.count < base.layout.totalCount, "\(gradients.count) adapter values, base \(base.layout.totalCount)")
 
         let rows = 2 * Self.seq, hidden = (rows * Self.everyTarget.rank + 15) / 16 * 16

@@ -32,6 +32,11 @@ private let impossible: [([String], String)] = [
     (["sft.logging_steps=0"], "sft.logging_steps"),
     (["sft.eval_steps=-1"], "sft.eval_steps"),
     (["model.d_model=100", "model.n_heads=3"], "model.d_model"),
+    (["model.lora_rank=-1"], "model.lora_rank"),
+    (["model.lora_rank=100000"], "model.lora_rank"),
+    (["model.lora_rank=4", "model.lora_alpha=0"], "model.lora_alpha"),
+    (["model.lora_rank=4", "model.lora_target_modules=[]"], "model.lora_target_modules"),
+    (["model.dtype=bf16"], "model.dtype"),
     (["model.n_heads=4", "model.n_kv_heads=3"], "model.n_kv_heads"),
     (["task.name="], "task.name"),
 ]
@@ -47,6 +52,16 @@ func impossibleConfigurationIsRejected(overrides: [String], key: String) throws 
     #expect(!value.isEmpty && !expected.isEmpty)
     #expect(error.description.contains("'\(key)'"))
     #expect(RunConfig().toml.contains("\n" + key.split(separator: ".").last! + " = "), "\(key) is a real key")
+}
+
+@Test func loraTargetsAreLLaDAModuleNames() throws {
+    let config = try RunConfig.resolve(overrides: ["model.lora_rank=8", "model.dtype=bf16",
+                                                   "model.lora_target_modules=[\"q_proj\", \"ff_out\"]"])
+    #expect(config.model.lora?.orderedTargets == [.q, .ffOut])
+    #expect(config.model.lora?.scale == 8)
+    let error = try configError { try RunConfig.resolve(overrides: ["model.lora_rank=8", "model.lora_target_modules=[\"o_proj\"]"]) }
+    #expect(error.description.contains("model.lora_target_modules") && error.description.contains("o_proj"), "\(error)")
+    #expect(RunConfig().model.lora == nil, "full fine-tuning by default")
 }
 
 @Test func combinationsThatDoApplyAreAccepted() throws {

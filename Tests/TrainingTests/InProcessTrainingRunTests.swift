@@ -20,10 +20,10 @@ import Training
 
     /// 3 RL steps of 3 prompts (2 + 1 at 2 ranks, none on rank 3 of 4), a checkpoint each step,
     /// after a 2-step warm start of 3 examples per step.
-    private func config(_ directory: URL) throws -> RunConfig {
+    private func config(_ directory: URL, _ extra: [String] = []) throws -> RunConfig {
         try tinyRunConfig(overrides: ["optim.learning_rate=1e-3", "train.max_steps=3", "train.prompts_per_step=3",
                                       "checkpoint.save_steps=1", "sft.steps=2", "sft.batch_size=3", "sft.warmup_steps=1",
-                                      "run.output_dir=\(directory.path)"])
+                                      "run.output_dir=\(directory.path)"] + extra)
     }
 
     /// Runs `config` on `size` ranks. A rank other than 0 starts from other weights (its warm
@@ -88,6 +88,32 @@ import Training
             let difference = InProcessRanks.largestDifference(single.weights, ranks[0].weights)
             #expect(difference <= InProcessWorldSizeTests.weightTolerance,
                     "\(size) ranks: weights differ by \(difference) from 1 rank's")
+        }
+    }
+
+    /// LoRA adapters over a frozen bfloat16 base, at 1 and 2 ranks: the same records, and every rank
+    /// ends with rank 0's base (the adapters train, the base is only read).
+    @Test func loraRunAgreesAtOneAndTwoRanks() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("rl-inprocess-lora-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var single: [MetricsRecord]?
+        for size in [1, 2] {
+            let directory = root.appendingPathComponent("ranks-\(size)")
+            let ranks = try run(try config(directory, ["model.lora_rank=2", "model.lora_alpha=4", "model.dtype=bf16",
+                                                       "optim.learning_rate=1e-2"]), size: size)
+            #expect(ranks.map(\.outcome) == Array(repeating: .completed(step: 3), count: size))
+            #expect(ranks[0].lines.contains { $0.contains("training LoRA adapters (rank 2") })
+            for (rank, result) in ranks.enumerated().dropFirst() {
+                let weights = InProcessRanks.differingElements(result.weights, ranks[0].weights)
+                #expect(weights == 0, "\(size) ranks: \(weights) of rank \(rank)'s base weights differ from rank 0's")
+            }
+            let metrics = try MetricsLog.read(directory.appendingPathComponent("metrics.jsonl")).map(InProcessRanks.deterministic)
+            guard let reference = single else {
+                single = metrics
+                #expect(metrics.dropFirst().allSatisfy { ($0["grad_norm"] ?? 0) > 0 }, "the steps have gradients")
+                continue
+            }
+            expectSameRLMetrics(reference, metrics, relative: 1e-5, label: "LoRA, \(size) ranks")
         }
     }
 }

@@ -16,14 +16,14 @@ func trainingStepsAreDeterministic(objective: String) throws {
     let reference = objective == "diffu-grpo" ? try tinyModel(config) : nil
     let runs = try (0..<2).map { _ in
         let trainer = try tinyTrainer(config, reference: reference)
-        let initial = Array(trainer.model.parameters.buffer)
+        let initial = Array(trainer.model.trainableParameters.buffer)
         let reports = try (0..<2).map { _ in try trainer.step { false } }
         return (trainer, initial, reports)
     }
     let (first, initial, reports) = runs[0]
-    #expect(Array(first.model.parameters.buffer) == Array(runs[1].0.model.parameters.buffer))
+    #expect(Array(first.model.trainableParameters.buffer) == Array(runs[1].0.model.trainableParameters.buffer))
     #expect(Array(first.optimizer.m.buffer) == Array(runs[1].0.optimizer.m.buffer))
-    #expect(Array(first.model.parameters.buffer) != initial, "the steps moved the weights")
+    #expect(Array(first.model.trainableParameters.buffer) != initial, "the steps moved the weights")
     #expect(first.completedSteps == 2 && first.optimizer.updates == 4)
     for report in reports {
         #expect(!report.stopRequested)
@@ -48,14 +48,14 @@ func trainingStepsAreDeterministic(objective: String) throws {
 
 @Test func nonFiniteLossStopsWithExitCode70() throws {
     let trainer = try tinyTrainer(try tinyRunConfig(), task: DigitTask(poisoned: true))
-    let before = Array(trainer.model.parameters.buffer)
+    let before = Array(trainer.model.trainableParameters.buffer)
     #expect {
         try trainer.step { false }
     } throws: { error in
         guard let error = error as? TrainingError, case .nonFinite(let step, let quantity, _) = error else { return false }
         return step == 1 && quantity == "loss" && error.exitCode == 70 && "\(error)".contains("step 1")
     }
-    #expect(Array(trainer.model.parameters.buffer) == before, "no update was applied")
+    #expect(Array(trainer.model.trainableParameters.buffer) == before, "no update was applied")
 }
 
 @Test func evaluationScoresTheTestSplit() throws {

@@ -152,8 +152,8 @@ public final class LoRAModel {
 extension LoRAModel: TrainableModel {
     /// The adapters.
     public var trainableParameters: FlatBuffer { adapters }
-    /// The adapter tensors, with PEFT's names.
-    public var trainableEntries: [TensorEntry] { layout.entries }
+    /// The ``AdapterLayout``: the adapter tensors, with PEFT's names.
+    public var trainableLayout: any TensorLayout { layout }
 }
 
 /// The frozen base of a ``LoRAModel`` with its adapters switched off (``LoRAModel/baseOnly``).

@@ -6,8 +6,8 @@ import Base
 public protocol TrainableModel: ForwardModel {
     /// What the optimiser updates.
     var trainableParameters: FlatBuffer { get }
-    /// The named tensors of ``trainableParameters``, in buffer order.
-    var trainableEntries: [TensorEntry] { get }
+    /// Where the named tensors of ``trainableParameters`` (and of its gradients and moments) lie.
+    var trainableLayout: any TensorLayout { get }
     /// The backward pass of the last forward of every position run in `workspace`, reading its
     /// `dLogits` and ACCUMULATING into `gradients` (`[trainableParameters.count]`).
     func backward(workspace: Workspace, gradients: FlatBuffer)
@@ -16,8 +16,8 @@ public protocol TrainableModel: ForwardModel {
 extension Model: TrainableModel {
     /// Every weight.
     public var trainableParameters: FlatBuffer { parameters }
-    /// Every tensor of the ``ParameterLayout``.
-    public var trainableEntries: [TensorEntry] { layout.entries }
+    /// The ``ParameterLayout``.
+    public var trainableLayout: any TensorLayout { layout }
 
     /// ``modelBackward(_:workspace:gradients:)``.
     public func backward(workspace: Workspace, gradients: FlatBuffer) {

@@ -21,8 +21,10 @@ import Tasks
 public final class RLTrainer {
     /// The run configuration.
     public let config: RunConfig
-    /// The policy being trained.
-    public let model: Model
+    /// The policy being trained: every weight of a ``DLLM/Model``, or the adapters of a ``DLLM/LoRAModel``.
+    public let model: any TrainableModel
+    /// With LoRA, the digest of the frozen base (``TrainingState/baseDigest``) that checkpoints record.
+    public let baseDigest: String?
     /// AdamW's state.
     public var optimizer: OptimizerState { update.optimizer }
     /// Steps completed so far.
@@ -48,14 +50,16 @@ public final class RLTrainer {
     /// Creates the trainer of one rank.
     ///
     /// - Parameters:
-    ///   - model: the policy; its weights are trained in place.
-    ///   - reference: the frozen reference policy of diffu-GRPO's KL term; required when the
-    ///     objective is diffu-grpo with beta > 0 (`ObjectiveSettings.needsReferencePolicy`),
-    ///     ignored otherwise.
-    public init(config: RunConfig, model: Model, reference: Model?, task: any RewardTask, tokenizer: any Tokenizer,
-                communicator: any Communicator) throws {
+    ///   - model: the policy; its trainable parameters are trained in place.
+    ///   - reference: the frozen reference policy of diffu-GRPO's KL term (a copy of the base, or
+    ///     with LoRA the base with the adapters off); required when the objective is diffu-grpo with
+    ///     beta > 0 (`ObjectiveSettings.needsReferencePolicy`), ignored otherwise.
+    ///   - baseDigest: with LoRA, the digest of the frozen base, for the checkpoints.
+    public init(config: RunConfig, model: any TrainableModel, reference: (any ForwardModel)?, baseDigest: String? = nil,
+                task: any RewardTask, tokenizer: any Tokenizer, communicator: any Communicator) throws {
         self.config = config
         self.model = model
+        self.baseDigest = baseDigest
         self.task = task
         self.tokenizer = tokenizer
         self.communicator = communicator
@@ -67,7 +71,7 @@ public final class RLTrainer {
         let updates = config.objective.numIterations * config.train.miniBatches
         let schedule = LearningRateSchedule(peak: config.optim.learningRate, warmupUpdates: config.optim.warmupSteps,
                                             totalUpdates: config.train.maxSteps * updates, shape: config.optim.lrSchedulerType)
-        update = DataParallelUpdate(parameters: model.parameters, schedule: schedule,
+        update = DataParallelUpdate(parameters: model.trainableParameters, schedule: schedule,
                                     settings: AdamWSettings(config.optim), communicator: communicator)
         objective = config.objective.policyObjective(microBatchSize: config.train.microBatchSize, tokenizer: tokenizer,
                                                      seed: seed, reference: reference)

@@ -83,13 +83,13 @@ public final class TrainingRun {
         }
 
         // The base model gives the shape (a model.path may differ from the preset) and, for
-        // diffu-GRPO, the reference policy; a resumed run then overwrites the weights.
-        let base = try baseModel()
-        try communicator.broadcast(base.parameters.pointer, count: base.parameters.count, root: 0)
-        let needsReference = config.objective.needsReferencePolicy
-        let model = needsReference ? Self.copy(base) : base
-        let trainer = try RLTrainer(config: config, model: model, reference: needsReference ? base : nil, task: task,
-                                    tokenizer: tokenizer, communicator: communicator)
+        // diffu-GRPO, the reference policy; a resumed run then overwrites the trained weights.
+        // Rank 0's base goes to every rank; with a bfloat16 base under LoRA the F32 one is then released.
+        let policy = try Policy(config: config, base: try broadcast(try baseModel()))
+        let trainer = try RLTrainer(config: config, model: policy.model, reference: policy.reference,
+                                    baseDigest: policy.baseDigest, task: task, tokenizer: tokenizer,
+                                    communicator: communicator)
+        log(policy.summary)
         if case .resume(let checkpoint) = start {
             try load(checkpoint, into: trainer)
         }
@@ -252,10 +252,16 @@ public final class TrainingRun {
     private func load(_ checkpoint: CheckpointDirectory, into trainer: RLTrainer) throws {
         var counters: [Int64] = [0, 0]
         try onRoot {
+            let statePath = checkpoint.path(of: CheckpointDirectory.stateFile)
+            let saved = try TrainingState(json: try checkpoint.summary().state, path: statePath)
+            guard saved.baseDigest == trainer.baseDigest else {
+                throw TrainingError.incompatibleCheckpoint(path: checkpoint.url.path, reason: Policy.baseMismatch(
+                    saved: saved.baseDigest, current: trainer.baseDigest))
+            }
             let state = try trainer.loadCheckpoint(checkpoint)
             counters = [Int64(state.step), Int64(state.updates)]
         }
-        for buffer in [trainer.model.parameters, trainer.optimizer.m, trainer.optimizer.v] {
+        for buffer in [trainer.model.trainableParameters, trainer.optimizer.m, trainer.optimizer.v] {
             try communicator.broadcast(buffer.pointer, count: buffer.count, root: 0)
         }
         try counters.withUnsafeMutableBytes { try communicator.broadcast($0.baseAddress!, bytes: $0.count, root: 0) }
@@ -264,14 +270,14 @@ public final class TrainingRun {
 
     // MARK: - Helpers
 
+    /// Sends rank 0's weights of `model` to every rank and returns it.
+    private func broadcast(_ model: Model) throws -> Model {
+        try communicator.broadcast(model.parameters.pointer, count: model.parameters.count, root: 0)
+        return model
+    }
+
     @discardableResult
     private func onRoot<T>(_ body: () throws -> T) throws -> T? {
         try communicator.rootOnly(body)
-    }
-
-    private static func copy(_ model: Model) -> Model {
-        let parameters = FlatBuffer(count: model.parameters.count)
-        parameters.copy(from: model.parameters)
-        return Model(config: model.config, parameters: parameters)
     }
 }

@@ -32,6 +32,9 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public var programVersion: String
     /// How the random streams continue.
     public var randomState: String
+    /// With LoRA: the SHA-256 of the frozen base weights the adapters were trained over (as stored,
+    /// F32 or bfloat16), so that a resume over another base is refused; absent for full fine-tuning.
+    public var baseDigest: String?
 
     /// The state after `step` steps and `updates` updates of a run with `config` on `worldSize` ranks.
     public init(step: Int, updates: Int, config: RunConfig, worldSize: Int) {
@@ -54,6 +57,7 @@ public struct TrainingState: Codable, Sendable, Equatable {
         case configHash = "config_hash"
         case programVersion = "program_version"
         case randomState = "random_state"
+        case baseDigest = "base_digest"
     }
 
     /// The JSON bytes of `state.json`.

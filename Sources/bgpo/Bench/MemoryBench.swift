@@ -47,6 +47,21 @@ struct MemoryBench: ParsableCommand {
     @Option(help: "Objectives, comma-separated.")
     var objectives = "bgpo,vrpo-ol,elbo-exact,diffu-grpo"
 
+    @Option(help: "LoRA rank: train adapters of this rank over a frozen base (0: every weight trains).")
+    var loraRank = 0
+
+    @Option(help: "LoRA alpha (default: twice the rank).")
+    var loraAlpha: Double?
+
+    @Option(help: "Adapted modules, comma-separated (LLaDA's names; default: all seven).")
+    var loraTargets = LoRATarget.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Option(help: "Storage of the frozen base under LoRA: f32 or bf16.")
+    var dtype = WeightType.f32
+
+    @Flag(help: "Use the preset's own vocabulary size (126,464 for llada-8b) instead of char-v1's 99.")
+    var presetVocabulary = false
+
     @Option(help: "OpenBLAS threads of each cell.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -71,6 +86,26 @@ struct MemoryBench: ParsableCommand {
         }
         _ = try sampleCounts()
         _ = try objectiveKinds()
+        guard loraRank >= 0 else { throw ValidationError("--lora-rank must be at least 0, got \(loraRank)") }
+        guard dtype == .f32 || loraRank > 0 else {
+            throw ValidationError("--dtype bf16 needs --lora-rank > 0: only a frozen base can be bfloat16")
+        }
+        if let lora = try loraConfig() {
+            do { try lora.validate(for: try modelConfig()) } catch let error as LoRAConfigError {
+                throw ValidationError("--lora-rank, --lora-alpha or --lora-targets: \(error)")
+            }
+        }
+    }
+
+    /// The adapters of the cells, or nil when every weight trains.
+    func loraConfig() throws -> LoRAConfig? {
+        guard loraRank > 0 else { return nil }
+        let names = loraTargets.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let targets: Set<LoRATarget>
+        do { targets = try LoRATarget.parse(names) } catch {
+            throw ValidationError("--lora-targets: \(error) (known: \(LoRATarget.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return LoRAConfig(rank: loraRank, alpha: loraAlpha ?? Double(2 * loraRank), targetModules: targets)
     }
 
     func run() throws {
@@ -111,14 +146,29 @@ struct MemoryBench: ParsableCommand {
         let workspaceMB = Double(Workspace(config: config, batch: microBatch, seq: seq).byteCount) / 1_048_576
         let limit = Double(memoryLimit ?? Int(0.8 * Double(Self.availableMemoryBytes() ?? (8 << 30)) / 1_048_576))
         let parameters = ParameterLayout(config: config).totalCount
+        // Held before any pass: the base (F32 or bfloat16) and four F32 buffers of what trains
+        // (weights or adapters, gradients, two AdamW moments).
+        let trained = try loraConfig().map { try AdapterLayout(config: config, lora: $0).totalCount }
+        let staticMB = Double((trained == nil ? 0 : parameters * (dtype == .bf16 ? 2 : 4))
+                              + 16 * (trained ?? parameters)) / 1_048_576
         if !json {
-            print("bgpo bench memory: one optimiser step per cell, each in a fresh process (objective passes, backward, AdamW; no rollouts)")
+            print("bgpo bench memory: one optimiser step per cell, each in a fresh process (objective passes, backward, AdamW; "
+                  + "no rollouts, one rollout forward timed apart)")
+            print("CPU \(CPUInfo.current.model) (\(CPUInfo.current.features))")
             print(String(format: "model %@: d_model %d, %d layers, %d heads, vocab %d, %.1fM parameters",
                          preset, config.dModel, config.nLayers, config.nHeads, config.vocabSize, Double(parameters) / 1e6))
+            if let lora = try loraConfig() {
+                let adapters = try AdapterLayout(config: config, lora: lora).totalCount
+                print(String(format: "training LoRA adapters: rank %d, alpha %g, %@ (%.1fM parameters) over a frozen %@ base",
+                             lora.rank, lora.alpha, lora.orderedTargets.map(\.rawValue).joined(separator: ", "),
+                             Double(adapters) / 1e6, dtype.rawValue))
+            } else {
+                print("training every weight (F32 weights, gradients and AdamW moments)")
+            }
             print("step: \(responses) response(s) of \(seq) tokens (prompt \(promptLength) + response \(seq - promptLength)), "
                   + "micro-batch \(microBatch), \(threads) thread(s), \(BLASCore.current.summary)")
-            print(String(format: "one activation workspace (micro-batch %d x %d tokens): %.1f MiB; memory limit for cells %.0f MiB",
-                         microBatch, seq, workspaceMB, limit))
+            print(String(format: "one activation workspace (micro-batch %d x %d tokens): %.1f MiB; weights and optimiser "
+                         + "state %.0f MiB; memory limit for cells %.0f MiB", microBatch, seq, workspaceMB, staticMB, limit))
             print("")
         }
         var results: [ObjectiveKind: [Int: MemoryCell.Result]] = [:]
@@ -133,9 +183,9 @@ struct MemoryBench: ParsableCommand {
                     timeRow.append("")
                     continue
                 }
-                if kind == .vrpoOL, Double(n) * workspaceMB * 1.1 > limit { fitting = false }
+                if kind == .vrpoOL, staticMB + Double(n) * workspaceMB * 1.1 > limit { fitting = false }
                 guard fitting else {
-                    memoryRow.append(String(format: "no fit (%.0f)", Double(n) * workspaceMB))
+                    memoryRow.append(String(format: "no fit (%.0f)", staticMB + Double(n) * workspaceMB))
                     timeRow.append("")
                     continue
                 }
@@ -153,6 +203,11 @@ struct MemoryBench: ParsableCommand {
             Self.printTable(memoryRows)
             print("\nseconds per step:")
             Self.printTable(timeRows)
+            let rollout = results.values.flatMap(\.values).map(\.rolloutSeconds).sorted()
+            if !rollout.isEmpty {
+                print(String(format: "\none rollout step (a forward of %d sequences for the logits of %d positions): median %.2f s over %d cells",
+                             responses, min(32, seq - promptLength), rollout[rollout.count / 2], rollout.count))
+            }
         }
         guard !json else { return }
         print("")
@@ -185,11 +240,13 @@ struct MemoryBench: ParsableCommand {
         return result
     }
 
-    /// The model shape of the cells: the preset with the char-v1 vocabulary and room for `seq`.
+    /// The model shape of the cells: the preset with the char-v1 vocabulary (or with
+    /// `--preset-vocabulary` its own) and room for `seq`.
     func modelConfig() throws -> ModelConfig {
         var settings = ModelSettings()
         settings.preset = preset
         settings.maxSeq = max(seq, try ModelConfig.preset(preset).maxSeq)
+        if presetVocabulary { settings.vocabSize = try ModelConfig.preset(preset).vocabSize }
         return try settings.modelConfig(tokenizer: CharTokenizer())
     }
 
@@ -234,23 +291,29 @@ struct MemoryCell {
         var staticMB: Double
         /// Seconds of the step.
         var seconds: Double
+        /// Seconds of one rollout step after it: a forward for the logits of one 32-token block.
+        var rolloutSeconds: Double
 
         var jsonLine: String {
-            String(format: "{\"objective\": \"%@\", \"mc_num\": %d, \"peak_rss_mb\": %.1f, \"vm_hwm_mb\": %.1f, \"before_step_mb\": %.1f, \"seconds\": %.3f}",
-                   objective, samples, peakMB, highWaterMB, staticMB, seconds)
+            String(format: "{\"objective\": \"%@\", \"mc_num\": %d, \"peak_rss_mb\": %.1f, \"vm_hwm_mb\": %.1f, "
+                   + "\"before_step_mb\": %.1f, \"seconds\": %.3f, \"seconds_per_sample\": %.3f, \"rollout_step_s\": %.3f}",
+                   objective, samples, peakMB, highWaterMB, staticMB, seconds, seconds / Double(samples), rolloutSeconds)
         }
 
-        init(objective: String, samples: Int, peakMB: Double, highWaterMB: Double, staticMB: Double, seconds: Double) {
-            (self.objective, self.samples, self.peakMB, self.highWaterMB, self.staticMB, self.seconds) =
-                (objective, samples, peakMB, highWaterMB, staticMB, seconds)
+        init(objective: String, samples: Int, peakMB: Double, highWaterMB: Double, staticMB: Double, seconds: Double,
+             rolloutSeconds: Double) {
+            (self.objective, self.samples, self.peakMB, self.highWaterMB, self.staticMB, self.seconds, self.rolloutSeconds) =
+                (objective, samples, peakMB, highWaterMB, staticMB, seconds, rolloutSeconds)
         }
 
         init?(jsonLine: String) {
             guard let object = try? JSONSerialization.jsonObject(with: Data(jsonLine.utf8)) as? [String: Any],
                   let objective = object["objective"] as? String, let samples = object["mc_num"] as? Int,
                   let peak = object["peak_rss_mb"] as? Double, let hwm = object["vm_hwm_mb"] as? Double,
-                  let before = object["before_step_mb"] as? Double, let seconds = object["seconds"] as? Double else { return nil }
-            self.init(objective: objective, samples: samples, peakMB: peak, highWaterMB: hwm, staticMB: before, seconds: seconds)
+                  let before = object["before_step_mb"] as? Double, let seconds = object["seconds"] as? Double,
+                  let rollout = object["rollout_step_s"] as? Double else { return nil }
+            self.init(objective: objective, samples: samples, peakMB: peak, highWaterMB: hwm, staticMB: before, seconds: seconds,
+                      rolloutSeconds: rollout)
         }
     }
 
@@ -261,8 +324,8 @@ struct MemoryCell {
     func run() throws -> Result {
         BLAS.setThreads(bench.threads)
         let config = try bench.modelConfig()
-        let model = Model(config: config, seed: 1)
-        let update = DataParallelUpdate(parameters: model.parameters,
+        let model = try trainedModel(config)
+        let update = DataParallelUpdate(parameters: model.trainableParameters,
                                         schedule: LearningRateSchedule(peak: 1e-5, warmupUpdates: 0, totalUpdates: 1,
                                                                        shape: .constant),
                                         settings: AdamWSettings(), communicator: SingleProcessCommunicator())
@@ -305,8 +368,49 @@ struct MemoryCell {
         }
         _ = try update.apply(step: 1, gradientScale: 1 / Float(bench.responses))
         let elapsed = ContinuousClock.now - watch
-        return Result(objective: objective.rawValue, samples: samples, peakMB: ResourceUsage.peakResidentMB,
-                      highWaterMB: Double(ResourceUsage.highWaterMarkBytes ?? 0) / 1_048_576, staticMB: before,
-                      seconds: elapsed.seconds)
+        let peak = ResourceUsage.peakResidentMB, highWater = Double(ResourceUsage.highWaterMarkBytes ?? 0) / 1_048_576
+        return Result(objective: objective.rawValue, samples: samples, peakMB: peak, highWaterMB: highWater,
+                      staticMB: before, seconds: elapsed.seconds,
+                      rolloutSeconds: rolloutStep(model, sequences.map { $0.prompt + $0.response }))
+    }
+
+    /// What trains: every weight of a random model, or random-base LoRA adapters (B = 0, as PEFT starts).
+    private func trainedModel(_ config: ModelConfig) throws -> any TrainableModel {
+        guard let lora = try bench.loraConfig() else { return Model(config: config, seed: 1) }
+        let base: FrozenBase
+        switch bench.dtype {
+        case .f32: base = .f32(Model(config: config, seed: 1))
+        case .bf16: base = .bf16(Self.randomBF16(config))
+        }
+        return try LoRAModel(base: base, lora: lora, seed: 1)
+    }
+
+    /// A bfloat16 model with weights uniform in [-0.02, 0.02] and norm weights 1, without an F32 copy.
+    private static func randomBF16(_ config: ModelConfig) -> BF16Model {
+        let model = BF16Model(config: config)
+        let one = bfloat16Bits(Float(1).bitPattern)
+        let norms = Set(model.layout.entries.filter { $0.shape.count == 1 }.map(\.offset))
+        for entry in model.layout.entries {
+            var rng = CounterRandom(seed: 1, purpose: .test, UInt64(entry.offset))
+            for i in entry.offset..<(entry.offset + entry.count) {
+                model.storage[i] = norms.contains(entry.offset)
+                    ? one : bfloat16Bits(Float(0.04 * rng.nextDouble() - 0.02).bitPattern)
+            }
+        }
+        return model
+    }
+
+    /// Seconds of one forward for the logits of the first response block (32 positions at most):
+    /// what each rollout step costs at this shape.
+    private func rolloutStep(_ model: any ForwardModel, _ sequences: [[Int32]]) -> Double {
+        let runner = ModelRunner(model: model)
+        let tokens = sequences.flatMap { $0 }
+        let block = bench.promptLength..<min(bench.seq, bench.promptLength + 32)
+        let watch = ContinuousClock.now
+        tokens.withUnsafeBufferPointer { pointer in
+            _ = runner.logits(tokens: pointer.baseAddress!, keyMask: nil, batch: sequences.count, seq: bench.seq,
+                              positions: block)
+        }
+        return (ContinuousClock.now - watch).seconds
     }
 }

@@ -2,16 +2,12 @@ import ArgumentParser
 import DLLM
 import Foundation
 import ModelFiles
+import RunConfig
 
 /// How an inference command holds the weights: `--dtype f32` (default) or `bf16`.
 struct InferenceWeightsOptions: ParsableArguments {
-    /// The element types weights can have in memory.
-    enum DType: String, ExpressibleByArgument, CaseIterable {
-        case f32, bf16
-    }
-
     @Option(help: "Weights in memory: f32, or bf16 for half the memory (inference only; F16 files need f32).")
-    var dtype: DType = .f32
+    var dtype: WeightType = .f32
 
     /// Loads the model directory at `path` and a runner over its weights in ``dtype``.
     func load(_ path: String) throws -> (runner: ModelRunner, tokenizer: any Tokenizer, description: ModelDescription) {
@@ -26,3 +22,6 @@ struct InferenceWeightsOptions: ParsableArguments {
         }
     }
 }
+
+/// The storage of weights in memory, as a command-line value (`--dtype f32|bf16`).
+extension WeightType: ExpressibleByArgument {}

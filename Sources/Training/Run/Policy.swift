@@ -1,0 +1,72 @@
+import Base
+import Crypto
+import DLLM
+import Foundation
+import RunConfig
+
+/// What RL trains, made from the base model: the base itself (full fine-tuning), or LoRA adapters
+/// over the frozen base stored as `model.dtype` (`model.lora_rank` > 0); with diffu-GRPO's
+/// reference policy when its KL term needs one.
+struct Policy {
+    /// The trained model.
+    let model: any TrainableModel
+    /// diffu-GRPO's frozen reference policy, when `beta > 0`: a copy of the base for full
+    /// fine-tuning, the base with the adapters off with LoRA (no second copy of the weights).
+    let reference: (any ForwardModel)?
+    /// With LoRA, the SHA-256 of the frozen base's weights as stored (``TrainingState/baseDigest``).
+    let baseDigest: String?
+    /// One line for the log: what trains, and how many parameters.
+    let summary: String
+
+    /// The policy of `config` over `base`; throws ``DLLM/LoRAConfigError`` (exit 64, naming the key)
+    /// when the adapters do not fit the base's shape.
+    init(config: RunConfig, base: Model) throws {
+        let needsReference = config.objective.needsReferencePolicy
+        guard let lora = config.model.lora else {
+            model = needsReference ? Self.copy(base) : base
+            reference = needsReference ? base : nil
+            baseDigest = nil
+            summary = "training every weight (\(base.parameters.count) parameters)"
+            return
+        }
+        let frozen: FrozenBase = config.model.dtype == .bf16 ? .bf16(BF16Model(model: base)) : .f32(base)
+        let adapted = try LoRAModel(base: frozen, lora: lora, seed: UInt64(config.train.seed))
+        model = adapted
+        reference = needsReference ? adapted.baseOnly : nil
+        baseDigest = Self.digest(of: frozen)
+        summary = "training LoRA adapters (rank \(lora.rank), alpha \(lora.alpha), "
+            + "\(lora.orderedTargets.map(\.rawValue).joined(separator: ", ")); \(adapted.adapters.count) parameters) "
+            + "over the frozen \(config.model.dtype.rawValue) base (\(base.parameters.count) parameters, sha256 \(baseDigest!.prefix(16))…)"
+    }
+
+    /// Why a checkpoint's adapters cannot be resumed over this run's base.
+    static func baseMismatch(saved: String?, current: String?) -> String {
+        switch (saved, current) {
+        case (nil, _?): "the checkpoint holds every weight (full fine-tuning), this run trains LoRA adapters (model.lora_rank)"
+        case (_?, nil): "the checkpoint holds LoRA adapters, this run trains every weight (model.lora_rank = 0)"
+        case let (saved?, current?):
+            "its adapters were trained over a base with sha256 \(saved), this run's base (model.path, model.dtype) "
+                + "has sha256 \(current)"
+        case (nil, nil): "the checkpoints agree"
+        }
+    }
+
+    /// The SHA-256 of the frozen weights as stored (F32 or bfloat16 bytes), as hex.
+    static func digest(of base: FrozenBase) -> String {
+        var hasher = SHA256()
+        switch base {
+        case .f32(let model):
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: model.parameters.pointer,
+                                                                count: model.parameters.count * MemoryLayout<Float>.stride))
+        case .bf16(let model):
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(model.storage))
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    private static func copy(_ model: Model) -> Model {
+        let parameters = FlatBuffer(count: model.parameters.count)
+        parameters.copy(from: model.parameters)
+        return Model(config: model.config, parameters: parameters)
+    }
+}

@@ -10,24 +10,25 @@ import Darwin
 
 /// A run stopped by SIGUSR1 and resumed with the same command line ends bit-identical to an
 /// uninterrupted one: the same model and optimizer files and the same metrics lines (but for the
-/// time and memory measurements), at one rank and at two.
+/// time and memory measurements), at one rank and at two, and with LoRA adapters over a bfloat16
+/// base.
 @Suite struct ExactResumeTests {
     private let steps = 12
 
-    @Test(arguments: [1, 2])
-    func aSignalledAndResumedRunEqualsAnUninterruptedOne(ranks: Int) throws {
+    @Test(arguments: [(1, false), (2, false), (1, true)])
+    func aSignalledAndResumedRunEqualsAnUninterruptedOne(ranks: Int, lora: Bool) throws {
         let base = try warmStartedBaseModel()
         let whole = try temporaryDirectory("bgpo-whole"), parts = try temporaryDirectory("bgpo-parts")
         defer { try? FileManager.default.removeItem(at: whole); try? FileManager.default.removeItem(at: parts) }
         let launch = ranks > 1 ? ranks : nil
 
-        let uninterrupted = try runBGPO(tinyRLArguments(whole, base: base, steps: steps), ranks: launch,
+        let uninterrupted = try runBGPO(tinyRLArguments(whole, base: base, steps: steps, lora: lora), ranks: launch,
                                         environment: rlRunEnvironment)
         #expect(uninterrupted.status == 0, "\(uninterrupted.stderr)")
 
         // SIGUSR1 once step 1 is recorded (to mpirun, which forwards it to every rank): the run
         // finishes the step in progress, checkpoints it and exits 75.
-        let arguments = tinyRLArguments(parts, base: base, steps: steps)
+        let arguments = tinyRLArguments(parts, base: base, steps: steps, lora: lora)
         let run = try BackgroundBGPO(arguments, ranks: launch, environment: rlRunEnvironment)
         #expect(waitUntil(seconds: 120, interval: 0.005) { recordedSteps(parts).contains(1) || !run.isRunning })
         run.signal(SIGUSR1)
@@ -48,5 +49,9 @@ import Darwin
         let a = try deterministicMetrics(whole), b = try deterministicMetrics(parts)
         #expect(a.map { $0["step"] } == (0...steps).map(Double.init))
         #expect(a == b)
+        #expect(a.dropFirst().contains { ($0["grad_norm"] ?? 0) > 0 }, "the steps have gradients")
+        if lora {
+            #expect(resumed.stdout.contains("training LoRA adapters (rank 4"), "\(resumed.stdout)")
+        }
     }
 }

@@ -61,13 +61,18 @@ let rlRunEnvironment = ["SLURM_JOB_ID": "", "SLURM_STEP_ID": "", "SLURM_NTASKS":
 /// all alike, and whether any group's rewards differ within 3 steps then depends on the BLAS
 /// kernels' rounding (with `OPENBLAS_CORETYPE=SkylakeX` none did). At 1.0 every step of every
 /// core type tried (Cooperlake, SkylakeX, Haswell, Zen, Sandybridge) has a non-zero gradient.
-func tinyRLArguments(_ run: URL, base: URL, steps: Int, saveSteps: Int = 0) -> [String] {
-    ["train", "--preset", "countdown-tiny", "--output-dir", run.path, "--threads", "1",
+/// With `lora`, rank-4 adapters on every module over the base stored as bfloat16, at a learning
+/// rate 10 times higher (the adapters start at B = 0).
+func tinyRLArguments(_ run: URL, base: URL, steps: Int, saveSteps: Int = 0, lora: Bool = false) -> [String] {
+    let adapters = ["--set", "model.lora_rank=4", "--set", "model.lora_alpha=8", "--set", "model.dtype=bf16",
+                    "--set", "model.lora_target_modules=[\"q_proj\", \"k_proj\", \"v_proj\", \"attn_out\", \"ff_proj\", \"up_proj\", \"ff_out\"]"]
+    return ["train", "--preset", "countdown-tiny", "--output-dir", run.path, "--threads", "1",
      "--set", "model.path=\(base.path)", "--set", "sft.steps=0", "--set", "train.max_steps=\(steps)",
      "--set", "train.prompts_per_step=4", "--set", "train.micro_batch_size=4", "--set", "train.eval_steps=0",
      "--set", "task.test_size=4", "--set", "rollout.num_generations=4", "--set", "rollout.temperature=1.0", "--set", "rollout.max_completion_length=32",
      "--set", "rollout.block_length=8", "--set", "rollout.diffusion_steps=16", "--set", "objective.mc_num=2",
-     "--set", "optim.learning_rate=1e-3", "--set", "checkpoint.save_steps=\(saveSteps)"]
+     "--set", "optim.learning_rate=\(lora ? "1e-2" : "1e-3")", "--set", "checkpoint.save_steps=\(saveSteps)"]
+        + (lora ? adapters : [])
 }
 
 /// The keys of a metrics line that measure time or memory, and so differ between equal runs.

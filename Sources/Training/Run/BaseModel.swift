@@ -57,6 +57,24 @@ public enum BaseModel {
         return model
     }
 
+    /// The base weights of a run: ``prepare(config:task:tokenizer:communicator:log:)``'s model, except
+    /// that a `model.path` under LoRA with `model.dtype = bf16` is read straight into bfloat16 (an F32
+    /// copy of LLaDA-8B alone would take 32 GB).
+    public static func prepareBase(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer,
+                                   communicator: any Communicator, log: @escaping (String) -> Void) throws -> FrozenBase {
+        guard !config.model.path.isEmpty, config.model.lora != nil, config.model.dtype == .bf16 else {
+            return .f32(try prepare(config: config, task: task, tokenizer: tokenizer, communicator: communicator, log: log))
+        }
+        let directory = URL(fileURLWithPath: config.model.path, isDirectory: true)
+        let loaded = try ModelStore.loadBF16(from: directory)
+        guard loaded.tokenizer.identifier == tokenizer.identifier else {
+            throw TrainingError.incompatibleCheckpoint(
+                path: directory.path, reason: "the model uses tokenizer \(loaded.tokenizer.identifier), the run model.tokenizer = \(tokenizer.identifier)")
+        }
+        log("base model: \(config.model.path), read as bfloat16 (\(describe(loaded.model.config)))")
+        return .bf16(loaded.model)
+    }
+
     /// A fresh model of `config`'s shape (`model.preset` and overrides, the tokenizer's vocabulary),
     /// its weights drawn from `train.seed`.
     public static func initialModel(config: RunConfig, tokenizer: any Tokenizer) throws -> Model {
@@ -88,10 +106,19 @@ public enum BaseModel {
     /// matches (the tokenizer is compared on its own). The logging and evaluation cadence are
     /// left out: they do not change the weights.
     static func warmStartRecipe(_ config: RunConfig, task: any RewardTask) -> String {
-        "\(config.model) \(sftRecipe(config.sft)) task \(task.name) train_size \(config.task.trainSize) seed \(config.train.seed) "
+        "\(modelRecipe(config.model)) \(sftRecipe(config.sft)) task \(task.name) train_size \(config.task.trainSize) seed \(config.train.seed) "
             + "completion \(config.rollout.maxCompletionLength) micro-batch \(config.train.microBatchSize) "
             + "adamw \(config.optim.weightDecay) \(config.optim.adamBeta1) \(config.optim.adamBeta2) \(config.optim.adamEpsilon) "
             + "clip \(config.optim.maxGradNorm)"
+    }
+
+    /// The `model` keys that shape the warm start, in the words of the recipes kept before the
+    /// section had LoRA keys (Swift's description of the section then); the LoRA keys and the
+    /// dtype concern RL only.
+    private static func modelRecipe(_ model: ModelSettings) -> String {
+        "ModelSettings(preset: \"\(model.preset)\", path: \"\(model.path)\", tokenizer: \"\(model.tokenizer)\", "
+            + "vocabSize: \(model.vocabSize), dModel: \(model.dModel), nLayers: \(model.nLayers), nHeads: \(model.nHeads), "
+            + "nKVHeads: \(model.nKVHeads), mlpHidden: \(model.mlpHidden), maxSeq: \(model.maxSeq))"
     }
 
     /// The `sft` keys that change the weights, in the words of the recipes kept before the

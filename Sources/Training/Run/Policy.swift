@@ -18,25 +18,37 @@ struct Policy {
     /// One line for the log: what trains, and how many parameters.
     let summary: String
 
-    /// The policy of `config` over `base`; throws ``DLLM/LoRAConfigError`` (exit 64, naming the key)
-    /// when the adapters do not fit the base's shape.
-    init(config: RunConfig, base: Model) throws {
+    /// The policy of `config` over `base` (rounded to bfloat16 when `model.dtype` asks and it is
+    /// F32); throws ``DLLM/LoRAConfigError`` (exit 64, naming the key) when the adapters do not fit
+    /// the base's shape, and refuses a bfloat16 base without LoRA (it cannot train).
+    init(config: RunConfig, base: FrozenBase) throws {
         let needsReference = config.objective.needsReferencePolicy
         guard let lora = config.model.lora else {
+            guard case .f32(let base) = base else {
+                throw ConfigError.invalidValue(key: "model.dtype", value: "\"bf16\"",
+                                               expected: "\"f32\" unless model.lora_rank > 0 (only a frozen base can be bfloat16)")
+            }
             model = needsReference ? Self.copy(base) : base
             reference = needsReference ? base : nil
             baseDigest = nil
             summary = "training every weight (\(base.parameters.count) parameters)"
             return
         }
-        let frozen: FrozenBase = config.model.dtype == .bf16 ? .bf16(BF16Model(model: base)) : .f32(base)
+        let frozen: FrozenBase
+        switch (base, config.model.dtype) {
+        case (.f32(let model), .bf16): frozen = .bf16(BF16Model(model: model))
+        case (.bf16, .f32): throw ConfigError.invalidValue(key: "model.dtype", value: "\"f32\"",
+                                                           expected: "\"bf16\": the base was loaded as bfloat16")
+        default: frozen = base
+        }
         let adapted = try LoRAModel(base: frozen, lora: lora, seed: UInt64(config.train.seed))
         model = adapted
         reference = needsReference ? adapted.baseOnly : nil
         baseDigest = Self.digest(of: frozen)
         summary = "training LoRA adapters (rank \(lora.rank), alpha \(lora.alpha), "
             + "\(lora.orderedTargets.map(\.rawValue).joined(separator: ", ")); \(adapted.adapters.count) parameters) "
-            + "over the frozen \(config.model.dtype.rawValue) base (\(base.parameters.count) parameters, sha256 \(baseDigest!.prefix(16))…)"
+            + "over the frozen \(config.model.dtype.rawValue) base (\(ParameterLayout(config: adapted.config).totalCount) parameters, "
+            + "sha256 \(baseDigest!.prefix(16))…)"
     }
 
     /// Why a checkpoint's adapters cannot be resumed over this run's base.

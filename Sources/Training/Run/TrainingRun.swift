@@ -66,13 +66,19 @@ public final class TrainingRun {
         case complete(step: Int)
     }
 
+    /// Runs the RL phase from an F32 base model (``run(base:)``).
+    public func run(baseModel: () throws -> Model) throws -> RunOutcome {
+        try run(base: { .f32(try baseModel()) })
+    }
+
     /// Runs the RL phase.
     ///
-    /// - Parameter baseModel: the model RL starts from (loaded, or warm-started by supervised
+    /// - Parameter base: the weights RL starts from, F32 or (frozen under LoRA, `model.dtype = bf16`)
+    ///   bfloat16 (loaded, or warm-started by supervised
     ///   fine-tuning), called on every rank unless the run is already complete; rank 0's weights
     ///   are broadcast to the others. A resumed run takes its shape (and diffu-GRPO its reference
     ///   policy) and then loads the checkpoint's weights.
-    public func run(baseModel: () throws -> Model) throws -> RunOutcome {
+    public func run(base: () throws -> FrozenBase) throws -> RunOutcome {
         try onRoot { try createDirectories(runDirectory) }
         // Nothing in the run directory changes before the starting point is known and loaded: a
         // run that cannot resume stops with its records as they were.
@@ -85,7 +91,7 @@ public final class TrainingRun {
         // The base model gives the shape (a model.path may differ from the preset) and, for
         // diffu-GRPO, the reference policy; a resumed run then overwrites the trained weights.
         // Rank 0's base goes to every rank; with a bfloat16 base under LoRA the F32 one is then released.
-        let policy = try Policy(config: config, base: try broadcast(try baseModel()))
+        let policy = try Policy(config: config, base: try broadcast(try base()))
         let trainer = try RLTrainer(config: config, model: policy.model, reference: policy.reference,
                                     baseDigest: policy.baseDigest, task: task, tokenizer: tokenizer,
                                     communicator: communicator)
@@ -270,10 +276,16 @@ public final class TrainingRun {
 
     // MARK: - Helpers
 
-    /// Sends rank 0's weights of `model` to every rank and returns it.
-    private func broadcast(_ model: Model) throws -> Model {
-        try communicator.broadcast(model.parameters.pointer, count: model.parameters.count, root: 0)
-        return model
+    /// Sends rank 0's weights of `base` to every rank and returns it.
+    private func broadcast(_ base: FrozenBase) throws -> FrozenBase {
+        switch base {
+        case .f32(let model):
+            try communicator.broadcast(model.parameters.pointer, count: model.parameters.count, root: 0)
+        case .bf16(let model):
+            try communicator.broadcast(UnsafeMutableRawPointer(model.storage.baseAddress!),
+                                       bytes: model.storage.count * MemoryLayout<UInt16>.stride, root: 0)
+        }
+        return base
     }
 
     @discardableResult

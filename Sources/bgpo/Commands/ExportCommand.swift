@@ -8,7 +8,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export models to other formats.",
-        subcommands: [HuggingFace.self]
+        subcommands: [HuggingFace.self, PEFT.self]
     )
 
     /// `bgpo export hf MODEL --out DIR`.

@@ -77,8 +77,8 @@ struct TrainCommand: ParsableCommand, LoggingCommand {
                                   resume: ResumeChoice(argument: resume), allowConfigChange: allowConfigChange,
                                   timeLimit: limit, stopSignal: { StopSignal.received }, log: ranks.say)
             return try run.run {
-                try BaseModel.prepare(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
-                                      log: ranks.say)
+                try BaseModel.prepareBase(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
+                                          log: ranks.say)
             }
         }
         if case .stopped = outcome {

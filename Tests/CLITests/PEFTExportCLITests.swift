@@ -1,0 +1,43 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `bgpo export peft`: a LoRA run's checkpoint becomes a PEFT adapter directory holding exactly the
+/// checkpoint's adapters under PEFT's names; a full fine-tuning checkpoint is refused.
+@Suite struct PEFTExportCLITests {
+    @Test func aLoRACheckpointExportsItsAdapters() throws {
+        let base = try warmStartedBaseModel()
+        let run = try temporaryDirectory("bgpo-lora-run"), out = run.appendingPathComponent("adapter")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let train = try runBGPO(tinyRLArguments(run, base: base, steps: 2, lora: true), environment: rlRunEnvironment)
+        #expect(train.status == 0, "\(train.stderr)")
+
+        let export = try runBGPO(["export", "peft", checkpointDirectory(run, step: 2).path, "--out", out.path])
+        #expect(export.status == 0, "\(export.stderr)")
+        let config = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: out.appendingPathComponent("adapter_config.json"))) as? [String: Any])
+        #expect(config["peft_type"] as? String == "LORA" && config["r"] as? Int == 4 && config["lora_alpha"] as? Double == 8)
+        #expect(config["base_model_name_or_path"] as? String == base.path)
+
+        // The same tensors as the checkpoint's (bgpo checkpoint export writes them plain).
+        let adapters = try safetensorsTensors(out.appendingPathComponent("adapter_model.safetensors"))
+        let checkpoint = try exportedWeights(run, step: 2)
+        #expect(adapters.keys.allSatisfy { $0.hasPrefix("base_model.model.model.transformer.blocks.") && $0.contains(".lora_") })
+        #expect(adapters.count == 2 * 7 * 2, "A and B of 7 modules in 2 blocks: \(adapters.keys.sorted())")
+        #expect(try largestDifference(adapters, checkpoint) == 0)
+        #expect(adapters.filter { $0.key.contains("lora_B") }.values.contains { $0.contains { $0 != 0 } },
+                "training moved B away from zero")
+    }
+
+    @Test func aFullFineTuningCheckpointIsRefusedAndNothingIsWritten() throws {
+        let base = try warmStartedBaseModel()
+        let run = try temporaryDirectory("bgpo-full-run"), out = run.appendingPathComponent("adapter")
+        defer { try? FileManager.default.removeItem(at: run) }
+        let train = try runBGPO(tinyRLArguments(run, base: base, steps: 1), environment: rlRunEnvironment)
+        #expect(train.status == 0, "\(train.stderr)")
+        let export = try runBGPO(["export", "peft", checkpointDirectory(run, step: 1).path, "--out", out.path])
+        #expect(export.status == 64)
+        #expect(export.stderr.contains("model.lora_rank = 0") && export.stderr.contains("bgpo export hf"), "\(export.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+}

@@ -32,6 +32,10 @@ public struct ModelSettings: Codable, Equatable, Sendable {
     /// attn_out, ff_proj, up_proj, ff_out). Default d1's targets as they apply to LLaDA: q_proj,
     /// k_proj, v_proj, up_proj.
     public var loraTargetModules = LoRATarget.allCases.filter(LoRAConfig.d1Targets.contains)
+    /// A PEFT adapter directory (as `peft` or `bgpo export peft` writes it) whose adapters RL starts
+    /// from; its r, lora_alpha and targets must be lora_rank, lora_alpha and lora_target_modules.
+    /// "" (default): PEFT's initialisation from train.seed.
+    public var loraPath = ""
     /// How the frozen base weights under LoRA are stored: f32 (default) or bf16 (half the memory;
     /// needs lora_rank > 0).
     public var dtype = WeightType.f32
@@ -51,6 +55,7 @@ public struct ModelSettings: Codable, Equatable, Sendable {
         case loraRank = "lora_rank"
         case loraAlpha = "lora_alpha"
         case loraTargetModules = "lora_target_modules"
+        case loraPath = "lora_path"
         case dtype
     }
 

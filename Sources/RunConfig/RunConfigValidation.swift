@@ -64,6 +64,8 @@ extension ModelSettings {
         try requireFinite(loraAlpha, "model.lora_alpha", "a number > 0") { $0 > 0 }
         try require(loraRank == 0 || !loraTargetModules.isEmpty, "model.lora_target_modules", "[]",
                     "at least one of \(LoRATarget.names.joined(separator: ", "))")
+        try require(loraPath.isEmpty || loraRank > 0, "model.lora_path", loraPath,
+                    "\"\" unless model.lora_rank > 0 (the adapter's r)")
         try require(dtype == .f32 || loraRank > 0, "model.dtype", dtype.rawValue,
                     "\"f32\" unless model.lora_rank > 0 (only a frozen base can be bfloat16)")
         if let lora, let shape = try? applyingSizeOverrides(to: ModelConfig.preset(preset)), path.isEmpty {

@@ -3,7 +3,8 @@ import TestSupport
 import Testing
 
 /// `bgpo export peft`: a LoRA run's checkpoint becomes a PEFT adapter directory holding exactly the
-/// checkpoint's adapters under PEFT's names; a full fine-tuning checkpoint is refused.
+/// checkpoint's adapters under PEFT's names, which a new run starts from (`model.lora_path`); a full
+/// fine-tuning checkpoint is refused.
 @Suite struct PEFTExportCLITests {
     @Test func aLoRACheckpointExportsItsAdapters() throws {
         let base = try warmStartedBaseModel()
@@ -27,6 +28,27 @@ import Testing
         #expect(try largestDifference(adapters, checkpoint) == 0)
         #expect(adapters.filter { $0.key.contains("lora_B") }.values.contains { $0.contains { $0 != 0 } },
                 "training moved B away from zero")
+
+        // A new run starts from the exported adapters (model.lora_path): its evaluation before RL is
+        // the first run's after it (the same base, adapters, test problems and decoding).
+        let next = run.appendingPathComponent("next")
+        let restart = try runBGPO(tinyRLArguments(next, base: base, steps: 1, lora: true) + ["--set", "model.lora_path=\(out.path)"],
+                                  environment: rlRunEnvironment)
+        #expect(restart.status == 0, "\(restart.stderr)")
+        #expect(restart.stdout.contains("training LoRA adapters from \(out.path)"), "\(restart.stdout)")
+        let before = try #require(try deterministicMetrics(next).first), after = try #require(try deterministicMetrics(run).last)
+        for key in ["eval/accuracy", "eval/reward"] {
+            #expect(before[key] != nil && before[key] == after[key],
+                    "\(key): \(String(describing: before[key])) after the restart, \(String(describing: after[key])) before it")
+        }
+
+        // An adapter of another rank is refused before anything is written.
+        let other = run.appendingPathComponent("other")
+        let refused = try runBGPO(tinyRLArguments(other, base: base, steps: 1, lora: true)
+                                    + ["--set", "model.lora_path=\(out.path)", "--set", "model.lora_rank=8"],
+                                  environment: rlRunEnvironment)
+        #expect(refused.status == 64 && refused.stderr.contains("model.lora_rank"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: other.appendingPathComponent("checkpoints").path))
     }
 
     @Test func aFullFineTuningCheckpointIsRefusedAndNothingIsWritten() throws {

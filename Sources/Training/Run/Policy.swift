@@ -2,6 +2,7 @@ import Base
 import Crypto
 import DLLM
 import Foundation
+import ModelFiles
 import RunConfig
 
 /// What RL trains, made from the base model: the base itself (full fine-tuning), or LoRA adapters
@@ -41,14 +42,31 @@ struct Policy {
                                                            expected: "\"bf16\": the base was loaded as bfloat16")
         default: frozen = base
         }
-        let adapted = try LoRAModel(base: frozen, lora: lora, seed: UInt64(config.train.seed))
+        let adapted = try Self.adapters(lora, over: frozen, config: config)
         model = adapted
         reference = needsReference ? adapted.baseOnly : nil
         baseDigest = Self.digest(of: frozen)
-        summary = "training LoRA adapters (rank \(lora.rank), alpha \(lora.alpha), "
+        summary = "training LoRA adapters " + (config.model.loraPath.isEmpty ? "" : "from \(config.model.loraPath) ")
+            + "(rank \(lora.rank), alpha \(lora.alpha), "
             + "\(lora.orderedTargets.map(\.rawValue).joined(separator: ", ")); \(adapted.adapters.count) parameters) "
             + "over the frozen \(config.model.dtype.rawValue) base (\(ParameterLayout(config: adapted.config).totalCount) parameters, "
             + "sha256 \(baseDigest!.prefix(16))…)"
+    }
+
+    /// The adapters RL starts from: those of the PEFT directory `model.lora_path`, which must be
+    /// `lora` (exit 64 naming the key that differs), else PEFT's initialisation from `train.seed`.
+    private static func adapters(_ lora: LoRAConfig, over base: FrozenBase, config: RunConfig) throws -> LoRAModel {
+        guard !config.model.loraPath.isEmpty else { return try LoRAModel(base: base, lora: lora, seed: UInt64(config.train.seed)) }
+        let (stored, adapters) = try PEFTAdapter.read(from: URL(fileURLWithPath: config.model.loraPath, isDirectory: true),
+                                                      config: base.config)
+        let path = config.model.loraPath
+        for (key, mine, theirs) in [("model.lora_rank", "\(lora.rank)", "\(stored.rank)"),
+                                    ("model.lora_alpha", "\(lora.alpha)", "\(stored.alpha)"),
+                                    ("model.lora_target_modules", "\(lora.orderedTargets.map(\.rawValue))",
+                                     "\(stored.orderedTargets.map(\.rawValue))")] where mine != theirs {
+            throw ConfigError.invalidValue(key: key, value: mine, expected: "\(theirs), the adapter's in \(path) (model.lora_path)")
+        }
+        return try LoRAModel(base: base, lora: lora, adapters: adapters)
     }
 
     /// Why a checkpoint's adapters cannot be resumed over this run's base.

@@ -37,6 +37,9 @@ func bgpoProcess(_ arguments: [String], ranks: Int?, environment: [String: Strin
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         env["OMPI_MCA_pml"] = "ob1"
         env["OMPI_MCA_btl"] = "self,vader"
+        // Its own session directory: mpiruns started at the same moment (parallel tests) race to
+        // create the shared /tmp/ompi.HOST.UID and one fails with "File exists".
+        env["OMPI_MCA_orte_tmpdir_base"] = mpirunSessionBase().path
     } else {
         process.executableURL = bgpoBinary
         process.arguments = arguments
@@ -46,6 +49,22 @@ func bgpoProcess(_ arguments: [String], ranks: Int?, environment: [String: Strin
     if let directory { process.currentDirectoryURL = directory }
     return process
 }
+
+/// The directory, inside this test process's own, that one mpirun keeps its session files in.
+private func mpirunSessionBase() -> URL {
+    let directory = mpirunSessionRoot.appendingPathComponent(UUID().uuidString, isDirectory: true)
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    return directory
+}
+
+/// This test process's directory of mpirun session directories; removed when the process exits.
+private let mpirunSessionRoot: URL = {
+    atexit { try? FileManager.default.removeItem(at: mpirunSessionRootPath) }
+    return mpirunSessionRootPath
+}()
+
+private let mpirunSessionRootPath = FileManager.default.temporaryDirectory
+    .appendingPathComponent("bgpo-mpirun-\(ProcessInfo.processInfo.processIdentifier)", isDirectory: true)
 
 /// The JSON objects of the non-empty lines of `text` (a command's `--json` or event output).
 func jsonLines(_ text: String) throws -> [[String: Any]] {

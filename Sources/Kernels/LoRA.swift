@@ -77,3 +77,16 @@ public func loraAdapterBackward(x: UnsafePointer<Float>, a: UnsafePointer<Float>
     sgemm(.none, .none, m: rows, n: inFeatures, k: rank,
           a: dHidden, lda: rank, b: a, ldb: inFeatures, beta: 1, c: dX, ldc: inFeatures)
 }
+
+/// Folds an adapter into its frozen weight, as PEFT's `merge_and_unload`: `W += scale * B A`, after
+/// which ``linearForward(x:weight:y:rows:inFeatures:outFeatures:accumulate:)`` with W alone gives
+/// ``loraLinearForward(x:weight:a:b:scale:hidden:y:rows:inFeatures:outFeatures:rank:accumulate:)``'s output
+/// up to rounding.
+///
+/// weight: [outFeatures, inFeatures], added to; a: [rank, inFeatures]; b: [outFeatures, rank].
+public func loraMerge(weight: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                      scale: Float, inFeatures: Int, outFeatures: Int, rank: Int) {
+    // W += scale * B A: [outFeatures, rank] x [rank, inFeatures]
+    sgemm(.none, .none, m: outFeatures, n: inFeatures, k: rank, alpha: scale,
+          a: b, lda: rank, b: a, ldb: inFeatures, beta: 1, c: weight, ldc: inFeatures)
+}

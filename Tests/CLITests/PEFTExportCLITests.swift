@@ -29,6 +29,24 @@ import Testing
         #expect(adapters.filter { $0.key.contains("lora_B") }.values.contains { $0.contains { $0 != 0 } },
                 "training moved B away from zero")
 
+        // --merge: the base's weights with the adapters folded in, as a Hugging Face directory: the
+        // adapted layers changed, every other tensor exactly the base's.
+        let merged = run.appendingPathComponent("merged"), plainBase = run.appendingPathComponent("base-hf")
+        let mergeExport = try runBGPO(["export", "peft", checkpointDirectory(run, step: 2).path, "--out", merged.path, "--merge"])
+        #expect(mergeExport.status == 0, "\(mergeExport.stderr)")
+        #expect(try runBGPO(["export", "hf", base.path, "--out", plainBase.path]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: merged.appendingPathComponent("config.json").path))
+        let mergedWeights = try safetensorsTensors(merged.appendingPathComponent("model.safetensors"))
+        let baseWeights = try safetensorsTensors(plainBase.appendingPathComponent("model.safetensors"))
+        #expect(mergedWeights.keys.sorted() == baseWeights.keys.sorted())
+        let changed = Set(mergedWeights.keys.filter { mergedWeights[$0] != baseWeights[$0] })
+        let adaptedLayers = Set(adapters.keys.map { $0.replacingOccurrences(of: "base_model.model.", with: "")
+            .replacingOccurrences(of: ".lora_A", with: "").replacingOccurrences(of: ".lora_B", with: "") })
+        #expect(changed == adaptedLayers, "changed: \(changed.sorted()), adapted: \(adaptedLayers.sorted())")
+        let refusedDType = try runBGPO(["export", "peft", checkpointDirectory(run, step: 2).path, "--out",
+                                        run.appendingPathComponent("bf16").path, "--dtype", "bf16"])
+        #expect(refusedDType.status == 64 && refusedDType.stderr.contains("--merge"), "\(refusedDType.stderr)")
+
         // A new run starts from the exported adapters (model.lora_path): its evaluation before RL is
         // the first run's after it (the same base, adapters, test problems and decoding).
         let next = run.appendingPathComponent("next")

@@ -53,6 +53,20 @@ private func referenceLoRA(_ x: [Double], _ w: [Double], _ a: [Double], _ b: [Do
         #expect(adapted.array == base.array)
     }
 
+    /// The merged weight `W + scale B A` alone gives the adapted layer's output.
+    @Test func aMergedWeightGivesTheAdaptedLayer() {
+        let x = randomValues(rows * inF, seed: 15), w = randomValues(outF * inF, seed: 16)
+        let a = randomValues(rank * inF, seed: 17), b = randomValues(outF * rank, seed: 18)
+        let merged = FlatBuffer(w)
+        loraMerge(weight: merged.pointer, a: a, b: b, scale: scale, inFeatures: inF, outFeatures: outF, rank: rank)
+        let y = FlatBuffer(count: rows * outF)
+        linearForward(x: x, weight: merged.pointer, y: y.pointer, rows: rows, inFeatures: inF, outFeatures: outF)
+        let expected = referenceLoRA(x.map(Double.init), w.map(Double.init), a.map(Double.init), b.map(Double.init),
+                                     scale: Double(scale), rows: rows, inFeatures: inF, outFeatures: outF, rank: rank)
+        #expect(relativeError(y.array, expected) < 1e-6)
+        #expect(merged.array != w, "the adapter must change the weight for the test to mean anything")
+    }
+
     @Test func backwardMatchesFiniteDifferences() {
         let inputs = [randomValues(rows * inF, seed: 10), randomValues(outF * inF, seed: 11),
                       randomValues(rank * inF, seed: 12), randomValues(outF * rank, seed: 13)]

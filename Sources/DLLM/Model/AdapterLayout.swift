@@ -1,4 +1,5 @@
 import Base
+import Kernels
 
 /// One of the two matrices of a LoRA adapter; raw values as in PEFT's `lora_A` and `lora_B`.
 public enum AdapterMatrix: String, Sendable {
@@ -70,6 +71,19 @@ public struct AdapterLayout: TensorLayout, Sendable, Equatable {
     /// The tensor called `name`, or nil.
     public subscript(name: String) -> TensorEntry? {
         index[name].map { entries[$0] }
+    }
+
+    /// Folds into `weight` the adapter of the layer whose frozen weight starts at `offset` in the base
+    /// model's ``ParameterLayout``: `W += (alpha / r) B A`, as PEFT's `merge_and_unload`. `weight` is
+    /// that tensor in F32 (`[outFeatures, inFeatures]`); `adapters` is laid out by this layout.
+    /// Returns false, leaving `weight` untouched, when no adapter of this layout targets that weight.
+    public func merge(_ adapters: FlatBuffer, intoWeightAt offset: Int, _ weight: UnsafeMutablePointer<Float>) -> Bool {
+        precondition(adapters.count == totalCount,
+                     "AdapterLayout.merge: buffer has \(adapters.count) elements, layout needs \(totalCount)")
+        guard let layer = blocks.lazy.joined().first(where: { $0.weight == offset }) else { return false }
+        loraMerge(weight: weight, a: adapters.pointer + layer.a, b: adapters.pointer + layer.b, scale: lora.scale,
+                  inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, rank: lora.rank)
+        return true
     }
 
     /// Fills `adapters` (`[totalCount]`) as PEFT's default initialisation (`init_lora_weights=True`)

@@ -17,16 +17,18 @@ public enum HuggingFaceExport {
     /// `model.safetensors.zst` (the directory then gives only the configuration and the tokenizer).
     /// Tensors are written in `dtype`, or as stored when nil (F32 for trained models). A plain
     /// weights file is copied one tensor at a time; a compressed one is loaded whole first.
+    /// `fold`, when given, sees every tensor in F32 before it is written and may change it in
+    /// place (a LoRA merge: ``DLLM/AdapterLayout/merge(_:intoWeightAt:_:)``).
     /// Everything is written beside `output` and renamed into place at the end; `output` must not exist.
     public static func export(from directory: URL, weights: URL? = nil, to output: URL, dtype: TensorDType? = nil,
-                              maxShardBytes: Int = defaultMaxShardBytes) throws {
+                              maxShardBytes: Int = defaultMaxShardBytes, fold: TensorFold? = nil) throws {
         let (description, tokenizer) = try ModelStore.readDescription(from: directory)
         let layout = ParameterLayout(config: description.config)
         let plain = directory.appendingPathComponent(ModelStore.weightsFile)
         let source = try ExportSource(
             weights: weights ?? (FileManager.default.fileExists(atPath: plain.path)
                 ? plain : directory.appendingPathComponent(ModelStore.compressedWeightsFile)),
-            config: description.config, layout: layout)
+            config: description.config, layout: layout, fold: fold)
         let dtypes = layout.entries.map { dtype ?? source.storedDType(of: $0) }
         let shards = shardRanges(layout.entries.indices.map { layout.entries[$0].count * dtypes[$0].byteWidth },
                                  maxBytes: maxShardBytes)
@@ -79,18 +81,23 @@ public enum HuggingFaceExport {
     }
 }
 
+/// A change applied to a tensor of the model's ``DLLM/ParameterLayout`` on its way out: the tensor's
+/// entry and its elements in F32, changed in place.
+public typealias TensorFold = (TensorEntry, UnsafeMutablePointer<Float>) -> Void
+
 /// Where an export reads tensors from: the plain weights file tensor by tensor, or a whole model
-/// loaded from the compressed one.
+/// loaded from the compressed one; with the fold to apply on the way out.
 private enum ExportSource {
-    case file(SafetensorsFile)
+    case file(SafetensorsFile, fold: TensorFold?)
     case loaded(Model)
 
     /// Opens `weights`: a plain safetensors file is checked against `layout` and read later, a
-    /// zstd-compressed one (name ending in `.zst`) is read whole now.
-    init(weights: URL, config: ModelConfig, layout: ParameterLayout) throws {
+    /// zstd-compressed one (name ending in `.zst`) is read whole now (and folded now).
+    init(weights: URL, config: ModelConfig, layout: ParameterLayout, fold: TensorFold?) throws {
         guard weights.pathExtension != "zst" else {
             let parameters = FlatBuffer(count: layout.totalCount)
             _ = try Safetensors.read(weights, compressed: true, into: layout.tensorDestinations(in: parameters))
+            for entry in layout.entries { fold?(entry, parameters.pointer + entry.offset) }
             self = .loaded(Model(config: config, parameters: parameters))
             return
         }
@@ -101,13 +108,13 @@ private enum ExportSource {
                                       "tensor '\(entry.name)' is missing or not of shape \(entry.shape)")
             }
         }
-        self = .file(file)
+        self = .file(file, fold: fold)
     }
 
     /// The dtype `entry` is stored in.
     func storedDType(of entry: TensorEntry) -> TensorDType {
         switch self {
-        case .file(let file): file.header[entry.name]!.descriptor.dtype
+        case .file(let file, _): file.header[entry.name]!.descriptor.dtype
         case .loaded: .f32
         }
     }
@@ -115,8 +122,12 @@ private enum ExportSource {
     /// `entry` as a view to write in `dtype`.
     func view(of entry: TensorEntry, dtype: TensorDType, copier: TensorCopier) throws -> TensorView {
         switch self {
-        case .file(let file):
+        case .file(let file, nil):
             return try copier.view(of: file.header[entry.name]!, in: file, as: entry.name, dtype: dtype)
+        case .file(let file, let fold?):
+            let floats = try copier.floats(of: file.header[entry.name]!, in: file)
+            fold(entry, floats.baseAddress!)
+            return TensorView(name: entry.name, shape: entry.shape, floats: UnsafeBufferPointer(floats), storedAs: dtype)
         case .loaded(let model):
             return model.layout.tensorView(of: model.parameters, entry: entry, storedAs: dtype)
         }

@@ -17,18 +17,29 @@ final class TensorCopier {
               dtype: TensorDType?) throws -> TensorView {
         let stored = entry.descriptor
         let target = dtype ?? stored.dtype
-        let bytes = target == stored.dtype ? stored.byteCount : stored.elementCount * TensorDType.f32.byteWidth
+        guard target == stored.dtype else {
+            return TensorView(name: name, shape: stored.shape, floats: UnsafeBufferPointer(try floats(of: entry, in: file)),
+                              storedAs: target)
+        }
+        let region = reserve(stored.byteCount)
+        try file.read(TensorDestination(name: stored.name, shape: stored.shape, dtype: stored.dtype, bytes: region))
+        return TensorView(name: name, shape: stored.shape, dtype: target, bytes: UnsafeRawBufferPointer(region))
+    }
+
+    /// Tensor `entry` of `file` widened to F32, valid until the next call.
+    func floats(of entry: SafetensorsEntry, in file: SafetensorsFile) throws -> UnsafeMutableBufferPointer<Float> {
+        let stored = entry.descriptor
+        let floats = reserve(stored.elementCount * TensorDType.f32.byteWidth).bindMemory(to: Float.self)
+        try file.read(TensorDestination(name: stored.name, shape: stored.shape, floats: floats))
+        return floats
+    }
+
+    /// The first `bytes` bytes of the reused buffer, grown when needed.
+    private func reserve(_ bytes: Int) -> UnsafeMutableRawBufferPointer {
         if buffer.count < bytes {
             buffer.deallocate()
             buffer = .allocate(byteCount: bytes, alignment: 64)
         }
-        let region = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes])
-        if target == stored.dtype {
-            try file.read(TensorDestination(name: stored.name, shape: stored.shape, dtype: stored.dtype, bytes: region))
-            return TensorView(name: name, shape: stored.shape, dtype: target, bytes: UnsafeRawBufferPointer(region))
-        }
-        let floats = region.bindMemory(to: Float.self)
-        try file.read(TensorDestination(name: stored.name, shape: stored.shape, floats: floats))
-        return TensorView(name: name, shape: stored.shape, floats: UnsafeBufferPointer(floats), storedAs: target)
+        return UnsafeMutableRawBufferPointer(rebasing: buffer[0..<bytes])
     }
 }

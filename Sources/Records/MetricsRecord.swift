@@ -82,19 +82,21 @@ public enum RecordError: Error, CustomStringConvertible, ExitCodeProviding {
     case malformedLine(String)
     /// A record file could not be read or written.
     case io(path: String, reason: String)
+    /// A record file (not a metrics line) does not hold what it should.
+    case malformed(path: String, reason: String)
 
     /// A message naming the step, file or value at fault.
     public var description: String {
         switch self {
         case .malformedLine(let line): "malformed metrics line (expected a JSON object with an integer \"step\"): \(line.prefix(200))"
-        case let .io(path, reason): "\(path): \(reason)"
+        case let .io(path, reason), let .malformed(path, reason): "\(path): \(reason)"
         }
     }
 
     /// The process exit code of this error.
     public var exitCode: Int32 {
         switch self {
-        case .malformedLine: ExitStatus.dataError
+        case .malformedLine, .malformed: ExitStatus.dataError
         case .io: ExitStatus.ioError
         }
     }

@@ -15,10 +15,22 @@ struct SVGLinePlot {
         var band: [(x: Double, low: Double, high: Double)] = []
     }
 
+    /// How values map to the axes.
+    enum Scale {
+        /// Both axes linear.
+        case linear
+        /// x in powers of two, y in powers of ten (every value must be positive).
+        case logLog
+    }
+
     /// The plot's title.
     var title: String
     /// The lines, drawn in order.
     var series: [Series]
+    /// The x axis' label.
+    var xLabel = "step"
+    /// How values map to the axes.
+    var scale = Scale.linear
 
     private static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
@@ -27,6 +39,25 @@ struct SVGLinePlot {
 
     /// The `<svg>` element, or nil when no series has a point.
     var svg: String? {
+        guard scale == .logLog else { return linearSVG }
+        // Draw log2 x against log10 y on linear axes, with the ticks at whole powers labelled by value.
+        let logSeries = series.map { line in
+            Series(name: line.name, colorIndex: line.colorIndex,
+                   points: line.points.filter { $0.x > 0 && $0.y > 0 }.map { (log2($0.x), log10($0.y)) },
+                   band: line.band.filter { $0.x > 0 && $0.low > 0 }.map { (log2($0.x), log10($0.low), log10($0.high)) })
+        }
+        var plot = SVGLinePlot(title: title, series: logSeries, xLabel: xLabel)
+        plot.tickLabels = (x: { SVGLinePlot.label(exp2($0)) }, y: { String(format: "1e%.0f", $0) })
+        plot.wholeTicks = true
+        return plot.linearSVG
+    }
+
+    /// How tick values are printed (the log-log plot prints the powers they stand for).
+    var tickLabels: (x: (Double) -> String, y: (Double) -> String) = (SVGLinePlot.label, SVGLinePlot.label)
+    /// Whether ticks fall on whole numbers only (at least one unit apart).
+    var wholeTicks = false
+
+    private var linearSVG: String? {
         let points = series.flatMap(\.points) + series.flatMap { $0.band.flatMap { [($0.x, $0.low), ($0.x, $0.high)] } }
         guard !points.isEmpty else { return nil }
         let width = 460.0, height = 300.0
@@ -35,8 +66,8 @@ struct SVGLinePlot {
         var (yMin, yMax) = (points.map(\.1).min()!, points.map(\.1).max()!)
         if xMax == xMin { xMin -= 1; xMax += 1 }
         if yMax == yMin { let pad = max(abs(yMin) * 0.1, 1e-3); yMin -= pad; yMax += pad }
-        let yTicks = SVGLinePlot.niceTicks(yMin, yMax)
-        let xTicks = SVGLinePlot.niceTicks(xMin, xMax)
+        let yTicks = wholeTicks ? SVGLinePlot.wholeTicks(yMin, yMax) : SVGLinePlot.niceTicks(yMin, yMax)
+        let xTicks = wholeTicks ? SVGLinePlot.wholeTicks(xMin, xMax) : SVGLinePlot.niceTicks(xMin, xMax)
         yMin = min(yMin, yTicks.first!); yMax = max(yMax, yTicks.last!)
         let plotW = width - left - right, plotH = height - top - bottom
         func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
@@ -48,14 +79,14 @@ struct SVGLinePlot {
         svg += "<text x=\"\(f(width / 2))\" y=\"16\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(SVGLinePlot.escaped(title))</text>\n"
         for tick in yTicks where tick >= yMin && tick <= yMax {
             svg += "<line x1=\"\(f(left))\" x2=\"\(f(width - right))\" y1=\"\(f(py(tick)))\" y2=\"\(f(py(tick)))\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(f(left - 4))\" y=\"\(f(py(tick) + 4))\" text-anchor=\"end\">\(SVGLinePlot.label(tick))</text>\n"
+            svg += "<text x=\"\(f(left - 4))\" y=\"\(f(py(tick) + 4))\" text-anchor=\"end\">\(tickLabels.y(tick))</text>\n"
         }
         for tick in xTicks where tick >= xMin && tick <= xMax {
             svg += "<line x1=\"\(f(px(tick)))\" x2=\"\(f(px(tick)))\" y1=\"\(f(top + plotH))\" y2=\"\(f(top + plotH + 4))\" stroke=\"#444\"/>"
-            svg += "<text x=\"\(f(px(tick)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(SVGLinePlot.label(tick))</text>\n"
+            svg += "<text x=\"\(f(px(tick)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(tickLabels.x(tick))</text>\n"
         }
         svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotW))\" height=\"\(f(plotH))\" fill=\"none\" stroke=\"#444\"/>\n"
-        svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">step</text>\n"
+        svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">\(SVGLinePlot.escaped(xLabel))</text>\n"
         for line in series where !line.band.isEmpty {
             let outline = line.band.map { "\(f(px($0.x))),\(f(py($0.high)))" }
                 + line.band.reversed().map { "\(f(px($0.x))),\(f(py($0.low)))" }
@@ -89,6 +120,12 @@ struct SVGLinePlot {
         let step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
         let first = floor(low / step) * step
         return stride(from: first, through: high + step * 0.999, by: step).map { ($0 / step).rounded() * step }
+    }
+
+    /// Whole numbers covering `low...high`, at least one apart (about five of them).
+    static func wholeTicks(_ low: Double, _ high: Double) -> [Double] {
+        let step = max(1, ((high - low) / 5).rounded(.up))
+        return Array(stride(from: floor(low), through: ceil(high), by: step))
     }
 
     private static func label(_ value: Double) -> String {

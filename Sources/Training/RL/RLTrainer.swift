@@ -30,9 +30,9 @@ public final class RLTrainer {
     /// Steps completed so far.
     public private(set) var completedSteps = 0
 
-    private let communicator: any Communicator
+    let communicator: any Communicator
     private let task: any RewardTask
-    private let tokenizer: any Tokenizer
+    let tokenizer: any Tokenizer
     private let prompts: PromptSchedule
     private let sampler: DiffusionSampler
     private let update: DataParallelUpdate
@@ -87,7 +87,7 @@ public final class RLTrainer {
     // MARK: - One step
 
     /// One prompt's group of responses, on the rank that rolled it out.
-    private struct Group {
+    struct Group {
         var position: Int
         var promptIndex: UInt64
         var prompt: [Int32]
@@ -205,7 +205,7 @@ public final class RLTrainer {
 
     /// Draws this rank's prompts of `step`, generates `num_generations` responses for each (the
     /// responses of one prompt in one batch), scores them and computes their advantages.
-    private func rollouts(step: Int) throws -> [Group] {
+    func rollouts(step: Int) throws -> [Group] {
         let generations = config.rollout.numGenerations
         let runner = ModelRunner(model: model)
         return try prompts.localPositions.map { position in

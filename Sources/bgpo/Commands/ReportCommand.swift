@@ -24,6 +24,7 @@ struct ReportCommand: ParsableCommand {
             as JSON. --by-config groups the given runs by configuration (named after each group's parent \
             directory: a study's entry); --group [NAME=]DIR,DIR,... gives one group (repeatable), refused \
             when its runs differ in more than the seed.
+            --gradients FILE draws a bgpo study gradients report instead (no run directories).
             Exit codes: 0 written, 64 bad options or runs that cannot be pooled (the message names the keys \
             that differ), 65 a metrics or configuration file that cannot be parsed, 74 a file that cannot be \
             read or written.
@@ -63,7 +64,16 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the group tables as JSON to this file.", valueName: "file"))
     var json: String?
 
+    @Option(help: ArgumentHelp("Draw this bgpo study gradients report (JSON) instead of runs.", valueName: "file"))
+    var gradients: String?
+
     func validate() throws {
+        if gradients != nil {
+            guard runDirectories.isEmpty, groups.isEmpty, !byConfig, !table, json == nil, baseline == nil, step == nil else {
+                throw ValidationError("--gradients draws a gradient report alone: no run directories or group options")
+            }
+            return
+        }
         let grouped = byConfig || !groups.isEmpty
         if !groups.isEmpty {
             guard runDirectories.isEmpty, !byConfig else {
@@ -80,6 +90,11 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let gradients {
+            try write(try GradientQualityReport(contentsOf: URL(fileURLWithPath: gradients)).html, to: out)
+            print("wrote \(out) (gradient report \(gradients))")
+            return
+        }
         guard byConfig || !groups.isEmpty else {
             let runs = try runDirectories.map { try RunReport.Run(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
             try write(RunReport(runs: runs).html, to: out)

@@ -4,7 +4,7 @@ import Foundation
 import Kernels
 import RunConfig
 
-/// `bgpo study`: plan a seed study from its file and run one of its runs.
+/// `bgpo study`: plan a seed study from its file and run one of its runs; measure gradient quality.
 struct StudyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "study",
@@ -16,9 +16,10 @@ struct StudyCommand: ParsableCommand {
             into STUDY_DIR/<name>/seed-<s> with the preset, the study's overrides, the entry's, any --set, \
             then train.seed = s. `env/run-study.sh` runs a study on this machine, `slurm/study.sbatch` as a \
             job array; `bgpo report --by-config STUDY_DIR/*/seed-*` pools the seeds. Every run's \
-            configuration is checked before anything runs: exit 64 names the file, entry, preset or key.
+            configuration is checked before anything runs: exit 64 names the file, entry, preset or key. \
+            `bgpo study gradients` measures the objectives' gradient noise and bias against n_t.
             """,
-        subcommands: [Plan.self, Train.self]
+        subcommands: [Plan.self, Train.self, Gradients.self]
     )
 }
 

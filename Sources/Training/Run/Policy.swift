@@ -1,4 +1,5 @@
 import Base
+import Checkpoint
 import Crypto
 import DLLM
 import Foundation
@@ -91,7 +92,7 @@ struct Policy {
         case .bf16(let model):
             hasher.update(bufferPointer: UnsafeRawBufferPointer(model.storage))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hexString(hasher.finalize())
     }
 
     private static func copy(_ model: Model) -> Model {

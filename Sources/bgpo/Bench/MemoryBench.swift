@@ -389,13 +389,14 @@ struct MemoryCell {
     private static func randomBF16(_ config: ModelConfig) -> BF16Model {
         let model = BF16Model(config: config)
         let one = bfloat16Bits(Float(1).bitPattern)
-        let norms = Set(model.layout.entries.filter { $0.shape.count == 1 }.map(\.offset))
         for entry in model.layout.entries {
-            var rng = CounterRandom(seed: 1, purpose: .test, UInt64(entry.offset))
-            for i in entry.offset..<(entry.offset + entry.count) {
-                model.storage[i] = norms.contains(entry.offset)
-                    ? one : bfloat16Bits(Float(0.04 * rng.nextDouble() - 0.02).bitPattern)
+            let range = entry.offset..<(entry.offset + entry.count)
+            guard entry.shape.count > 1 else {  // a norm's weight
+                for i in range { model.storage[i] = one }
+                continue
             }
+            var rng = CounterRandom(seed: 1, purpose: .test, UInt64(entry.offset))
+            for i in range { model.storage[i] = bfloat16Bits(Float(0.04 * rng.nextDouble() - 0.02).bitPattern) }
         }
         return model
     }

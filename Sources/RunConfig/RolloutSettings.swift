@@ -18,6 +18,11 @@ public struct RolloutSettings: Codable, Equatable, Sendable {
     public var remasking = Remasking.lowConfidence
     /// Classifier-free guidance scale w; 0 (default) = no guidance (no unconditional pass).
     public var cfgScale = 0.0
+    /// Parallel decoding of rollouts (approximate): each step commits every masked proposal of the
+    /// block whose confidence exceeds this threshold, at least one, until the block is decoded;
+    /// `diffusion_steps` is then unused. In (0, 1]; 0 (default) = off, the fixed schedule.
+    /// Evaluation always decodes with the schedule.
+    public var confidenceThreshold = 0.0
     /// Evaluation temperature. Default 0 (greedy, paper).
     public var evalTemperature = 0.0
     /// Sampler steps for evaluation; 0 (default) = `max_completion_length` (one token per step, paper).
@@ -34,6 +39,7 @@ public struct RolloutSettings: Codable, Equatable, Sendable {
         case diffusionSteps = "diffusion_steps"
         case remasking
         case cfgScale = "cfg_scale"
+        case confidenceThreshold = "confidence_threshold"
         case evalTemperature = "eval_temperature"
         case evalDiffusionSteps = "eval_diffusion_steps"
     }

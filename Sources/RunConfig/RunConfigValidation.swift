@@ -111,6 +111,11 @@ extension RolloutSettings {
         try requireAtLeast(evalDiffusionSteps, 0, "rollout.eval_diffusion_steps", " (0 = one token per step)")
         if evalDiffusionSteps != 0 { try checkSteps(evalDiffusionSteps, key: "rollout.eval_diffusion_steps") }
         try requireFinite(cfgScale, "rollout.cfg_scale", "a number >= 0 (0 = no guidance)") { $0 >= 0 }
+        try requireFinite(confidenceThreshold, "rollout.confidence_threshold",
+                          "a number in [0, 1] (0 = off: the diffusion_steps schedule)") { $0 >= 0 && $0 <= 1 }
+        try require(confidenceThreshold == 0 || remasking == .lowConfidence, "rollout.confidence_threshold",
+                    confidenceThreshold, "0 with rollout.remasking = \"\(remasking.rawValue)\" (the threshold ranks by the "
+                        + "model's confidence: low_confidence only)")
         try requireFinite(evalTemperature, "rollout.eval_temperature", "a number >= 0") { $0 >= 0 }
     }
 

@@ -134,6 +134,91 @@ private final class ConstantDenoiser: DenoisingModel {
         #expect(responses.allSatisfy { $0.count == 12 && !$0.contains(1) })
     }
 
+    // MARK: - Parallel decoding with a confidence threshold
+
+    /// At threshold 1 no proposal is confident enough (a probability is at most 1): one token per
+    /// step, exactly the schedule of one token per step, streams included.
+    @Test(arguments: [0.0, 0.9])
+    func thresholdOneIsTheOneTokenPerStepSchedule(temperature: Double) throws {
+        let threshold = SamplingOptions(generationLength: 12, blockLength: 6, steps: 4, temperature: temperature,
+                                        confidenceThreshold: 1)
+        let schedule = SamplingOptions(generationLength: 12, blockLength: 6, steps: 12, temperature: temperature)
+        let (a, b) = (FakeDenoiser(), FakeDenoiser())
+        let parallel = try DiffusionSampler(options: threshold, maskTokenID: 1, padTokenID: 0, seed: 42)
+            .generate(model: a, prompts: prompts, keys: keys)
+        let stepwise = try DiffusionSampler(options: schedule, maskTokenID: 1, padTokenID: 0, seed: 42)
+            .generate(model: b, prompts: prompts, keys: keys)
+        #expect(parallel == stepwise)
+        #expect(a.forwards == 12 && b.forwards == 12)
+    }
+
+    /// A threshold below every confidence commits a whole block per step: the schedule of one step per block.
+    @Test func aThresholdBelowEveryConfidenceDecodesABlockPerStep() throws {
+        let threshold = SamplingOptions(generationLength: 12, blockLength: 6, steps: 12, confidenceThreshold: 1e-9)
+        let schedule = SamplingOptions(generationLength: 12, blockLength: 6, steps: 2)
+        let (a, b) = (FakeDenoiser(), FakeDenoiser())
+        let parallel = try DiffusionSampler(options: threshold, maskTokenID: 1, padTokenID: 0, seed: 42)
+            .generate(model: a, prompts: prompts, keys: keys)
+        let blockwise = try DiffusionSampler(options: schedule, maskTokenID: 1, padTokenID: 0, seed: 42)
+            .generate(model: b, prompts: prompts, keys: keys)
+        #expect(parallel == blockwise)
+        #expect(a.forwards == 2)
+    }
+
+    /// Each step commits exactly the masked positions of the block whose greedy proposal's
+    /// probability exceeds the threshold, or the most confident one alone when none does; blocks
+    /// still decode left to right and every position once.
+    @Test func eachStepCommitsTheConfidentProposalsAndAtLeastOne() throws {
+        let model = FakeDenoiser()
+        let (length, block, vocab, threshold) = (12, 6, 12, 0.6)
+        let options = SamplingOptions(generationLength: length, blockLength: block, steps: length, confidenceThreshold: threshold)
+        let sampler = try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 0)
+        var trace: [SamplerStep] = []
+        let response = try sampler.generate(model: model, prompts: [prompts[0]], keys: [[0]]) { trace.append($0) }
+        var state: [Int32] = prompts[0] + [Int32](repeating: 1, count: length)
+        let offset = prompts[0].count
+        var (parallelSteps, forcedSteps) = (0, 0)
+        for step in trace {
+            let logits = state.withUnsafeBufferPointer {
+                model.logits(tokens: $0.baseAddress!, keyMask: nil, batch: 1, seq: state.count)
+            }
+            let blockRange = (step.block * block)..<((step.block + 1) * block)
+            let confidence = blockRange.map { i -> Double in
+                guard state[offset + i] == 1 else { return -.infinity }
+                let row = (0..<vocab).map { Double(logits[(offset + i) * vocab + $0]) }
+                let m = row.max()!
+                return 1 / row.reduce(0) { $0 + exp($1 - m) }
+            }
+            let confident = blockRange.filter { confidence[$0 - blockRange.lowerBound] > threshold }
+            if confident.isEmpty {
+                let best = confidence.indices.max { confidence[$0] < confidence[$1] || (confidence[$0] == confidence[$1] && $0 > $1) }!
+                #expect(step.committed[0] == [blockRange.lowerBound + best])
+                forcedSteps += 1
+            } else {
+                #expect(step.committed[0] == confident)
+                if confident.count > 1 { parallelSteps += 1 }
+            }
+            for i in 0..<length { state[offset + i] = step.responses[0][i] }
+        }
+        #expect(parallelSteps > 0 && forcedSteps > 0, "the threshold must exercise both cases: \(parallelSteps) parallel, \(forcedSteps) forced")
+        #expect(trace.count < length && model.forwards == 2 * trace.count)  // the sampler's and this test's
+        #expect(!response[0].contains(1))
+    }
+
+    @Test func aThresholdOutsideItsRangeOrWithRandomRemaskingIsAUsageError() {
+        for value in [0.0, -0.5, 1.5] {
+            #expect(throws: SamplingError.badConfidenceThreshold(value)) {
+                try SamplingOptions(generationLength: 8, blockLength: 8, steps: 8, confidenceThreshold: value).validate()
+            }
+        }
+        #expect(throws: SamplingError.self) {
+            try SamplingOptions(generationLength: 8, blockLength: 8, steps: 8, confidenceThreshold: .nan).validate()
+        }
+        #expect(throws: SamplingError.thresholdNeedsLowConfidence) {
+            try SamplingOptions(generationLength: 8, blockLength: 8, steps: 8, remasking: .random, confidenceThreshold: 0.9).validate()
+        }
+    }
+
     @Test func greedyDecodingIsDeterministicAndBatchIndependent() throws {
         let options = SamplingOptions(generationLength: 8, blockLength: 4, steps: 4)
         let model = FakeDenoiser()

@@ -34,6 +34,14 @@ func valuesThatCannotBeHeldAreRejectedNamingKeyAndLimit(overrides: [String], key
     #expect(error.description.contains(limit), "\(error)")
 }
 
+@Test(arguments: [(["rollout.confidence_threshold=1.5"], "[0, 1]"), (["rollout.confidence_threshold=-0.1"], "[0, 1]"),
+                  (["rollout.confidence_threshold=0.9", "rollout.remasking=random"], "low_confidence")])
+func aConfidenceThresholdOutOfRangeOrWithRandomRemaskingNamesTheKey(overrides: [String], expected: String) throws {
+    let error = try configError { try RunConfig.resolve(overrides: overrides) }
+    #expect(error.key == "rollout.confidence_threshold" && error.description.contains(expected), "\(error)")
+    _ = try RunConfig.resolve(overrides: ["rollout.confidence_threshold=0.9"])
+}
+
 @Test func largestValuesWithinTheLimitsAreAccepted() throws {
     _ = try RunConfig.resolve(overrides: ["run.threads=4096", "checkpoint.compression_threads=256", "train.seed=\(Int.max)"])
     _ = try RunConfig.resolve(overrides: ["model.preset=llada-8b", "train.micro_batch_size=1"])

@@ -10,7 +10,7 @@ import Darwin
 public struct SamplerStep: Sendable {
     /// Block index, 0..<blocks.
     public var block: Int
-    /// Step index within the block, 0..<stepsPerBlock.
+    /// Step index within the block, 0..<stepsPerBlock (with a confidence threshold: until the block is decoded).
     public var step: Int
     /// Step index over the whole decode, 0..<steps.
     public var globalStep: Int
@@ -42,6 +42,10 @@ public struct SamplerStep: Sendable {
 ///   under the (guided) logits. Only masked positions of the current block compete; the top-k
 ///   commit, k from ``SamplingOptions/transferSchedule(masked:steps:)``. Ties go to the lower
 ///   vocabulary id (argmax) and the lower position (top-k).
+/// - Parallel decoding (``SamplingOptions/confidenceThreshold``, approximate): a block takes as
+///   many steps as it needs; each step commits, per sequence, every masked proposal whose
+///   confidence exceeds the threshold, at least the most confident one. Stream keys count the
+///   steps actually taken.
 /// - Guidance (scale w > 0): the unconditional rows have every prompt token replaced by `[MASK]`;
 ///   logits are `uncond + (w + 1) (cond - uncond)`.
 ///
@@ -114,22 +118,34 @@ public final class DiffusionSampler {
         for block in 0..<options.blocks {
             let low = promptLength + block * options.blockLength
             let high = low + options.blockLength
-            let schedules = (0..<count).map { b in
-                let masked = (low..<high).count(where: { tokens[b * seq + $0] == maskTokenID })
-                return SamplingOptions.transferSchedule(masked: masked, steps: stepsPerBlock)
+            func masked(_ b: Int) -> Int { (low..<high).count(where: { tokens[b * seq + $0] == maskTokenID }) }
+            // What each sequence commits at a step: the schedule's count, or with a confidence
+            // threshold the confident proposals while its block has masks.
+            let schedules = options.confidenceThreshold != nil ? nil : (0..<count).map { b in
+                SamplingOptions.transferSchedule(masked: masked(b), steps: stepsPerBlock)
             }
-            for step in 0..<stepsPerBlock {
+            func rule(_ b: Int, step: Int) -> CommitRule? {
+                guard let schedules else {
+                    return masked(b) > 0 ? .confident(above: options.confidenceThreshold!) : nil
+                }
+                return schedules[b][step] > 0 ? .top(schedules[b][step]) : nil
+            }
+            var step = 0
+            while schedules == nil ? (0..<count).contains(where: { masked($0) > 0 }) : step < stepsPerBlock {
+                defer { step += 1 }
+                let rules = (0..<count).map { rule($0, step: step) }
                 var committed = observer == nil ? [] : [[Int]](repeating: [], count: count)
-                if schedules.contains(where: { $0[step] > 0 }) {
+                if rules.contains(where: { $0 != nil }) {
                     let logits = tokens.withUnsafeBufferPointer { tokenBuffer in
                         keyMask.withUnsafeBufferPointer { maskBuffer in
                             model.logits(tokens: tokenBuffer.baseAddress!, keyMask: padded ? maskBuffer.baseAddress : nil,
                                          batch: rows, seq: seq, positions: low..<high)
                         }
                     }
-                    for b in 0..<count where schedules[b][step] > 0 {
+                    for b in 0..<count {
+                        guard let rule = rules[b] else { continue }
                         streamKeys[b][streamKeys[b].count - 2] = UInt64(globalStep)
-                        let chosen = commit(sequence: b, count: schedules[b][step], range: low..<high,
+                        let chosen = commit(sequence: b, rule: rule, range: low..<high,
                                             promptLength: promptLength, seq: seq, logits: logits, vocab: vocab,
                                             rowCount: count, streamKey: &streamKeys[b])
                         if observer != nil { committed[b] = chosen }
@@ -176,9 +192,17 @@ public final class DiffusionSampler {
         return padded
     }
 
-    /// Proposes, ranks and commits `count` tokens of sequence `b` within `range`; returns the
-    /// committed response positions, ascending.
-    private func commit(sequence b: Int, count: Int, range: Range<Int>, promptLength: Int, seq: Int,
+    /// How many of a step's ranked proposals a sequence commits.
+    private enum CommitRule: Equatable {
+        /// The `k` most confident.
+        case top(Int)
+        /// Every one whose confidence exceeds the threshold, and at least the most confident.
+        case confident(above: Double)
+    }
+
+    /// Proposes, ranks and commits tokens of sequence `b` within `range` as `rule` says; returns
+    /// the committed response positions, ascending.
+    private func commit(sequence b: Int, rule: CommitRule, range: Range<Int>, promptLength: Int, seq: Int,
                         logits: UnsafePointer<Float>, vocab: Int, rowCount: Int,
                         streamKey: inout [UInt64]) -> [Int] {
         let temperature = options.temperature
@@ -210,6 +234,10 @@ public final class DiffusionSampler {
             candidates.append((confidence, position, Int32(proposal)))
         }
         candidates.sort { $0.confidence > $1.confidence || ($0.confidence == $1.confidence && $0.position < $1.position) }
+        let count = switch rule {
+        case .top(let k): k
+        case .confident(let threshold): max(1, candidates.prefix(while: { $0.confidence > threshold }).count)
+        }
         var chosen: [Int] = []
         chosen.reserveCapacity(count)
         for candidate in candidates.prefix(count) {

@@ -22,16 +22,23 @@ public struct SamplingOptions: Codable, Sendable, Equatable {
     public var remasking: Remasking
     /// Classifier-free guidance scale w; 0 turns guidance off.
     public var cfgScale: Double
+    /// Parallel decoding (approximate; off when nil): instead of ``steps``' fixed schedule, each step
+    /// commits every masked proposal of the block whose confidence exceeds this threshold, and at
+    /// least the most confident one, until the block is decoded (Fast-dLLM's threshold rule).
+    /// In (0, 1], low-confidence remasking only. At 1 it commits one token per step: exactly the
+    /// schedule of `steps = generationLength`.
+    public var confidenceThreshold: Double?
 
     /// Creates options; call ``validate()`` before use.
     public init(generationLength: Int, blockLength: Int, steps: Int, temperature: Double = 0,
-                remasking: Remasking = .lowConfidence, cfgScale: Double = 0) {
+                remasking: Remasking = .lowConfidence, cfgScale: Double = 0, confidenceThreshold: Double? = nil) {
         self.generationLength = generationLength
         self.blockLength = blockLength
         self.steps = steps
         self.temperature = temperature
         self.remasking = remasking
         self.cfgScale = cfgScale
+        self.confidenceThreshold = confidenceThreshold
     }
 
     /// L / blockLength.
@@ -56,6 +63,12 @@ public struct SamplingOptions: Codable, Sendable, Equatable {
         }
         guard temperature >= 0, temperature.isFinite else { throw SamplingError.badTemperature(temperature) }
         guard cfgScale >= 0, cfgScale.isFinite else { throw SamplingError.badGuidanceScale(cfgScale) }
+        if let confidenceThreshold {
+            guard confidenceThreshold > 0, confidenceThreshold <= 1 else {
+                throw SamplingError.badConfidenceThreshold(confidenceThreshold)
+            }
+            guard remasking == .lowConfidence else { throw SamplingError.thresholdNeedsLowConfidence }
+        }
     }
 
     /// How many tokens each of `steps` steps commits in a block with `masked` masked positions:
@@ -86,6 +99,10 @@ public enum SamplingError: Error, ExitCodeProviding, CustomStringConvertible, Eq
     case sequenceTooLong(promptLength: Int, generationLength: Int, maxSequence: Int)
     /// The number of random-stream keys differs from the number of prompts.
     case keyCountMismatch(prompts: Int, keys: Int)
+    /// A confidence threshold outside (0, 1].
+    case badConfidenceThreshold(Double)
+    /// A confidence threshold with a remasking rule other than low_confidence.
+    case thresholdNeedsLowConfidence
 
     /// 64: these come from the command line or configuration.
     public var exitCode: Int32 { ExitStatus.usage }
@@ -109,6 +126,10 @@ public enum SamplingError: Error, ExitCodeProviding, CustomStringConvertible, Eq
             "sampling: prompt of \(prompt) tokens plus \(length) generated tokens exceeds the model's maximum sequence length \(maxSeq)"
         case let .keyCountMismatch(prompts, keys):
             "sampling: \(prompts) prompts but \(keys) random-stream keys"
+        case let .badConfidenceThreshold(value):
+            "sampling: the confidence threshold must be in (0, 1], got \(value)"
+        case .thresholdNeedsLowConfidence:
+            "sampling: a confidence threshold ranks by the model's confidence: it needs low_confidence remasking"
         }
     }
 }

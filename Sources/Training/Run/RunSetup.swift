@@ -21,8 +21,8 @@ extension RolloutSettings {
     /// The sampler options of training rollouts.
     public var rolloutOptions: SamplingOptions {
         SamplingOptions(generationLength: maxCompletionLength, blockLength: blockLength, steps: diffusionSteps,
-                        temperature: temperature, remasking: remasking,
-                        cfgScale: cfgScale)
+                        temperature: temperature, remasking: remasking, cfgScale: cfgScale,
+                        confidenceThreshold: confidenceThreshold > 0 ? confidenceThreshold : nil)
     }
 
     /// The sampler options of evaluation: `eval_temperature`, and `eval_diffusion_steps` (0: one

@@ -23,6 +23,10 @@ struct DecodingOptions: ParsableArguments {
     @Option(help: "Classifier-free guidance scale w (0: off).")
     var cfgScale = 0.0
 
+    @Option(help: ArgumentHelp("Parallel decoding (approximate): commit every proposal more confident than this, at least one "
+                               + "per step, instead of the --diffusion-steps schedule; in (0, 1].", valueName: "p"))
+    var confidenceThreshold: Double?
+
     /// The sampling options, filling gaps from `metadata` (keys `generation_length`, `block_length`).
     func samplingOptions(metadata: [String: String] = [:]) throws -> SamplingOptions {
         guard let rule = DLLM.Remasking(rawValue: remasking) else {
@@ -31,7 +35,8 @@ struct DecodingOptions: ParsableArguments {
         let length = generationLength ?? metadata["generation_length"].flatMap(Int.init) ?? 32
         let block = blockLength ?? metadata["block_length"].flatMap(Int.init) ?? min(32, length)
         let options = SamplingOptions(generationLength: length, blockLength: block, steps: diffusionSteps ?? length,
-                                      temperature: temperature, remasking: rule, cfgScale: cfgScale)
+                                      temperature: temperature, remasking: rule, cfgScale: cfgScale,
+                                      confidenceThreshold: confidenceThreshold)
         try options.validate()
         return options
     }

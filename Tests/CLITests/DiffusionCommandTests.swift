@@ -41,6 +41,38 @@ import Testing
         #expect(text.status == 0, "\(text.stderr)")
     }
 
+    /// `bgpo eval --samples K`: K decodes at a temperature, each sample's accuracy, and pass@k for
+    /// k = 1, 2, 4 whose pass@1 is the mean of the samples' accuracies and which does not fall with k;
+    /// parallel decoding is named in the line; greedy decoding with several samples exits 64.
+    @Test func evalReportsPassAtKAndParallelDecoding() throws {
+        let base = try warmStartedBaseModel().path
+        let directory = try temporaryDirectory("bgpo-passk")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let jsonl = directory.appendingPathComponent("samples.jsonl").path
+        let eval = try runBGPO(["eval", "--model", base, "--task", "countdown", "--split", "heldout", "--limit", "24",
+                                "--temperature", "1.0", "--samples", "4", "--threads", "1", "--out", jsonl])
+        #expect(eval.status == 0, "\(eval.stderr)")
+        func number(after marker: String, in line: Substring) -> Double? {
+            line.range(of: marker).flatMap { Double(line[$0.upperBound...].prefix { !$0.isWhitespace }) }
+        }
+        let lines = eval.stdout.split(separator: "\n")
+        let accuracies = lines.filter { $0.contains(" seed ") }.compactMap { number(after: "accuracy ", in: $0) }
+        let pass = [1, 2, 4].map { k in lines.first { $0.hasPrefix("pass@\(k): ") }.flatMap { number(after: ": ", in: $0) } }
+        #expect(accuracies.count == 4 && pass.allSatisfy { $0 != nil }, "\(eval.stdout)")
+        if accuracies.count == 4, let one = pass[0], let two = pass[1], let four = pass[2] {
+            #expect(abs(one - accuracies.reduce(0, +) / 4) < 1e-4, "pass@1 \(one), sample accuracies \(accuracies)")
+            #expect(one <= two && two <= four, "\(pass)")  // the tiny base rarely solves one: PassAtKTests checks the values
+        }
+        let written = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
+        #expect(written.count == 4 * 24 && written.last?.contains("\"sample\":3") == true)
+
+        let parallel = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--confidence-threshold", "0.9",
+                                    "--threads", "1"])
+        #expect(parallel.status == 0 && parallel.stdout.contains("confidence threshold 0.9"), "\(parallel.stdout)\(parallel.stderr)")
+        let greedy = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--samples", "2"])
+        #expect(greedy.status == 64 && greedy.stderr.contains("--temperature"), "\(greedy.stderr)")
+    }
+
     /// `bgpo sft` under mpirun splits each step's examples over the ranks (5 examples: shares of 3
     /// and 2) and sums the gradients: the model equals the single process's up to the order of
     /// that sum, while a different seed gives a different model; only rank 0 prints and writes.

@@ -16,6 +16,8 @@ public struct EvaluatedCompletion: Codable, Sendable, Equatable {
     public var correct: Double
     /// What `correct` counts out of.
     public var total: Double
+    /// With several samples per problem (`bgpo eval --samples`), which one (0-based); nil otherwise.
+    public var sample: Int? = nil
 }
 
 /// The outcome of decoding and scoring a set of problems.

@@ -80,16 +80,18 @@ struct SamplerBench: ParsableCommand {
             }
         }
         try decode()  // warm-up: workspaces, BLAS threads
-        var seconds: [Double] = [], cpuSeconds: [Double] = []
+        var seconds: [Double] = [], cpuSeconds: [Double] = [], forwardShares: [Double] = []
         counter.reset()
         for _ in 0..<runs {
-            let start = ContinuousClock.now, cpuStart = ModelTimer.processCPUSeconds()
+            let start = ContinuousClock.now, cpuStart = ModelTimer.processCPUSeconds(), forwardStart = counter.forwardSeconds
             try decode()
             let elapsed = ContinuousClock.now - start
             seconds.append(elapsed.seconds)
             cpuSeconds.append(ModelTimer.processCPUSeconds() - cpuStart)
+            forwardShares.append((counter.forwardSeconds - forwardStart) / elapsed.seconds)
         }
         let median = ModelTimer.median(seconds), cpu = ModelTimer.median(cpuSeconds)
+        let forwardShare = ModelTimer.median(forwardShares)
         let generated = Double(prompts * generations * config.rollout.maxCompletionLength)
         let forwards = Double(counter.calls) / Double(runs)
         let flops = counter.flops / Double(runs)
@@ -103,6 +105,7 @@ struct SamplerBench: ParsableCommand {
             "generated_tokens_per_cpu_s": generated / cpu,
             "forwards_per_s": forwards / median, "model_tokens_per_s": Double(counter.tokens) / Double(runs) / median,
             "gflops": flops / median / 1e9, "load_average": CompareBench.loadAverage(),
+            "forward_share": forwardShare,
         ]
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
@@ -122,6 +125,8 @@ struct SamplerBench: ParsableCommand {
                      Double(counter.tokens) / Double(runs) / median, flops / median / 1e9))
         print(String(format: "CPU time (all threads): %.2f s per run = %.0f generated tokens per CPU second, %.1f GFLOPS per busy core",
                      cpu, generated / cpu, flops / cpu / 1e9))
+        print(String(format: "forward passes: %.1f%% of the time; the sampler's own work (proposals, confidences, ranking, "
+                     + "commits): %.1f%% (median of %d runs)", 100 * forwardShare, 100 * (1 - forwardShare), runs))
     }
 }
 
@@ -136,6 +141,8 @@ final class CountingModel: DenoisingModel {
     private(set) var tokens = 0
     /// Their model FLOPs.
     private(set) var flops = 0.0
+    /// Wall seconds spent in the runner's forward passes, since creation.
+    private(set) var forwardSeconds = 0.0
 
     init(_ runner: ModelRunner, allPositions: Bool) {
         self.runner = runner
@@ -147,14 +154,22 @@ final class CountingModel: DenoisingModel {
 
     func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int) -> UnsafePointer<Float> {
         count(batch: batch, seq: seq)
-        return runner.logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq)
+        return timed { runner.logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq) }
     }
 
     func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
                 positions: Range<Int>) -> UnsafePointer<Float> {
         count(batch: batch, seq: seq)
-        return runner.logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq,
-                             positions: allPositions ? 0..<seq : positions)
+        return timed {
+            runner.logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq, positions: allPositions ? 0..<seq : positions)
+        }
+    }
+
+    /// `forward()`, its wall time added to ``forwardSeconds``.
+    private func timed(_ forward: () -> UnsafePointer<Float>) -> UnsafePointer<Float> {
+        let start = ContinuousClock.now
+        defer { forwardSeconds += (ContinuousClock.now - start).seconds }
+        return forward()
     }
 
     private func count(batch: Int, seq: Int) {

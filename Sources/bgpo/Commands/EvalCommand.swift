@@ -15,7 +15,11 @@ struct EvalCommand: ParsableCommand {
             sudoku the correctly filled empty cells over all empty cells, gsm8k exact answers. It is printed with \
             its standard error (binomial for right-or-wrong problems; problems as the units for sudoku's cells) \
             and the number of problems n. --out writes one \
-            JSON object per problem: id, prompt, completion, reward, correct, total.
+            JSON object per problem: id, prompt, completion, reward, correct, total. \
+            --samples K decodes every problem K times (seeds SEED ... SEED+K-1; sampling needs a temperature \
+            above 0) and prints each sample's accuracy and pass@k for k = 1, 2, 4, ..., K: the unbiased estimate \
+            of the chance that one of k samples solves a problem, with its standard error over problems; --out \
+            then writes every sample's completions, each with its sample index.
             """
     )
 
@@ -40,6 +44,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed of the rollout streams (temperature > 0) and of generated training problems.")
     var seed: UInt64 = 0
 
+    @Option(help: ArgumentHelp("Decode every problem K times and report pass@k (needs --temperature > 0).", valueName: "K"))
+    var samples = 1
+
     @OptionGroup var decoding: DecodingOptions
     @OptionGroup var threads: ThreadOptions
     @OptionGroup var weights: InferenceWeightsOptions
@@ -47,6 +54,10 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         try checkCount(batchSize, option: "--batch-size")
         if let limit { try checkCount(limit, option: "--limit") }
+        try checkCount(samples, option: "--samples")
+        guard samples == 1 || decoding.temperature > 0 || decoding.remasking == DLLM.Remasking.random.rawValue else {
+            throw ValidationError("--samples \(samples) needs --temperature above 0: greedy decoding gives the same sample every time")
+        }
     }
 
     func run() throws {
@@ -56,15 +67,29 @@ struct EvalCommand: ParsableCommand {
         let options = try decoding.samplingOptions(metadata: description.metadata)
         let problems = try split.problems(of: task, limit: limit, seed: seed)
         let evaluator = TaskEvaluator(task: task, tokenizer: tokenizer, options: options, batchSize: batchSize)
-        let start = Date()
-        let result = try evaluator.evaluate(model: runner, problems: problems, seed: seed)
-        let seconds = Date().timeIntervalSince(start)
-        if let out {
-            try writeJSONLines(result.completions, to: out)
+        let schedule = options.confidenceThreshold.map { String(format: "confidence threshold %g", $0) } ?? "steps \(options.steps)"
+        var evaluations: [TaskEvaluation] = []
+        for sample in 0..<samples {
+            let start = Date()
+            let sampleSeed = seed &+ UInt64(sample)
+            let result = try evaluator.evaluate(model: runner, problems: problems, seed: sampleSeed)
+            let seconds = Date().timeIntervalSince(start)
+            evaluations.append(result)
+            print(String(format: "%@ %@%@: accuracy %@  mean reward %.4f  L %d  block %d  %@  %.1f s  threads %d",
+                         task.name, split.rawValue, samples > 1 ? " seed \(sampleSeed)" : "", result.estimate.summary,
+                         result.meanReward, options.generationLength, options.blockLength, schedule, seconds, threadCount))
         }
-        print(String(format: "%@ %@: accuracy %@  mean reward %.4f  L %d  block %d  steps %d  %.1f s  threads %d",
-                     task.name, split.rawValue, result.estimate.summary, result.meanReward,
-                     options.generationLength, options.blockLength, options.steps, seconds, threadCount))
+        if let out {
+            let lines = samples == 1 ? evaluations[0].completions : evaluations.enumerated().flatMap { sample, evaluation in
+                evaluation.completions.map { var line = $0; line.sample = sample; return line }
+            }
+            try writeJSONLines(lines, to: out)
+        }
+        guard samples > 1 else { return }
+        let passAtK = PassAtK(evaluations: evaluations)
+        for k in sequence(first: 1, next: { $0 * 2 }).prefix(while: { $0 <= samples }) + (samples & (samples - 1) != 0 ? [samples] : []) {
+            print("pass@\(k): \(passAtK.estimate(k: k).summary)")
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The paper's comparison at small scale (docs/rl-results.md): one supervised base policy on
+# The paper's comparison at small scale (docs/single-seed-trials.md; the seeded studies are in docs/results.md): one supervised base policy on
 # countdown (3.2M parameters), then BGPO (n_t 16), VRPO-OL (n_t 4) and diffu-GRPO (n_t 1) for the
 # same number of steps from that base, one after another, each data-parallel over BGPO_RANKS MPI
 # ranks of one BLAS thread, and one report with the three runs overlaid.

@@ -110,7 +110,7 @@ private let mainJob = """
     run.output_dir = "runs/countdown-tiny"
     """
 
-/// The three-way comparison (docs/rl-results.md): the same base, steps and evaluation for every
+/// The three-way comparison (docs/results.md): the same base, steps and evaluation for every
 /// objective; rollouts at temperature 1, which explore more of what the base can solve than 0.6.
 private let comparison = """
     rollout.temperature = 1.0

@@ -112,7 +112,10 @@ public struct GroupReport: Sendable {
         let header = ["comparison", "steps", "method", "n", "difference ± \(percent) CI", "df"]
         return [header] + comparisons.map { comparison in
             let d = comparison.difference
-            let n = d.method == .paired ? "\(d.pairs) pairs" : "welch"
+            let seeds = [comparison.b, comparison.a].map { group in
+                cells.first { $0.group == group && $0.kind == comparison.kind }?.summary?.count ?? 0
+            }
+            let n = d.method == .paired ? "\(d.pairs) pairs" : "\(seeds[0]) vs \(seeds[1]) seeds"
             return ["\(comparison.b) − \(comparison.a)", "\(comparison.kind) \(comparison.stepB) vs \(comparison.stepA)",
                     d.method.rawValue, n, GroupReport.interval(d.difference, d.halfWidth, signed: true),
                     d.degreesOfFreedom.map { String(format: "%.1f", $0) } ?? "–"]

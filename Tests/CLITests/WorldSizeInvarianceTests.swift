@@ -99,4 +99,27 @@ import Testing
         #expect(try largestDifference(w1, w2) <= tolerance)
         #expect(try largestDifference(w1, start) > 50 * tolerance, "the weights must move for the comparison to count")
     }
+
+    /// With LoRA adapters over a bfloat16 base, one rank and two (mpirun) draw the same rollouts and
+    /// masks and reach the same adapters: only the adapters' gradients are all-reduced and updated.
+    @Test func loRAAdaptersAgreeAtOneAndTwoRanks() throws {
+        let base = try warmStartedBaseModel()
+        let one = try temporaryDirectory("bgpo-world-lora-1"), two = try temporaryDirectory("bgpo-world-lora-2")
+        defer { try? FileManager.default.removeItem(at: one); try? FileManager.default.removeItem(at: two) }
+        let single = try runBGPO(tinyRLArguments(one, base: base, steps: 2, lora: true), environment: rlRunEnvironment)
+        #expect(single.status == 0, "\(single.stderr)")
+        let pair = try runBGPO(tinyRLArguments(two, base: base, steps: 2, lora: true), ranks: 2, environment: rlRunEnvironment)
+        #expect(pair.status == 0 && pair.stdout.contains("2 rank(s) (mpirun)"), "\(pair.stderr)")
+        #expect(pair.stdout.contains("training LoRA adapters (rank 4"), "\(pair.stdout)")
+
+        let a = try deterministicMetrics(one), b = try deterministicMetrics(two)
+        #expect(a.map { $0["rollout_hash"] } == b.map { $0["rollout_hash"] })
+        #expect(a.dropFirst().contains { ($0["grad_norm"] ?? 0) > 0 }, "the adapters must get a gradient")
+        // The checkpoints hold the adapters only; after two updates at lr 1e-2 they agree to rounding.
+        let w1 = try exportedWeights(one, step: 2), w2 = try exportedWeights(two, step: 2)
+        #expect(w1.keys.allSatisfy { $0.contains(".lora_") }, "\(w1.keys.sorted().prefix(3))")
+        #expect(try largestDifference(w1, w2) <= 1e-5)
+        let moved = w1.filter { $0.key.contains("lora_B") }.values.flatMap { $0 }.map(abs).max() ?? 0
+        #expect(moved > 1e-3, "B must move away from zero for the comparison to count: \(moved)")
+    }
 }

@@ -65,6 +65,12 @@ struct RunGroupTests {
         #expect(abs(comparison.difference.halfWidth! - 4.302652729749462 * 0.02 / 3.0.squareRoot()) < 1e-12)
         #expect(report.comparisons.contains { $0.kind == "step" && $0.stepA == 10 })
         #expect(report.markdown.contains("| bgpo | final 60 | 3 | 0.3200 ± 0.0497 |"))
+        // Gains over each run's step 0 (0.1): 0.20, 0.22, 0.24 at the final step; 0.05, 0.06, 0.07 at step 10.
+        let gain = try #require(report.gains.first { $0.group == "bgpo" && $0.kind == "gain final" })
+        #expect(gain.values == [0: 0.30 - 0.1, 1: 0.32 - 0.1, 2: 0.34 - 0.1])
+        #expect(abs(gain.summary!.mean - 0.22) < 1e-12)
+        #expect(report.markdown.contains("| bgpo | gain final 60 − step 0 | 3 | +0.2200 ± 0.0497 |"), "\(report.markdown)")
+        #expect(report.gains.contains { $0.group == "vrpo" && $0.kind == "gain step" && $0.step == 10 })
         #expect(report.markdown.contains("| vrpo − bgpo | final 60 vs 60 | paired | 3 pairs | -0.0800 ± 0.0497 | 2.0 |"))
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any])
         #expect((json["comparisons"] as? [[String: Any]])?.count == 2)

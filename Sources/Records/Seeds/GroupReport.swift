@@ -1,7 +1,8 @@
 import Foundation
 
 /// The report of a seed study: each group's mean curves with confidence bands, a table of each
-/// group's mean ± CI and per-seed values at the final step (and at a chosen step), and paired
+/// group's mean ± CI and per-seed values at the final step (and at a chosen step), its gain over
+/// step 0 (paired within each run), and paired
 /// comparisons of every group with a baseline group; as HTML, Markdown or JSON.
 public struct GroupReport: Sendable {
     /// The groups, the first being the default baseline.
@@ -78,6 +79,22 @@ public struct GroupReport: Sendable {
         }
     }
 
+    /// Every group's gain over its runs' own step 0 (the value before training: the base's) at each
+    /// tabulated step other than 0: per seed `value(step) − value(0)`, with its summary over seeds.
+    public var gains: [Cell] {
+        groups.flatMap { group in
+            tabulatedSteps(group).filter { $0.step != 0 }.map { kind, step in
+                let start = group.values(of: metric, at: 0)
+                let values = group.values(of: metric, at: step).reduce(into: [Int: Double]()) { gains, entry in
+                    if let before = start[entry.key] { gains[entry.key] = entry.value - before }
+                }
+                return Cell(group: group.name, kind: "gain " + kind, step: step, values: values,
+                            summary: values.isEmpty ? nil : SeedSummary(values: values.keys.sorted().map { values[$0]! }, level: level),
+                            missing: group.runs.filter { values[$0.seed] == nil }.map(\.name))
+            }
+        }
+    }
+
     /// Every group other than the baseline against the baseline, at each tabulated step kind
     /// where both have values.
     public var comparisons: [Comparison] {
@@ -99,10 +116,11 @@ public struct GroupReport: Sendable {
 
     private var summaryRows: [[String]] {
         let header = ["group", "step", "n", "\(metric) mean ± \(percent) CI", "sd", "per seed", "missing"]
-        return [header] + cells.map { cell in
-            let perSeed = cell.values.keys.sorted().map { "\($0): " + String(format: "%.4f", cell.values[$0]!) }
-            return [cell.group, "\(cell.kind) \(cell.step)", "\(cell.summary?.count ?? 0)",
-                    cell.summary.map { GroupReport.interval($0.mean, $0.halfWidth) } ?? "–",
+        return [header] + (cells + gains).map { cell in
+            let gain = cell.kind.hasPrefix("gain")
+            let perSeed = cell.values.keys.sorted().map { "\($0): " + String(format: gain ? "%+.4f" : "%.4f", cell.values[$0]!) }
+            return [cell.group, gain ? "\(cell.kind) \(cell.step) − step 0" : "\(cell.kind) \(cell.step)", "\(cell.summary?.count ?? 0)",
+                    cell.summary.map { GroupReport.interval($0.mean, $0.halfWidth, signed: gain) } ?? "–",
                     cell.summary.map { String(format: "%.4f", $0.standardDeviation) } ?? "–",
                     perSeed.joined(separator: ", "), cell.missing.joined(separator: ", ")]
         }
@@ -148,7 +166,7 @@ public struct GroupReport: Sendable {
                 ["name": group.name, "final_step": group.finalStep,
                  "runs": group.runs.map { ["directory": $0.directory.path, "seed": $0.seed] }] as [String: Any]
             },
-            "cells": cells.map { cell in
+            "cells": (cells + gains).map { cell in
                 ["group": cell.group, "kind": cell.kind, "step": cell.step, "n": cell.summary?.count ?? 0,
                  "mean": number(cell.summary?.mean), "half_width": number(cell.summary?.halfWidth),
                  "sd": number(cell.summary?.standardDeviation), "missing": cell.missing,

@@ -10,6 +10,8 @@ private final class FakeDenoiser: DenoisingModel {
     let maxSequence = 512
     var forwards = 0
     var lastBatch = 0
+    /// Rows computed over all forwards.
+    var rows = 0
     private var buffer: [Float] = []
 
     init(vocab: Int = 12) { vocabSize = vocab }
@@ -17,6 +19,7 @@ private final class FakeDenoiser: DenoisingModel {
     func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int) -> UnsafePointer<Float> {
         forwards += 1
         lastBatch = batch
+        rows += batch
         buffer = [Float](repeating: 0, count: batch * seq * vocabSize)
         for b in 0..<batch {
             var start = 0
@@ -203,6 +206,21 @@ private final class ConstantDenoiser: DenoisingModel {
         #expect(parallelSteps > 0 && forcedSteps > 0, "the threshold must exercise both cases: \(parallelSteps) parallel, \(forcedSteps) forced")
         #expect(trace.count < length && model.forwards == 2 * trace.count)  // the sampler's and this test's
         #expect(!response[0].contains(1))
+    }
+
+    /// Sequences whose block is decoded leave the forward batch, and each decodes as it would alone
+    /// (padded batch, greedy and sampled).
+    @Test(arguments: [0.0, 0.9])
+    func finishedSequencesLeaveTheBatchAndEachDecodesAsAlone(temperature: Double) throws {
+        let options = SamplingOptions(generationLength: 12, blockLength: 6, steps: 12, temperature: temperature,
+                                      confidenceThreshold: 0.5)
+        let sampler = try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 7)
+        let model = FakeDenoiser()
+        let batch = try sampler.generate(model: model, prompts: prompts, keys: keys)
+        #expect(model.rows < 3 * model.forwards, "some forwards ran without the finished sequences: \(model.rows) rows in \(model.forwards)")
+        for b in 0..<3 {
+            #expect(try sampler.generate(model: FakeDenoiser(), prompts: [prompts[b]], keys: [keys[b]]) == [batch[b]])
+        }
     }
 
     @Test func aThresholdOutsideItsRangeOrWithRandomRemaskingIsAUsageError() {

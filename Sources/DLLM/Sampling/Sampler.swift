@@ -45,7 +45,8 @@ public struct SamplerStep: Sendable {
 /// - Parallel decoding (``SamplingOptions/confidenceThreshold``, approximate): a block takes as
 ///   many steps as it needs; each step commits, per sequence, every masked proposal whose
 ///   confidence exceeds the threshold, at least the most confident one. Stream keys count the
-///   steps actually taken.
+///   steps actually taken. A sequence whose block is decoded leaves the forward batch until the
+///   next block (its rows are not computed), so the batch's faster sequences cost nothing.
 /// - Guidance (scale w > 0): the unconditional rows have every prompt token replaced by `[MASK]`;
 ///   logits are `uncond + (w + 1) (cond - uncond)`.
 ///
@@ -65,6 +66,9 @@ public final class DiffusionSampler {
     private var guided: UnsafeMutablePointer<Float>
     private var guidedCapacity = 0
     private var candidates: [(confidence: Double, position: Int, token: Int32)] = []
+    /// The rows of the sequences still decoding, when others are done (parallel decoding).
+    private var activeTokens: [Int32] = []
+    private var activeKeyMask: [UInt8] = []
 
     /// Creates a sampler; throws ``SamplingError`` if `options` do not validate.
     public init(options: SamplingOptions, maskTokenID: Int32, padTokenID: Int32, seed: UInt64) throws {
@@ -135,19 +139,15 @@ public final class DiffusionSampler {
                 defer { step += 1 }
                 let rules = (0..<count).map { rule($0, step: step) }
                 var committed = observer == nil ? [] : [[Int]](repeating: [], count: count)
-                if rules.contains(where: { $0 != nil }) {
-                    let logits = tokens.withUnsafeBufferPointer { tokenBuffer in
-                        keyMask.withUnsafeBufferPointer { maskBuffer in
-                            model.logits(tokens: tokenBuffer.baseAddress!, keyMask: padded ? maskBuffer.baseAddress : nil,
-                                         batch: rows, seq: seq, positions: low..<high)
-                        }
-                    }
-                    for b in 0..<count {
-                        guard let rule = rules[b] else { continue }
+                let active = (0..<count).filter { rules[$0] != nil }
+                if !active.isEmpty {
+                    let logits = forward(model, sequences: active, of: count, seq: seq, padded: padded, guidance: guidance,
+                                         positions: low..<high)
+                    for (slot, b) in active.enumerated() {
                         streamKeys[b][streamKeys[b].count - 2] = UInt64(globalStep)
-                        let chosen = commit(sequence: b, rule: rule, range: low..<high,
-                                            promptLength: promptLength, seq: seq, logits: logits, vocab: vocab,
-                                            rowCount: count, streamKey: &streamKeys[b])
+                        let chosen = commit(sequence: b, rule: rules[b]!, logitsRows: (slot, active.count + slot),
+                                            range: low..<high, promptLength: promptLength, seq: seq, logits: logits,
+                                            vocab: vocab, sequences: count, streamKey: &streamKeys[b])
                         if observer != nil { committed[b] = chosen }
                     }
                 }
@@ -160,6 +160,35 @@ public final class DiffusionSampler {
             }
         }
         return (0..<count).map { b in Array(tokens[(b * seq + promptLength)..<(b * seq + seq)]) }
+    }
+
+    /// One forward pass over the rows of `sequences` (of `count`; with guidance their unconditional
+    /// rows after them): over the token buffer itself when every sequence is in it, else over a copy
+    /// of those rows, so that sequences whose block is decoded cost nothing (parallel decoding).
+    /// Logits row i belongs to `sequences[i]`, row `sequences.count + i` to its unconditional row.
+    private func forward(_ model: any DenoisingModel, sequences: [Int], of count: Int, seq: Int, padded: Bool,
+                         guidance: Bool, positions: Range<Int>) -> UnsafePointer<Float> {
+        let rows = sequences + (guidance ? sequences.map { count + $0 } : [])
+        guard sequences.count < count else {
+            return tokens.withUnsafeBufferPointer { tokenBuffer in
+                keyMask.withUnsafeBufferPointer { maskBuffer in
+                    model.logits(tokens: tokenBuffer.baseAddress!, keyMask: padded ? maskBuffer.baseAddress : nil,
+                                 batch: rows.count, seq: seq, positions: positions)
+                }
+            }
+        }
+        activeTokens.removeAll(keepingCapacity: true)
+        activeKeyMask.removeAll(keepingCapacity: true)
+        for row in rows {
+            activeTokens.append(contentsOf: tokens[(row * seq)..<((row + 1) * seq)])
+            activeKeyMask.append(contentsOf: keyMask[(row * seq)..<((row + 1) * seq)])
+        }
+        return activeTokens.withUnsafeBufferPointer { tokenBuffer in
+            activeKeyMask.withUnsafeBufferPointer { maskBuffer in
+                model.logits(tokens: tokenBuffer.baseAddress!, keyMask: padded ? maskBuffer.baseAddress : nil,
+                             batch: rows.count, seq: seq, positions: positions)
+            }
+        }
     }
 
     /// Fills the token and key-mask buffers; returns whether any prompt is padded.
@@ -200,19 +229,20 @@ public final class DiffusionSampler {
         case confident(above: Double)
     }
 
-    /// Proposes, ranks and commits tokens of sequence `b` within `range` as `rule` says; returns
-    /// the committed response positions, ascending.
-    private func commit(sequence b: Int, rule: CommitRule, range: Range<Int>, promptLength: Int, seq: Int,
-                        logits: UnsafePointer<Float>, vocab: Int, rowCount: Int,
-                        streamKey: inout [UInt64]) -> [Int] {
+    /// Proposes, ranks and commits tokens of sequence `b` (of `sequences`) within `range` as `rule`
+    /// says, reading its logits at rows `logitsRows` (conditional, unconditional); returns the
+    /// committed response positions, ascending.
+    private func commit(sequence b: Int, rule: CommitRule, logitsRows: (conditional: Int, unconditional: Int),
+                        range: Range<Int>, promptLength: Int, seq: Int, logits: UnsafePointer<Float>, vocab: Int,
+                        sequences rowCount: Int, streamKey: inout [UInt64]) -> [Int] {
         let temperature = options.temperature
         let scale = Float(options.cfgScale + 1)
         let excluded = Int(maskTokenID)
         candidates.removeAll(keepingCapacity: true)
         for position in range where tokens[b * seq + position] == maskTokenID {
-            var row = logits + (b * seq + position) * vocab
+            var row = logits + (logitsRows.conditional * seq + position) * vocab
             if options.cfgScale > 0 {
-                let uncond = logits + ((rowCount + b) * seq + position) * vocab
+                let uncond = logits + (logitsRows.unconditional * seq + position) * vocab
                 for v in 0..<vocab {
                     guided[v] = uncond[v] + scale * (row[v] - uncond[v])
                 }

@@ -144,7 +144,7 @@ struct MemoryBench: ParsableCommand {
         let kinds = try objectiveKinds()
         let config = try modelConfig()
         let workspaceMB = Double(Workspace(config: config, batch: microBatch, seq: seq).byteCount) / 1_048_576
-        let limit = Double(memoryLimit ?? Int(0.8 * Double(Self.availableMemoryBytes() ?? (8 << 30)) / 1_048_576))
+        let limit = Double(memoryLimit ?? Self.defaultMemoryLimitMiB())
         let parameters = ParameterLayout(config: config).totalCount
         // Held before any pass: the base (F32 or bfloat16) and four F32 buffers of what trains
         // (weights or adapters, gradients, two AdamW moments).
@@ -259,6 +259,12 @@ struct MemoryBench: ParsableCommand {
     }
 
     /// `MemAvailable` of /proc/meminfo, in bytes.
+    /// The memory a cell that keeps growing workspaces may use by default: 80% of the available
+    /// memory (8 GiB assumed when /proc/meminfo cannot be read), in MiB.
+    static func defaultMemoryLimitMiB() -> Int {
+        Int(0.8 * Double(availableMemoryBytes() ?? (8 << 30)) / 1_048_576)
+    }
+
     static func availableMemoryBytes() -> Int? {
         guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {

@@ -55,11 +55,11 @@ extension StudyCommand {
         @OptionGroup var threads: ThreadOptions
 
         func validate() throws {
-            guard repeats >= 2 else { throw ValidationError("--repeats must be at least 2 (a standard deviation), got \(repeats)") }
-            guard referenceSamples > 0 else { throw ValidationError("--reference-samples must be positive, got \(referenceSamples)") }
-            if let memoryLimit, memoryLimit <= 0 { throw ValidationError("--memory-limit must be positive, got \(memoryLimit)") }
+            try checkCount(repeats, option: "--repeats", minimum: 2)  // two for a standard deviation
+            try checkCount(referenceSamples, option: "--reference-samples")
+            if let memoryLimit { try checkCount(memoryLimit, option: "--memory-limit") }
             _ = try parsedObjectives()
-            _ = try parsedSamples()
+            for n in try parsedSamples() { try checkCount(n, option: "--samples") }
         }
 
         private func parsedObjectives() throws -> [ObjectiveKind] {
@@ -204,7 +204,7 @@ extension StudyCommand {
         /// Why VRPO-OL at `samples` does not fit, or nil: it keeps `samples` activation workspaces of a
         /// micro-batch (estimated with 10% slack) beside the model, its gradients and moments.
         private func vrpoMemoryExcess(_ config: RunConfig, model: Model, probe: GradientProbe, samples: Int) -> String? {
-            let limit = Double(memoryLimit ?? Int(0.8 * Double(MemoryBench.availableMemoryBytes() ?? (8 << 30)) / 1_048_576))
+            let limit = Double(memoryLimit ?? MemoryBench.defaultMemoryLimitMiB())
             let seq = (probe.responses.map(\.prompt.count).max() ?? 0) + config.rollout.maxCompletionLength
             let workspace = Double(Workspace(config: model.config, batch: config.train.microBatchSize, seq: seq).byteCount) / 1_048_576
             let estimate = Double(4 * 4 * model.parameters.count) / 1_048_576 + Double(samples) * workspace * 1.1

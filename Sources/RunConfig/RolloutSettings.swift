@@ -23,6 +23,10 @@ public struct RolloutSettings: Codable, Equatable, Sendable {
     /// `diffusion_steps` is then unused. In (0, 1]; 0 (default) = off, the fixed schedule.
     /// Evaluation always decodes with the schedule.
     public var confidenceThreshold = 0.0
+    /// Block-wise caching of rollouts (approximate): each block's later steps recompute the block's
+    /// positions only, over the other positions' keys and values from the block's first step.
+    /// Default false. Evaluation never caches.
+    public var blockCache = false
     /// Evaluation temperature. Default 0 (greedy, paper).
     public var evalTemperature = 0.0
     /// Sampler steps for evaluation; 0 (default) = `max_completion_length` (one token per step, paper).
@@ -40,6 +44,7 @@ public struct RolloutSettings: Codable, Equatable, Sendable {
         case remasking
         case cfgScale = "cfg_scale"
         case confidenceThreshold = "confidence_threshold"
+        case blockCache = "block_cache"
         case evalTemperature = "eval_temperature"
         case evalDiffusionSteps = "eval_diffusion_steps"
     }

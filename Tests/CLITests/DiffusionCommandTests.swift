@@ -69,6 +69,9 @@ import Testing
         let parallel = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--confidence-threshold", "0.9",
                                     "--threads", "1"])
         #expect(parallel.status == 0 && parallel.stdout.contains("confidence threshold 0.9"), "\(parallel.stdout)\(parallel.stderr)")
+        let cached = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--confidence-threshold", "0.9",
+                                  "--block-cache", "--threads", "1"])
+        #expect(cached.status == 0 && cached.stdout.contains("confidence threshold 0.9, block cache"), "\(cached.stdout)\(cached.stderr)")
         let greedy = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--samples", "2"])
         #expect(greedy.status == 64 && greedy.stderr.contains("--temperature"), "\(greedy.stderr)")
     }

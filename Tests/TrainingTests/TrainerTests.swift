@@ -137,3 +137,22 @@ private func twoMiniBatchConfig() throws -> RunConfig {
             "update norm \(report.updates[0].gradientNorm), expected \(sumNorm / 8)")
     #expect(abs(report.updates[0].statistics.lossSum - sum.statistics.lossSum) <= 1e-9 * (1 + abs(sum.statistics.lossSum)))
 }
+
+/// The approximate rollout accelerations reach the rollouts: with parallel decoding and block-wise
+/// caching a run trains (finite metrics, weights moved) on rollouts other than the exact sampler's.
+@Test func approximateRolloutOptionsReachTheRollouts() throws {
+    func hashes(_ overrides: [String]) throws -> [Double] {
+        let trainer = try tinyTrainer(try tinyRunConfig(overrides: overrides))
+        let initial = Array(trainer.model.trainableParameters.buffer)
+        let reports = try (0..<2).map { _ in try trainer.step { false } }
+        #expect(Array(trainer.model.trainableParameters.buffer) != initial, "\(overrides): the steps moved the weights")
+        for report in reports { #expect(report.metrics["loss"]?.isFinite == true, "\(overrides)") }
+        return reports.compactMap { $0.metrics["rollout_hash"] }
+    }
+    let exact = try hashes([])
+    #expect(exact.count == 2)
+    for overrides in [["rollout.block_cache=true"], ["rollout.confidence_threshold=0.5"],
+                      ["rollout.confidence_threshold=0.5", "rollout.block_cache=true"]] {
+        #expect(try hashes(overrides) != exact, "\(overrides)")
+    }
+}

@@ -88,6 +88,19 @@ public final class LoRAModel {
         forward(tokens: tokens, keyMask: keyMask, workspace: ws, adapters: .on, positions: positions)
     }
 
+    /// The block-cached pass with the adapters on (``modelForward(_:tokens:keyMask:workspace:recomputing:)``).
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
+                        recomputing positions: Range<Int>) {
+        forward(tokens: tokens, keyMask: keyMask, workspace: ws, adapters: .on, recomputing: positions)
+    }
+
+    /// The block-cached pass with the adapters on or off.
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
+                        adapters use: AdapterSwitch, recomputing positions: Range<Int>) {
+        precondition(ws.config == config, "LoRAModel.forward: workspace was built for another model configuration")
+        adaptedForward(weights, tokens: tokens, keyMask: keyMask, workspace: ws, adapters: use, scope: .recomputing(positions))
+    }
+
     /// The frozen base alone, as a model of its own: diffu-GRPO's reference policy, with no second
     /// copy of the weights.
     public var baseOnly: any ForwardModel { LoRABaseModel(model: self) }
@@ -100,7 +113,7 @@ public final class LoRAModel {
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
                         adapters use: AdapterSwitch, positions: Range<Int>? = nil) {
         precondition(ws.config == config, "LoRAModel.forward: workspace was built for another model configuration")
-        adaptedForward(weights, tokens: tokens, keyMask: keyMask, workspace: ws, adapters: use, positions: positions)
+        adaptedForward(weights, tokens: tokens, keyMask: keyMask, workspace: ws, adapters: use, scope: .logits(of: positions))
     }
 
     /// The backward pass of the last forward with the adapters on run in `workspace`.
@@ -115,28 +128,18 @@ public final class LoRAModel {
         adaptedBackward(weights, workspace: ws, gradients: gradients)
     }
 
-    /// ``forward(tokens:keyMask:workspace:adapters:positions:)`` over the base weights `w`.
+    /// The pass `scope` names with the adapters on or off, over the base weights `w`.
     private func adaptedForward<W: FrozenWeights>(_ w: W, tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?,
-                                                  workspace ws: Workspace, adapters use: AdapterSwitch,
-                                                  positions: Range<Int>?) {
+                                                  workspace ws: Workspace, adapters use: AdapterSwitch, scope: ForwardScope) {
         switch use {
         case .off:
-            run(w, tokens: tokens, keyMask: keyMask, workspace: ws, positions: positions)
+            DLLM.forward(config: config, layout: baseLayout, weights: w, tokens: tokens, keyMask: keyMask, workspace: ws,
+                         scope: scope)
         case .on:
             let adapted = AdaptedWeights(base: w, adapters: adapters.pointer, scale: layout.lora.scale,
                                          rank: layout.lora.rank, slots: adapterSlots(layout, workspace: ws).slots)
-            run(adapted, tokens: tokens, keyMask: keyMask, workspace: ws, positions: positions)
-        }
-    }
-
-    /// The forward pass over `w`, of every position or of `positions`.
-    private func run<W: ForwardWeights>(_ w: W, tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?,
-                                        workspace ws: Workspace, positions: Range<Int>?) {
-        if let positions {
-            DLLM.forward(config: config, layout: baseLayout, weights: w, tokens: tokens, keyMask: keyMask, workspace: ws,
-                         positions: positions)
-        } else {
-            DLLM.forward(config: config, layout: baseLayout, weights: w, tokens: tokens, keyMask: keyMask, workspace: ws)
+            DLLM.forward(config: config, layout: baseLayout, weights: adapted, tokens: tokens, keyMask: keyMask,
+                         workspace: ws, scope: scope)
         }
     }
 
@@ -173,5 +176,10 @@ final class LoRABaseModel: ForwardModel {
     func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
                  positions: Range<Int>?) {
         model.forward(tokens: tokens, keyMask: keyMask, workspace: workspace, adapters: .off, positions: positions)
+    }
+
+    func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
+                 recomputing positions: Range<Int>) {
+        model.forward(tokens: tokens, keyMask: keyMask, workspace: workspace, adapters: .off, recomputing: positions)
     }
 }

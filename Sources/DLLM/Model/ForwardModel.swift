@@ -13,6 +13,11 @@ public protocol ForwardModel: AnyObject {
     /// every sequence only, as ``modelForward(_:tokens:keyMask:workspace:positions:)``.
     func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
                  positions: Range<Int>?)
+    /// The forward pass of `positions` of every sequence only, every other position's keys and
+    /// values read from `workspace`'s previous pass (block-wise caching, approximate), as
+    /// ``modelForward(_:tokens:keyMask:workspace:recomputing:)``.
+    func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
+                 recomputing positions: Range<Int>)
 }
 
 extension ForwardModel {
@@ -38,6 +43,12 @@ extension Model: ForwardModel {
             modelForward(self, tokens: tokens, keyMask: keyMask, workspace: workspace)
         }
     }
+
+    /// ``modelForward(_:tokens:keyMask:workspace:recomputing:)``.
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
+                        recomputing positions: Range<Int>) {
+        modelForward(self, tokens: tokens, keyMask: keyMask, workspace: workspace, recomputing: positions)
+    }
 }
 
 extension BF16Model: ForwardModel {
@@ -49,12 +60,19 @@ extension BF16Model: ForwardModel {
     /// The forward pass over the bfloat16 weights, widened piece by piece.
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
                         positions: Range<Int>?) {
+        run(tokens: tokens, keyMask: keyMask, workspace: ws, scope: .logits(of: positions))
+    }
+
+    /// The block-cached pass over the bfloat16 weights.
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
+                        recomputing positions: Range<Int>) {
+        run(tokens: tokens, keyMask: keyMask, workspace: ws, scope: .recomputing(positions))
+    }
+
+    private func run(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
+                     scope: ForwardScope) {
         precondition(ws.config == config, "BF16Model.forward: workspace was built for another model configuration")
-        if let positions {
-            DLLM.forward(config: config, layout: layout, weights: widened, tokens: tokens, keyMask: keyMask, workspace: ws,
-                         positions: positions)
-        } else {
-            DLLM.forward(config: config, layout: layout, weights: widened, tokens: tokens, keyMask: keyMask, workspace: ws)
-        }
+        DLLM.forward(config: config, layout: layout, weights: widened, tokens: tokens, keyMask: keyMask, workspace: ws,
+                     scope: scope)
     }
 }

@@ -30,44 +30,40 @@ func forward<W: ForwardWeights>(config c: ModelConfig, layout: ParameterLayout, 
     embedAndRunBlocks(config: c, layout: layout, weights: w, tokens: tokens, keyMask: keyMask, workspace: ws,
                       blocks: last)
 
-    let a = ws.storage.pointer, p = layout.blocks[last], act = ws.layers[last]
-    let r = positions.count, nr = ws.batch * r, d = c.dModel, v = c.vocabSize
-    let hd = c.nHeads * c.headDim, half = c.headDim / 2
-    // Keys and values of every row.
+    let a = ws.storage.pointer, act = ws.layers[last]
+    let nr = ws.batch * positions.count, d = c.dModel
+    // Keys and values of every row; then the selected rows' normed inputs (compacted into ffNormed,
+    // free until the feed-forward) and residuals (into hidden), their attention and feed-forward.
     normedKeysAndValues(config: c, layout: layout, weights: w, layer: last, workspace: ws)
-    // Queries of the selected rows, compacted to [nr, hd]; their rotary angles start at positions.lowerBound.
     gatherRows(a + act.attnNormed, into: a + act.ffNormed, batch: ws.batch, seq: ws.seq, positions: positions, width: d)
-    w.linear(x: a + act.ffNormed, weightAt: p.q, y: a + act.q, rows: nr, inFeatures: d, outFeatures: hd, accumulate: false)
+    gatherRows(a + act.input, into: a + act.hidden, batch: ws.batch, seq: ws.seq, positions: positions, width: d)
+    compactAttention(config: c, layout: layout, weights: w, layer: last, keyMask: keyMask, workspace: ws,
+                     positions: positions, normed: a + act.ffNormed)
+    feedForwardHalfForward(config: c, layout: layout, weights: w, layer: last, workspace: ws, rows: nr,
+                           hidden: a + act.hidden, out: a + ws.finalInput)
+    // One head product for all nr rows into logits [nr, vocab], then each sequence's r rows moved to their place.
+    headForward(config: c, layout: layout, weights: w, workspace: ws, rows: nr)
+    placeCompactLogits(ws.logits, batch: ws.batch, seq: ws.seq, positions: positions, vocab: c.vocabSize)
+}
+
+/// The attention half of block `l` for the selected positions of every sequence, compacted: queries
+/// from `normed` with their rotary angles starting at `positions.lowerBound`, attention over every
+/// key and value in the block's slices, and `hidden += attn_out(context)`.
+///
+/// normed: [nr, d] (nr = batch * positions.count), not the q or context slice; on entry the block's
+/// hidden slice holds the selected rows' residuals, [nr, d]; q, context: [nr, hd]; k, v: [batch * seq, kvd].
+func compactAttention<W: ForwardWeights>(config c: ModelConfig, layout: ParameterLayout, weights w: W, layer l: Int,
+                                         keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace, positions: Range<Int>,
+                                         normed: UnsafePointer<Float>) {
+    let a = ws.storage.pointer, p = layout.blocks[l], act = ws.layers[l]
+    let r = positions.count, nr = ws.batch * r, d = c.dModel, hd = c.nHeads * c.headDim, half = c.headDim / 2
+    w.linear(x: normed, weightAt: p.q, y: a + act.q, rows: nr, inFeatures: d, outFeatures: hd, accumulate: false)
     rotaryForward(x: a + act.q, y: a + act.q, cos: a + ws.cos + positions.lowerBound * half,
                   sin: a + ws.sin + positions.lowerBound * half, batch: ws.batch, seq: r, heads: c.nHeads,
                   headDim: c.headDim)
     attentionForward(q: a + act.q, k: a + act.k, v: a + act.v, keyMask: keyMask, probs: a + act.probs,
                      out: a + act.context, batch: ws.batch, queries: r, seq: ws.seq, heads: c.nHeads,
                      kvHeads: c.nKVHeads, headDim: c.headDim)
-    // hidden: [nr, d], the selected residual rows plus attn_out; then the feed-forward into finalInput.
-    gatherRows(a + act.input, into: a + act.hidden, batch: ws.batch, seq: ws.seq, positions: positions, width: d)
     w.linear(x: a + act.context, weightAt: p.attnOut, y: a + act.hidden, rows: nr, inFeatures: hd, outFeatures: d,
              accumulate: true)
-    feedForwardHalfForward(config: c, layout: layout, weights: w, layer: last, workspace: ws, rows: nr,
-                           hidden: a + act.hidden, out: a + ws.finalInput)
-    // One head product for all nr rows into logits [nr, vocab], then each sequence's r rows moved
-    // (memmove) to their place, the last sequence first: a place never starts before the sequence's
-    // compact rows, nor before the end of the compact rows of the sequences still to move.
-    headForward(config: c, layout: layout, weights: w, workspace: ws, rows: nr)
-    for b in stride(from: ws.batch - 1, through: 0, by: -1) {
-        UnsafeMutableRawPointer(ws.logits + (b * ws.seq + positions.lowerBound) * v)
-            .copyMemory(from: ws.logits + b * r * v, byteCount: r * v * MemoryLayout<Float>.stride)
-    }
-}
-
-/// Copies rows `b * seq + positions` of `source` to rows `b * positions.count ..< (b + 1) * positions.count`
-/// of `destination`, for every sequence b.
-///
-/// source: [batch * seq, width]; destination: [batch * positions.count, width].
-private func gatherRows(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
-                        batch: Int, seq: Int, positions: Range<Int>, width: Int) {
-    let r = positions.count
-    for b in 0..<batch {
-        (destination + b * r * width).update(from: source + (b * seq + positions.lowerBound) * width, count: r * width)
-    }
 }

@@ -12,6 +12,12 @@ public protocol DenoisingModel: AnyObject {
     /// only; the other rows of the returned `[batch*seq, vocabSize]` logits are unspecified.
     func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
                 positions: Range<Int>) -> UnsafePointer<Float>
+    /// Runs a forward pass of positions `positions` of every sequence only, every other position's
+    /// keys and values reused from this model's previous pass (block-wise caching, approximate), which
+    /// must have been a full or `positions` pass, or one of these, over the same batch shape and key
+    /// mask; the other rows of the returned logits are unspecified.
+    func cachedLogits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
+                      positions: Range<Int>) -> UnsafePointer<Float>
 }
 
 extension DenoisingModel {
@@ -19,5 +25,12 @@ extension DenoisingModel {
     public func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
                        positions: Range<Int>) -> UnsafePointer<Float> {
         logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq)
+    }
+
+    /// A model without keys and values to cache (a test's stand-in) recomputes every position:
+    /// exactly the uncached logits.
+    public func cachedLogits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
+                             positions: Range<Int>) -> UnsafePointer<Float> {
+        logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq, positions: positions)
     }
 }

@@ -5,11 +5,15 @@
 /// The workspace is kept between calls and rebuilt only when the batch shape changes. (The
 /// forward keeps its activations for a backward nobody runs; a forward-only path would save that
 /// memory, not time.) A call that names the positions it reads runs the last block on those rows
-/// only (``modelForward(_:tokens:keyMask:workspace:positions:)``).
+/// only (``modelForward(_:tokens:keyMask:workspace:positions:)``); a cached call recomputes those
+/// rows only over the keys and values the previous pass left in the workspace
+/// (``modelForward(_:tokens:keyMask:workspace:recomputing:)``).
 public final class ModelRunner: DenoisingModel {
     /// The model run.
     public let model: any ForwardModel
     private var workspace: Workspace?
+    /// Whether the workspace holds every position's keys and values of a previous pass.
+    private var keysAndValuesKept = false
 
     /// Creates a runner for `model`.
     public init(model: any ForwardModel) {
@@ -28,6 +32,7 @@ public final class ModelRunner: DenoisingModel {
     public func logits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int) -> UnsafePointer<Float> {
         let ws = workspace(batch: batch, seq: seq)
         model.forward(tokens: tokens, keyMask: keyMask, workspace: ws, positions: nil)
+        keysAndValuesKept = true
         return UnsafePointer(ws.logits)
     }
 
@@ -37,6 +42,18 @@ public final class ModelRunner: DenoisingModel {
                        positions: Range<Int>) -> UnsafePointer<Float> {
         let ws = workspace(batch: batch, seq: seq)
         model.forward(tokens: tokens, keyMask: keyMask, workspace: ws, positions: positions)
+        keysAndValuesKept = true
+        return UnsafePointer(ws.logits)
+    }
+
+    /// Recomputes `positions` of every sequence only, over the keys and values of the previous pass
+    /// (same batch and sequence length), and returns the workspace's logits (other rows unspecified).
+    public func cachedLogits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
+                             positions: Range<Int>) -> UnsafePointer<Float> {
+        guard let ws = workspace, ws.batch == batch, ws.seq == seq, keysAndValuesKept else {
+            preconditionFailure("ModelRunner.cachedLogits: no previous pass of \(batch) x \(seq) tokens to reuse")
+        }
+        model.forward(tokens: tokens, keyMask: keyMask, workspace: ws, recomputing: positions)
         return UnsafePointer(ws.logits)
     }
 
@@ -46,6 +63,7 @@ public final class ModelRunner: DenoisingModel {
             return current
         }
         workspace = nil
+        keysAndValuesKept = false
         let ws = model.makeWorkspace(batch: batch, seq: seq)
         workspace = ws
         return ws

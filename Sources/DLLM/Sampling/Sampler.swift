@@ -47,6 +47,12 @@ public struct SamplerStep: Sendable {
 ///   confidence exceeds the threshold, at least the most confident one. Stream keys count the
 ///   steps actually taken. A sequence whose block is decoded leaves the forward batch until the
 ///   next block (its rows are not computed), so the batch's faster sequences cost nothing.
+/// - Block-wise caching (``SamplingOptions/blockCache``, approximate): a block's first step runs
+///   the full forward (the current block's logits); its later steps recompute the block's positions
+///   only, reusing every other position's keys and values from the block's first step
+///   (``DenoisingModel/cachedLogits(tokens:keyMask:batch:seq:positions:)``). The cache belongs to
+///   the batch it was filled with, so with parallel decoding every sequence stays in the batch
+///   until the block is done (a decoded sequence costs its block's rows only).
 /// - Guidance (scale w > 0): the unconditional rows have every prompt token replaced by `[MASK]`;
 ///   logits are `uncond + (w + 1) (cond - uncond)`.
 ///
@@ -141,11 +147,13 @@ public final class DiffusionSampler {
                 var committed = observer == nil ? [] : [[Int]](repeating: [], count: count)
                 let active = (0..<count).filter { rules[$0] != nil }
                 if !active.isEmpty {
-                    let logits = forward(model, sequences: active, of: count, seq: seq, padded: padded, guidance: guidance,
-                                         positions: low..<high)
-                    for (slot, b) in active.enumerated() {
+                    // With the cache, the batch is the block's first step's: every sequence.
+                    let batch = options.blockCache ? Array(0..<count) : active
+                    let logits = forward(model, sequences: batch, of: count, seq: seq, padded: padded, guidance: guidance,
+                                         positions: low..<high, cached: options.blockCache && step > 0)
+                    for (slot, b) in batch.enumerated() where rules[b] != nil {
                         streamKeys[b][streamKeys[b].count - 2] = UInt64(globalStep)
-                        let chosen = commit(sequence: b, rule: rules[b]!, logitsRows: (slot, active.count + slot),
+                        let chosen = commit(sequence: b, rule: rules[b]!, logitsRows: (slot, batch.count + slot),
                                             range: low..<high, promptLength: promptLength, seq: seq, logits: logits,
                                             vocab: vocab, sequences: count, streamKey: &streamKeys[b])
                         if observer != nil { committed[b] = chosen }
@@ -166,17 +174,21 @@ public final class DiffusionSampler {
     /// rows after them): over the token buffer itself when every sequence is in it, else over a copy
     /// of those rows, so that sequences whose block is decoded cost nothing (parallel decoding).
     /// Logits row i belongs to `sequences[i]`, row `sequences.count + i` to its unconditional row.
+    /// `cached`: every sequence, over the keys and values of the previous pass (block-wise caching).
     private func forward(_ model: any DenoisingModel, sequences: [Int], of count: Int, seq: Int, padded: Bool,
-                         guidance: Bool, positions: Range<Int>) -> UnsafePointer<Float> {
+                         guidance: Bool, positions: Range<Int>, cached: Bool) -> UnsafePointer<Float> {
         let rows = sequences + (guidance ? sequences.map { count + $0 } : [])
         guard sequences.count < count else {
             return tokens.withUnsafeBufferPointer { tokenBuffer in
                 keyMask.withUnsafeBufferPointer { maskBuffer in
-                    model.logits(tokens: tokenBuffer.baseAddress!, keyMask: padded ? maskBuffer.baseAddress : nil,
-                                 batch: rows.count, seq: seq, positions: positions)
+                    let (tokens, keyMask) = (tokenBuffer.baseAddress!, padded ? maskBuffer.baseAddress : nil)
+                    return cached
+                        ? model.cachedLogits(tokens: tokens, keyMask: keyMask, batch: rows.count, seq: seq, positions: positions)
+                        : model.logits(tokens: tokens, keyMask: keyMask, batch: rows.count, seq: seq, positions: positions)
                 }
             }
         }
+        precondition(!cached, "DiffusionSampler: a cached pass runs over every sequence")
         activeTokens.removeAll(keepingCapacity: true)
         activeKeyMask.removeAll(keepingCapacity: true)
         for row in rows {

@@ -28,10 +28,15 @@ public struct SamplingOptions: Codable, Sendable, Equatable {
     /// In (0, 1], low-confidence remasking only. At 1 it commits one token per step: exactly the
     /// schedule of `steps = generationLength`.
     public var confidenceThreshold: Double?
+    /// Block-wise caching (approximate): each block's first step computes every position, later
+    /// steps recompute the block's positions only, over the other positions' keys and values from
+    /// that first step (Fast-dLLM's dual cache). Off: every step computes every position's keys.
+    public var blockCache: Bool
 
     /// Creates options; call ``validate()`` before use.
     public init(generationLength: Int, blockLength: Int, steps: Int, temperature: Double = 0,
-                remasking: Remasking = .lowConfidence, cfgScale: Double = 0, confidenceThreshold: Double? = nil) {
+                remasking: Remasking = .lowConfidence, cfgScale: Double = 0, confidenceThreshold: Double? = nil,
+                blockCache: Bool = false) {
         self.generationLength = generationLength
         self.blockLength = blockLength
         self.steps = steps
@@ -39,6 +44,7 @@ public struct SamplingOptions: Codable, Sendable, Equatable {
         self.remasking = remasking
         self.cfgScale = cfgScale
         self.confidenceThreshold = confidenceThreshold
+        self.blockCache = blockCache
     }
 
     /// L / blockLength.

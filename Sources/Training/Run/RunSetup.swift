@@ -22,7 +22,7 @@ extension RolloutSettings {
     public var rolloutOptions: SamplingOptions {
         SamplingOptions(generationLength: maxCompletionLength, blockLength: blockLength, steps: diffusionSteps,
                         temperature: temperature, remasking: remasking, cfgScale: cfgScale,
-                        confidenceThreshold: confidenceThreshold > 0 ? confidenceThreshold : nil)
+                        confidenceThreshold: confidenceThreshold > 0 ? confidenceThreshold : nil, blockCache: blockCache)
     }
 
     /// The sampler options of evaluation: `eval_temperature`, and `eval_diffusion_steps` (0: one

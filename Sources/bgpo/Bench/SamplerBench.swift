@@ -105,7 +105,8 @@ struct SamplerBench: ParsableCommand {
             "generated_tokens_per_cpu_s": generated / cpu,
             "forwards_per_s": forwards / median, "model_tokens_per_s": Double(counter.tokens) / Double(runs) / median,
             "gflops": flops / median / 1e9, "load_average": CompareBench.loadAverage(),
-            "forward_share": forwardShare,
+            "forward_share": forwardShare, "confidence_threshold": config.rollout.confidenceThreshold,
+            "block_cache": config.rollout.blockCache,
         ]
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
@@ -116,7 +117,10 @@ struct SamplerBench: ParsableCommand {
               + "\(config.rollout.maxCompletionLength) tokens (block \(config.rollout.blockLength), "
               + "\(config.rollout.diffusionSteps) steps, temperature \(config.rollout.temperature)), "
               + (batchPrompts ? "one batch" : "one batch per prompt")
-              + (allPositions ? ", every position's logits" : ", logits of the current block") + ", \(threads) thread(s), \(BLASCore.current.summary)")
+              + (allPositions ? ", every position's logits" : ", logits of the current block")
+              + (config.rollout.confidenceThreshold > 0 ? ", confidence threshold \(config.rollout.confidenceThreshold)" : "")
+              + (config.rollout.blockCache ? ", block cache" : "")
+              + ", \(threads) thread(s), \(BLASCore.current.summary)")
         print(String(format: "model d_model %d, %d layers; longest prompt %d tokens; median of %d runs, load average %.2f",
                      policy.config.dModel, policy.config.nLayers, encoded.map(\.count).max() ?? 0, runs,
                      CompareBench.loadAverage()))
@@ -165,6 +169,17 @@ final class CountingModel: DenoisingModel {
         }
     }
 
+    /// A cached pass computes the `positions` rows of each sequence only (attending to all `seq`).
+    func cachedLogits(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, batch: Int, seq: Int,
+                      positions: Range<Int>) -> UnsafePointer<Float> {
+        count(batch: batch, seq: seq, rows: positions.count)
+        return timed {
+            allPositions
+                ? runner.logits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq)
+                : runner.cachedLogits(tokens: tokens, keyMask: keyMask, batch: batch, seq: seq, positions: positions)
+        }
+    }
+
     /// `forward()`, its wall time added to ``forwardSeconds``.
     private func timed(_ forward: () -> UnsafePointer<Float>) -> UnsafePointer<Float> {
         let start = ContinuousClock.now
@@ -172,10 +187,12 @@ final class CountingModel: DenoisingModel {
         return forward()
     }
 
-    private func count(batch: Int, seq: Int) {
+    /// Counts a pass computing `rows` positions (default all) of `batch` sequences of `seq` tokens.
+    private func count(batch: Int, seq: Int, rows: Int? = nil) {
+        let computed = allPositions ? seq : rows ?? seq
         calls += 1
-        self.tokens += batch * seq
-        flops += runner.config.forwardFLOPsPerToken(seq: seq) * Double(batch * seq)
+        self.tokens += batch * computed
+        flops += runner.config.forwardFLOPsPerToken(seq: seq) * Double(batch * computed)
     }
 
     /// Sets the counts to zero.

@@ -67,7 +67,8 @@ struct EvalCommand: ParsableCommand {
         let options = try decoding.samplingOptions(metadata: description.metadata)
         let problems = try split.problems(of: task, limit: limit, seed: seed)
         let evaluator = TaskEvaluator(task: task, tokenizer: tokenizer, options: options, batchSize: batchSize)
-        let schedule = options.confidenceThreshold.map { String(format: "confidence threshold %g", $0) } ?? "steps \(options.steps)"
+        let schedule = (options.confidenceThreshold.map { String(format: "confidence threshold %g", $0) } ?? "steps \(options.steps)")
+            + (options.blockCache ? ", block cache" : "")
         var evaluations: [TaskEvaluation] = []
         for sample in 0..<samples {
             let start = Date()

@@ -27,6 +27,10 @@ struct DecodingOptions: ParsableArguments {
                                + "per step, instead of the --diffusion-steps schedule; in (0, 1].", valueName: "p"))
     var confidenceThreshold: Double?
 
+    @Flag(help: ArgumentHelp("Block-wise caching (approximate): a block's later steps recompute its positions only, "
+                             + "over the other positions' keys and values from the block's first step."))
+    var blockCache = false
+
     /// The sampling options, filling gaps from `metadata` (keys `generation_length`, `block_length`).
     func samplingOptions(metadata: [String: String] = [:]) throws -> SamplingOptions {
         guard let rule = DLLM.Remasking(rawValue: remasking) else {
@@ -36,7 +40,7 @@ struct DecodingOptions: ParsableArguments {
         let block = blockLength ?? metadata["block_length"].flatMap(Int.init) ?? min(32, length)
         let options = SamplingOptions(generationLength: length, blockLength: block, steps: diffusionSteps ?? length,
                                       temperature: temperature, remasking: rule, cfgScale: cfgScale,
-                                      confidenceThreshold: confidenceThreshold)
+                                      confidenceThreshold: confidenceThreshold, blockCache: blockCache)
         try options.validate()
         return options
     }

@@ -1,0 +1,93 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The results page (docs/results.md) against the runs committed beside it: `bgpo report` over
+/// docs/runs/countdown-table1 reproduces the committed table1.json, and every number of the page's
+/// Table 1 is that report's.
+@Suite struct ResultsPageTests {
+    static let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs")
+
+    /// The report's cells and comparisons (the run directories it lists depend on the checkout).
+    static func tables(_ json: Data) throws -> (cells: [[String: Any]], comparisons: [[String: Any]]) {
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        return (try #require(object["cells"] as? [[String: Any]]), try #require(object["comparisons"] as? [[String: Any]]))
+    }
+
+    /// `value` in points with one decimal and a sign, the page's way (− for negative numbers).
+    static func signed(_ value: Double) -> String {
+        (value < 0 ? "\u{2212}" : "+") + String(format: "%.1f", abs(value) * 100)
+    }
+
+    @Test func tableOneIsWhatTheReportOfTheCommittedRunsSays() throws {
+        let table = Self.docs.appendingPathComponent("runs/countdown-table1")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: table.path).sorted().flatMap { cell -> [String] in
+            let directory = table.appendingPathComponent(cell)
+            guard let seeds = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return [] }
+            return seeds.filter { $0.hasPrefix("seed-") }.sorted().map { directory.appendingPathComponent($0).path }
+        }
+        #expect(runs.count >= 10, "\(runs)")
+        let scratch = try temporaryDirectory("bgpo-results-page")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let json = scratch.appendingPathComponent("table1.json")
+        let report = try runBGPO(["report", "--by-config"] + runs + ["--baseline", "bgpo-nt16", "--table", "--json", json.path,
+                                                                     "--out", scratch.appendingPathComponent("table1.html").path])
+        try #require(report.status == 0, "\(report.stderr)")
+
+        // The committed JSON is this report's.
+        let fresh = try Self.tables(try Data(contentsOf: json))
+        let committed = try Self.tables(try Data(contentsOf: table.appendingPathComponent("table1.json")))
+        #expect(NSArray(array: fresh.cells).isEqual(to: committed.cells), "table1.json is not the report of the committed runs")
+        #expect(NSArray(array: fresh.comparisons).isEqual(to: committed.comparisons))
+
+        // Every cell's accuracy, gain interval and each comparison are on the page as the report has them.
+        let page = try String(contentsOf: Self.docs.appendingPathComponent("results.md"), encoding: .utf8)
+        for cell in fresh.cells {
+            let mean = try #require(cell["mean"] as? Double), half = try #require(cell["half_width"] as? Double)
+            let kind = try #require(cell["kind"] as? String), group = cell["group"] as? String ?? ""
+            let text = kind == "final"
+                ? String(format: "%.2f%% ± %.2f%%", mean * 100, half * 100)
+                : "\(Self.signed(mean)) [\(Self.signed(mean - half)), \(Self.signed(mean + half))]"
+            let onPage = page.contains(text)
+            #expect(onPage, "\(group) \(kind): \(text) is not on the page")
+        }
+        for comparison in fresh.comparisons {
+            let difference = try #require(comparison["difference"] as? Double), half = try #require(comparison["half_width"] as? Double)
+            let text = "\(Self.signed(difference)) points ± " + String(format: "%.1f", half * 100)
+            let onPage = page.contains(text)
+            #expect(onPage, "comparison: \(text) is not on the page")
+        }
+    }
+
+    /// Figures 3 and 4's table: BGPO's std/|θ| and bias per n_t, and diffu-GRPO's, as the committed
+    /// `bgpo study gradients` JSON has them.
+    @Test func theGradientTableIsTheCommittedStudys() throws {
+        let json = try Data(contentsOf: Self.docs.appendingPathComponent("runs/gradients/countdown-base.json"))
+        let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+        let all = try #require(object["cells"] as? [[String: Any]])
+        func cells(_ objective: String) -> [[String: Any]] {
+            all.filter { $0["objective"] as? String == objective }
+                .sorted { ($0["samples"] as? Int ?? 0) < ($1["samples"] as? Int ?? 0) }
+        }
+        let bgpo = cells("bgpo")
+        #expect(bgpo.map { $0["samples"] as? Int } == [1, 2, 4, 8, 16, 32, 64])
+        let std = bgpo.map { cell -> String in
+            let value = (cell["relative_std"] as? Double ?? .nan) * 1e4
+            return String(format: value >= 10 ? "%.1f" : "%.2f", value)
+        }
+        let bias = bgpo.map { String(format: "%.2f (%.2f)", $0["bias"] as? Double ?? .nan, $0["noise_floor"] as? Double ?? .nan) }
+        let diffu = try #require(cells("diffu-grpo").first)
+        let rows = [
+            "| BGPO std/\\|θ\\| (x 1e-4) | " + std.joined(separator: " | ") + " |",
+            "| BGPO bias (noise floor) | " + bias.joined(separator: " | ") + " |",
+            String(format: "std/\\|θ\\| %.0f x 1e-4, bias %.2f (noise floor %.2f)", (diffu["relative_std"] as? Double ?? .nan) * 1e4,
+                   diffu["bias"] as? Double ?? .nan, diffu["noise_floor"] as? Double ?? .nan),
+        ]
+        let page = try String(contentsOf: Self.docs.appendingPathComponent("results.md"), encoding: .utf8)
+        for row in rows {
+            let onPage = page.contains(row)
+            #expect(onPage, "\(row) is not on the page")
+        }
+    }
+}

@@ -34,7 +34,7 @@ extension RunConfig {
         "run", "checkpoint",
         "train.max_steps", "train.micro_batch_size", "train.eval_steps", "train.eval_limit", "train.logging_steps",
         "task.test_size", "task.eval_set", "rollout.eval_temperature", "rollout.eval_diffusion_steps",
-        "sft.logging_steps", "sft.eval_steps",
+        "sft.logging_steps", "sft.eval_steps", "sft.save_steps",
     ]
 
     /// Every key whose value differs from `old`, in declaration order.

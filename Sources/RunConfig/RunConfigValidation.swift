@@ -94,6 +94,7 @@ extension SFTSettings {
         try requireAtLeast(warmupSteps, 0, "sft.warmup_steps")
         try requireAtLeast(loggingSteps, 1, "sft.logging_steps")
         try requireAtLeast(evalSteps, 0, "sft.eval_steps", " (0 = after the last step only)")
+        try requireAtLeast(saveSteps, 0, "sft.save_steps", " (0 = after the last step and at a stop only)")
     }
 }
 

@@ -20,6 +20,10 @@ public struct SFTSettings: Codable, Equatable, Sendable {
     /// `bgpo sft` does, and the warm start of `bgpo train` leaves to its evaluation before RL).
     /// `bgpo sft` writes the model after every evaluation.
     public var evalSteps = 0
+    /// `bgpo sft` writes a checkpoint (weights, Adam moments, counters) into its output directory's
+    /// `checkpoints/` every N steps, after the last and when stopped by a signal; 0 = only then.
+    /// Default 100. The warm start of `bgpo train` does not checkpoint.
+    public var saveSteps = 100
 
     /// The defaults.
     public init() {}
@@ -32,5 +36,6 @@ public struct SFTSettings: Codable, Equatable, Sendable {
         case lrSchedulerType = "lr_scheduler_type"
         case loggingSteps = "logging_steps"
         case evalSteps = "eval_steps"
+        case saveSteps = "save_steps"
     }
 }

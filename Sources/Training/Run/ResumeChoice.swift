@@ -1,3 +1,6 @@
+import Checkpoint
+import Foundation
+
 /// Where `bgpo train --resume` starts from.
 public enum ResumeChoice: Sendable, Equatable, CustomStringConvertible {
     /// The newest checkpoint of the run directory that verifies, or a fresh start when the run
@@ -39,4 +42,44 @@ public enum RunOutcome: Sendable, Equatable {
     case stopped(step: Int)
     /// The checkpoint resumed from already had every step; nothing ran. Exit 0.
     case alreadyComplete(step: Int)
+}
+
+extension CheckpointStore {
+    /// The checkpoint `choice` names in this store, verified, or nil for a fresh start (call it on
+    /// rank 0); `log` receives what `auto` skipped and why.
+    ///
+    /// - Throws: ``TrainingError/checkpointsPresent(directory:count:)`` (exit 64) for `never` in a
+    ///   store with checkpoints, ``TrainingError/noUsableCheckpoint(directory:skipped:)`` (exit 74)
+    ///   when none of them verifies, and the verification error of a `path` that does not.
+    public func checkpoint(for choice: ResumeChoice, log: (String) -> Void) throws -> CheckpointDirectory? {
+        switch choice {
+        case .never:
+            let existing = try list()
+            guard existing.isEmpty else {
+                throw TrainingError.checkpointsPresent(directory: directory.path, count: existing.count)
+            }
+            return nil
+        case .path(let path):
+            var url = URL(fileURLWithPath: path, isDirectory: true)
+            if !FileManager.default.fileExists(atPath: url.path), !path.contains("/") {
+                url = directory.appendingPathComponent(path, isDirectory: true)
+            }
+            let checkpoint = CheckpointDirectory(url: url)
+            _ = try checkpoint.verify()
+            return checkpoint
+        case .auto:
+            let lookup = try latestValid()
+            for note in lookup.notes { log("resume: \(note)") }
+            for skipped in lookup.skipped { log("resume: skipping \(skipped.name): \(skipped.reason)") }
+            guard let found = lookup.found else {
+                guard lookup.skipped.isEmpty else {
+                    throw TrainingError.noUsableCheckpoint(directory: directory.path,
+                                                           skipped: lookup.skipped.map { "\($0.name): \($0.reason)" })
+                }
+                return nil
+            }
+            log("resume: \(found.checkpoint.name) is the newest checkpoint that verifies")
+            return found.checkpoint
+        }
+    }
 }

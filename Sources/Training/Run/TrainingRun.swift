@@ -52,11 +52,7 @@ public final class TrainingRun {
         self.timeLimit = timeLimit
         self.stopSignal = stopSignal
         self.log = communicator.isRoot ? log : { _ in }
-        store = CheckpointStore(
-            runDirectory: runDirectory,
-            compression: CompressionOptions(level: config.checkpoint.compressionLevel, workers: config.checkpoint.compressionThreads),
-            retention: RetentionPolicy(saveTotalLimit: config.checkpoint.saveTotalLimit,
-                                       keepEvery: config.checkpoint.keepEvery > 0 ? config.checkpoint.keepEvery : nil))
+        store = CheckpointStore(runDirectory: runDirectory, settings: config.checkpoint)
     }
 
     /// Where the run starts.
@@ -195,7 +191,7 @@ public final class TrainingRun {
         var decision: [Int64] = [0, 0]
         var chosen: CheckpointDirectory?
         try onRoot {
-            guard let checkpoint = try chooseCheckpoint() else { return }
+            guard let checkpoint = try store.checkpoint(for: resume, log: log) else { return }
             let summary = try checkpoint.summary()
             let statePath = checkpoint.path(of: CheckpointDirectory.stateFile)
             let state = try TrainingState(json: summary.state, path: statePath)
@@ -218,39 +214,6 @@ public final class TrainingRun {
         default:
             log("starting a fresh run in \(runDirectory.path)")
             return .fresh
-        }
-    }
-
-    /// The checkpoint `--resume` names (rank 0): verified, or nil for a fresh start.
-    private func chooseCheckpoint() throws -> CheckpointDirectory? {
-        switch resume {
-        case .never:
-            let existing = try store.list()
-            guard existing.isEmpty else {
-                throw TrainingError.checkpointsPresent(directory: store.directory.path, count: existing.count)
-            }
-            return nil
-        case .path(let path):
-            var url = URL(fileURLWithPath: path, isDirectory: true)
-            if !FileManager.default.fileExists(atPath: url.path), !path.contains("/") {
-                url = store.directory.appendingPathComponent(path, isDirectory: true)
-            }
-            let checkpoint = CheckpointDirectory(url: url)
-            _ = try checkpoint.verify()
-            return checkpoint
-        case .auto:
-            let lookup = try store.latestValid()
-            for note in lookup.notes { log("resume: \(note)") }
-            for skipped in lookup.skipped { log("resume: skipping \(skipped.name): \(skipped.reason)") }
-            guard let found = lookup.found else {
-                guard lookup.skipped.isEmpty else {
-                    throw TrainingError.noUsableCheckpoint(directory: store.directory.path,
-                                                           skipped: lookup.skipped.map { "\($0.name): \($0.reason)" })
-                }
-                return nil
-            }
-            log("resume: \(found.checkpoint.name) is the newest checkpoint that verifies")
-            return found.checkpoint
         }
     }
 

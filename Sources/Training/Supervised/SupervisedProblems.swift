@@ -35,8 +35,9 @@ public struct SupervisedProblems {
     /// Problems skipped so far: without a reference, or with one too long for the response.
     public private(set) var skipped = 0
 
-    /// The problems of `config`'s supervised run of `task`, from stream index `next`.
-    public init(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer, next: UInt64 = firstIndex) {
+    /// The problems of `config`'s supervised run of `task`, from stream index `next`, `skipped`
+    /// counted before it (a resumed run's).
+    public init(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer, next: UInt64 = firstIndex, skipped: Int = 0) {
         self.task = task
         self.tokenizer = tokenizer
         seed = UInt64(config.train.seed)
@@ -44,6 +45,7 @@ public struct SupervisedProblems {
         length = config.rollout.maxCompletionLength
         heldOut = (task as? any HeldOutProblems).map(HeldOutKeys.init)
         self.next = next
+        self.skipped = skipped
     }
 
     /// The next `count` examples.

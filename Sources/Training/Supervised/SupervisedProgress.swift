@@ -54,6 +54,8 @@ public struct SupervisedProgress: Sendable {
     public var skipped: Int
     /// Wall time of the run so far, in seconds.
     public var seconds: Double
+    /// How the run ended (at its end; `.completed` while it runs).
+    public var outcome: RunOutcome
 
     /// The metadata key of ``step``.
     public static let stepsKey = "sft_steps"

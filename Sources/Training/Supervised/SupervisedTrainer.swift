@@ -57,6 +57,8 @@ public struct SupervisedStepReport: Sendable {
     public var tokens: Int
     /// Wall time of the step, in seconds.
     public var seconds: Double
+    /// Whether some rank asked to stop during the step (the same on every rank).
+    public var stopRequested: Bool
 }
 
 /// A supervised step that cannot go on (non-finite values are ``TrainingError``s, as in RL).
@@ -115,9 +117,22 @@ public final class SupervisedTrainer {
         masking = SupervisedMasking(maskTokenID: model.config.maskTokenID, seed: options.seed)
     }
 
+    /// AdamW's moments and update count (what a checkpoint saves besides the weights).
+    public var optimizer: OptimizerState { update.optimizer }
+
+    /// Sets the counters of a resumed run: `step` updates of the model, `updates` of this trainer's
+    /// optimiser (the schedule's position); the weights and moments are loaded separately.
+    public func restore(step: Int, updates: Int) {
+        self.step = step
+        update.optimizer.updates = updates
+    }
+
     /// One optimiser step on `examples` (exactly ``SupervisedTrainingOptions/batchSize`` of them,
     /// the same on every rank); the report's loss and tokens are the whole batch's.
-    public func train(on examples: [SupervisedExample]) throws -> SupervisedStepReport {
+    ///
+    /// - Parameter stopRequested: polled on every rank; the report's `stopRequested` is true on
+    ///   every rank when it was on any (a stop signal reaches one rank first).
+    public func train(on examples: [SupervisedExample], stopRequested: () -> Bool = { false }) throws -> SupervisedStepReport {
         let start = Date()
         let number = step + 1
         guard examples.count == options.batchSize else {
@@ -145,7 +160,7 @@ public final class SupervisedTrainer {
             modelBackward(model, workspace: ws, gradients: update.gradients)
             tokens += samples.reduce(0) { $0 + $1.tokens.count }
         }
-        let sums = try update.allReduce(SupervisedStepSums(loss: loss, tokens: Double(tokens)))
+        let sums = try update.allReduce(SupervisedStepSums(loss: loss, tokens: Double(tokens), stops: stopRequested() ? 1 : 0))
         loss = sums.loss
         tokens = Int(sums.tokens)
         guard loss.isFinite else { throw TrainingError.nonFinite(step: number, quantity: "loss", value: loss) }
@@ -153,7 +168,7 @@ public final class SupervisedTrainer {
         step = number
         return SupervisedStepReport(step: number, loss: loss, gradNorm: applied.gradientNorm,
                                     learningRate: applied.learningRate, tokens: tokens,
-                                    seconds: Date().timeIntervalSince(start))
+                                    seconds: Date().timeIntervalSince(start), stopRequested: sums.stops > 0)
     }
 
     /// The workspace for `batch` sequences of at least `seq` tokens, grown when needed.
@@ -175,6 +190,8 @@ private struct SupervisedStepSums: FieldwiseSums {
     var loss = 0.0
     /// The tokens the step's forward passes read.
     var tokens = 0.0
+    /// Ranks asked to stop (a signal).
+    var stops = 0.0
 
-    static var summedFields: [WritableKeyPath<SupervisedStepSums, Double>] { [\.loss, \.tokens] }
+    static var summedFields: [WritableKeyPath<SupervisedStepSums, Double>] { [\.loss, \.tokens, \.stops] }
 }

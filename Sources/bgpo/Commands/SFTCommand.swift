@@ -1,4 +1,7 @@
 import ArgumentParser
+import Base
+import Checkpoint
+import Cluster
 import DLLM
 import Foundation
 import ModelFiles
@@ -25,13 +28,19 @@ struct SFTCommand: ParsableCommand, LoggingCommand {
             Every sft.eval_steps steps and after the last, task.eval_set is decoded and the accuracy printed with \
             its standard error, and the model is written to --out (model.json, model.safetensors, and config.toml, \
             the configuration that made it: `bgpo sft --config DIR/config.toml` makes it again). --model continues \
-            a model directory.
+            a model directory (new optimiser state and schedule).
+
+            Every sft.save_steps steps, after the last step and on SIGUSR1 or SIGTERM, rank 0 writes a checkpoint \
+            (weights, Adam moments, counters; verified zstd files) into DIR/checkpoints; a signal stops the run \
+            after the current step with exit 75. Run the same command again to resume (--resume auto): the run \
+            continues exactly where the checkpoint was taken, the same updates as an uninterrupted run.
 
             Under mpirun or srun the training is data-parallel: every rank runs its share of each step's examples \
             and of the evaluation, one all-reduce sums the gradients, and rank 0 prints and writes the model. \
-            Exit codes: 0 done, 64 bad command line or configuration (the options of earlier versions, such as \
-            --steps, are refused with the key to set instead), 65 bad input data, 70 non-finite loss or internal \
-            error, 74 I/O failure.
+            Exit codes: 0 done (or already complete), 64 bad command line or configuration (the options of \
+            earlier versions, such as --steps, are refused with the key to set instead; a resume whose \
+            configuration changed the training), 65 bad input data, 70 non-finite loss or internal error, 74 I/O \
+            or checkpoint failure, 75 stopped by a signal with a checkpoint.
             """
     )
 
@@ -43,6 +52,11 @@ struct SFTCommand: ParsableCommand, LoggingCommand {
     @Option(help: ArgumentHelp("Continue training this model directory instead of a fresh initialisation (model.path).",
                                valueName: "dir"))
     var model: String?
+
+    @Option(help: ArgumentHelp("auto (the newest checkpoint in DIR/checkpoints that verifies; a fresh start where there is "
+                               + "none), never (a fresh start; refused where checkpoints exist), or a checkpoint directory.",
+                               valueName: "auto|never|path"))
+    var resume = "auto"
 
     @OptionGroup var threads: RankThreadOptions
 
@@ -69,21 +83,32 @@ struct SFTCommand: ParsableCommand, LoggingCommand {
         let tokenizer = try config.model.makeTokenizer()
         try config.checkFits(task: task, tokenizer: tokenizer)
         let directory = URL(fileURLWithPath: out, isDirectory: true)
-        try RankContext.run(requestedThreads: config.run.threads > 0 ? config.run.threads : nil) { ranks in
+        // Before MPI starts threads: they inherit the signal mask.
+        try StopSignal.install()
+        let outcome = try RankContext.run(requestedThreads: config.run.threads > 0 ? config.run.threads : nil) { ranks in
             ranks.say("bgpo sft: " + ranks.summary)
             let (model, metadata) = try startingModel(config: config, tokenizer: tokenizer)
             let start = try SupervisedStart(metadata: metadata, source: URL(fileURLWithPath: config.model.path)
                                                 .appendingPathComponent(ModelStore.descriptionFile).path)
             let run = SupervisedRun(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
                                     log: ranks.say)
-            try run.train(model, from: start, evaluateAtEnd: true) { progress in
+            try ranks.communicator.rootOnly {
+                try createDirectories(directory)
+            }
+            let checkpoints = SupervisedCheckpoints(store: CheckpointStore(runDirectory: directory, settings: config.checkpoint),
+                                                    resume: ResumeChoice(argument: resume), stopSignal: { StopSignal.received })
+            let progress = try run.train(model, from: start, evaluateAtEnd: true, checkpoints: checkpoints) { progress in
                 try ranks.communicator.rootOnly {
                     try BaseModel.save(model, tokenizer: tokenizer, config: config,
                                        metadata: metadata.merging(progress.metadata(config: config, task: task)) { $1 },
                                        to: directory)
                 }
             }
-            ranks.say("model and config.toml written to \(directory.path)")
+            if case .completed = progress.outcome { ranks.say("model and config.toml written to \(directory.path)") }
+            return progress.outcome
+        }
+        if case .stopped = outcome {
+            throw ExitCode(ExitStatus.tempFail)
         }
     }
 

@@ -6,7 +6,7 @@ import RunConfig
 ///
 /// There are no generator states to save: every random draw is keyed by (seed, step, prompt,
 /// response, sample, purpose), so the step number is the whole random state.
-public struct TrainingState: Codable, Sendable, Equatable {
+public struct TrainingState: CheckpointStateJSON, Codable, Sendable, Equatable {
     /// The layout of this file; readers refuse any other.
     public static let currentFormat = "bgpo-rl-state-1"
     /// The program version written into every checkpoint.
@@ -60,13 +60,6 @@ public struct TrainingState: Codable, Sendable, Equatable {
         case baseDigest = "base_digest"
     }
 
-    /// The JSON bytes of `state.json`.
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
-
     /// Reads `state.json` bytes; `path` names the file in errors.
     public init(json: Data, path: String) throws {
         do {
@@ -111,5 +104,17 @@ public struct TrainingState: Codable, Sendable, Equatable {
             throw bad("step \(step) is past the saved train.max_steps \(saved.train.maxSteps), where the run stops")
         }
         return saved
+    }
+}
+
+/// The contents of a checkpoint's `state.json` (``TrainingState``, ``SupervisedState``).
+public protocol CheckpointStateJSON: Encodable {}
+
+extension CheckpointStateJSON {
+    /// The JSON bytes of `state.json`: pretty-printed, keys sorted.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
     }
 }

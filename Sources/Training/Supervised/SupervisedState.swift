@@ -4,7 +4,7 @@ import RunConfig
 /// The contents of a `bgpo sft` checkpoint's `state.json`: besides the weights and Adam moments,
 /// everything a resumed run needs to continue exactly (the masks are keyed by the update number
 /// and the problems by their stream index, so these counters are the whole random state).
-public struct SupervisedState: Codable, Sendable, Equatable {
+public struct SupervisedState: CheckpointStateJSON, Codable, Sendable, Equatable {
     /// The layout of this file; readers refuse any other.
     public static let currentFormat = "bgpo-sft-state-1"
 
@@ -50,13 +50,6 @@ public struct SupervisedState: Codable, Sendable, Equatable {
         case worldSize = "world_size"
         case configHash = "config_hash"
         case programVersion = "program_version"
-    }
-
-    /// The JSON bytes of `state.json`.
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
     }
 
     /// Reads `state.json` bytes, checks the counters against each other, the checkpoint's manifest

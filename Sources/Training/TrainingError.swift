@@ -7,6 +7,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, ExitCodePr
     /// Weights or Adam moments of `step` are not all finite (exit 70): after that step's update
     /// (`source` nil: nothing is saved), or as read from the checkpoint `source`.
     case nonFiniteWeights(step: Int, source: String?)
+    /// A stop signal ended the supervised warm start before RL, with a checkpoint (exit 75: resume
+    /// with the same command).
+    case warmStartStopped(step: Int)
     /// A prompt or a response does not fit the model (exit 64).
     case sequenceTooLong(problem: String, tokens: Int, maxSeq: Int)
     /// A checkpoint's state.json cannot be used (exit 74).
@@ -32,6 +35,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, ExitCodePr
                 + "(lower the learning rate or check the data)"
         case let .nonFiniteWeights(step, source?):
             "\(source): the weights or Adam moments of step \(step) are not all finite; the checkpoint cannot be resumed"
+        case let .warmStartStopped(step):
+            "the supervised warm start stopped at step \(step) with a checkpoint in the run's base/warm-start-*; "
+                + "resume with the same command"
         case let .sequenceTooLong(problem, tokens, maxSeq):
             "problem \(problem): prompt and completion need \(tokens) tokens, more than the model's "
                 + "maximum sequence length \(maxSeq) (raise model.max_seq or lower rollout.max_completion_length)"
@@ -57,6 +63,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, ExitCodePr
         case .nonFinite, .nonFiniteWeights: ExitStatus.software
         case .sequenceTooLong, .incompatibleCheckpoint, .noReferences, .checkpointsPresent: ExitStatus.usage
         case .badState, .noUsableCheckpoint: ExitStatus.ioError
+        case .warmStartStopped: ExitStatus.tempFail
         }
     }
 }

@@ -71,4 +71,36 @@ import Testing
                 == checkpoints)
         #expect(try Data(contentsOf: out.appendingPathComponent("model.safetensors")) == model)
     }
+
+    /// `bgpo train` stopped during its supervised warm start exits 75 with a warm-start checkpoint;
+    /// the same command finishes the warm start and the RL run, to the uninterrupted run's base and
+    /// final checkpoint byte for byte.
+    @Test func aTrainRunStoppedInItsWarmStartResumesExactly() throws {
+        let directory = try temporaryDirectory("bgpo-warm-start-resume")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let overrides = tinyTrainOverrides(steps: 1).filter { $0 != "sft.steps=0" && !$0.hasPrefix("rollout.max_completion_length") }
+            + ["rollout.max_completion_length=32"]
+            + ["sft.steps=\(Self.steps)", "sft.batch_size=4", "sft.logging_steps=1", "sft.save_steps=0", "sft.warmup_steps=10"]
+        func arguments(_ run: URL) -> [String] {
+            ["train", "--preset", "countdown-tiny", "--output-dir", run.path, "--threads", "1"] + overrides.flatMap { ["--set", $0] }
+        }
+        let whole = directory.appendingPathComponent("whole"), parts = directory.appendingPathComponent("parts")
+        let uninterrupted = try runBGPO(arguments(whole), environment: rlRunEnvironment)
+        try #require(uninterrupted.status == 0, "\(uninterrupted.stderr)")
+
+        let run = try BackgroundBGPO(arguments(parts), environment: rlRunEnvironment)
+        #expect(waitUntil(seconds: 120, interval: 0.002) { run.stdout.contains("sft step 1/\(Self.steps)") || !run.isRunning })
+        run.signal(SIGUSR1)
+        let stopped = try run.finish()
+        try #require(stopped.status == 75, "\(stopped.stdout)\(stopped.stderr)")
+        #expect(stopped.stderr.contains("the supervised warm start stopped at step"), "\(stopped.stderr)")
+        #expect(try latestStep(parts) == nil, "no RL checkpoint yet")
+
+        let resumed = try runBGPO(arguments(parts), environment: rlRunEnvironment)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stdout.contains("resuming from \(parts.path)/base/warm-start-"), "\(resumed.stdout)")
+        let base = "base/model.safetensors"
+        #expect(try Data(contentsOf: parts.appendingPathComponent(base)) == (try Data(contentsOf: whole.appendingPathComponent(base))))
+        #expect(try checkpointFiles(whole, step: 1) == (try checkpointFiles(parts, step: 1)), "the RL checkpoints differ")
+    }
 }

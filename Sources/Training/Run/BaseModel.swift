@@ -1,5 +1,6 @@
 import Checkpoint
 import Cluster
+import Crypto
 import DLLM
 import Foundation
 import ModelFiles
@@ -21,9 +22,17 @@ public enum BaseModel {
 
     /// Loads or builds the base model on every rank.
     ///
-    /// - Parameter log: receives human-readable lines (rank 0 only).
+    /// The warm start checkpoints into `RUN_DIR/base/checkpoints` as `bgpo sft` does (every
+    /// `sft.save_steps` steps and at a stop signal) and resumes from there: a run stopped during its
+    /// warm start continues it exactly.
+    ///
+    /// - Parameters:
+    ///   - stopSignal: the stop signal received so far, if any, polled at every warm-start step.
+    ///   - log: receives human-readable lines (rank 0 only).
+    /// - Throws: ``TrainingError/warmStartStopped(step:)`` (exit 75) when a signal stopped the warm start.
     public static func prepare(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer,
-                               communicator: any Communicator, log: @escaping (String) -> Void) throws -> Model {
+                               communicator: any Communicator, stopSignal: @escaping () -> Int32? = { nil },
+                               log: @escaping (String) -> Void) throws -> Model {
         if !config.model.path.isEmpty {
             let loaded = try load(URL(fileURLWithPath: config.model.path, isDirectory: true), tokenizer: tokenizer)
             log("base model: \(config.model.path) (\(describe(loaded.model.config)))")
@@ -47,7 +56,15 @@ public enum BaseModel {
             return model
         }
         let run = SupervisedRun(config: config, task: task, tokenizer: tokenizer, communicator: communicator, log: log)
-        let progress = try run.train(model, evaluateAtEnd: false)
+        // The checkpoints of this recipe's warm start: those of other settings stay as they are.
+        let store = CheckpointStore(runDirectory: kept.appendingPathComponent(warmStartDirectory(recipe), isDirectory: true),
+                                    settings: config.checkpoint)
+        let checkpoints = SupervisedCheckpoints(store: store, resume: .auto, stopSignal: stopSignal,
+                                                compatibility: .sameRecipe(expected: recipe) { warmStartRecipe($0, task: task) })
+        let progress = try run.train(model, evaluateAtEnd: false, checkpoints: checkpoints)
+        if case .stopped(let step) = progress.outcome {
+            throw TrainingError.warmStartStopped(step: step)
+        }
         try communicator.rootOnly {
             var metadata = progress.metadata(config: config, task: task)
             metadata[recipeKey] = recipe
@@ -61,9 +78,11 @@ public enum BaseModel {
     /// that a `model.path` under LoRA with `model.dtype = bf16` is read straight into bfloat16 (an F32
     /// copy of LLaDA-8B alone would take 32 GB).
     public static func prepareBase(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer,
-                                   communicator: any Communicator, log: @escaping (String) -> Void) throws -> FrozenBase {
+                                   communicator: any Communicator, stopSignal: @escaping () -> Int32? = { nil },
+                                   log: @escaping (String) -> Void) throws -> FrozenBase {
         guard !config.model.path.isEmpty, config.model.lora != nil, config.model.dtype == .bf16 else {
-            return .f32(try prepare(config: config, task: task, tokenizer: tokenizer, communicator: communicator, log: log))
+            return .f32(try prepare(config: config, task: task, tokenizer: tokenizer, communicator: communicator,
+                                    stopSignal: stopSignal, log: log))
         }
         let directory = URL(fileURLWithPath: config.model.path, isDirectory: true)
         let loaded = try ModelStore.loadBF16(from: directory)
@@ -97,6 +116,12 @@ public enum BaseModel {
                             to directory: URL) throws {
         try ModelStore.save(model, tokenizer: tokenizer, to: directory, metadata: metadata)
         try writeFileAtomically(Data(config.toml.utf8), to: directory.appendingPathComponent(configFile))
+    }
+
+    /// The directory, inside `RUN_DIR/base`, of the checkpoints of the warm start of `recipe`:
+    /// `warm-start-` and the first 12 hex digits of the recipe's SHA-256.
+    static func warmStartDirectory(_ recipe: String) -> String {
+        "warm-start-" + String(hexString(SHA256.hash(data: Data(recipe.utf8))).prefix(12))
     }
 
     /// The metadata key of the settings a kept warm start was made with.

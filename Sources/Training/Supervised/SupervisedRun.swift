@@ -138,8 +138,15 @@ public struct SupervisedRun {
             let summary = try checkpoint.summary()
             let statePath = checkpoint.path(of: CheckpointDirectory.stateFile)
             let (state, saved) = try SupervisedState.read(json: summary.state, manifestStep: summary.manifest.step, path: statePath)
-            for change in try config.checkResume(from: saved, allowConfigChange: false) {
-                log("configuration change since the checkpoint: \(change)")
+            switch checkpoints.compatibility {
+            case .sameTraining:
+                for change in try config.checkResume(from: saved, allowConfigChange: false) {
+                    log("configuration change since the checkpoint: \(change)")
+                }
+            case .sameRecipe(let expected, let recipe):
+                guard recipe(saved) == expected else {
+                    throw TrainingError.incompatibleCheckpoint(path: statePath, reason: "its configuration makes another warm start")
+                }
             }
             _ = try checkpoint.load(weights: trainer.model.parameters, layout: trainer.model.layout, optimizer: trainer.optimizer)
             try checkpoint.requireFinite(weights: trainer.model.parameters, optimizer: trainer.optimizer, step: state.step)
@@ -191,11 +198,24 @@ public struct SupervisedCheckpoints {
     public var resume: ResumeChoice
     /// The stop signal received so far, if any: ``Cluster/StopSignal/received`` in the binary.
     public var stopSignal: () -> Int32?
+    /// Which checkpoints the run may resume.
+    public var compatibility: Compatibility
+
+    /// Which saved configurations a run resumes.
+    public enum Compatibility {
+        /// `bgpo sft`: one that differs only in keys that do not change the training (else exit 64).
+        case sameTraining
+        /// The warm start of `bgpo train`: one whose `recipe` (what the weights depend on) is
+        /// `expected`, whatever the RL keys (else exit 64).
+        case sameRecipe(expected: String, recipe: (RunConfig) -> String)
+    }
 
     /// Checkpointing into `store`, starting as `resume` says.
-    public init(store: CheckpointStore, resume: ResumeChoice, stopSignal: @escaping () -> Int32?) {
+    public init(store: CheckpointStore, resume: ResumeChoice, stopSignal: @escaping () -> Int32?,
+                compatibility: Compatibility = .sameTraining) {
         self.store = store
         self.resume = resume
         self.stopSignal = stopSignal
+        self.compatibility = compatibility
     }
 }

@@ -78,6 +78,7 @@ struct TrainCommand: ParsableCommand, LoggingCommand {
                                   timeLimit: limit, stopSignal: { StopSignal.received }, log: ranks.say)
             return try run.run {
                 try BaseModel.prepareBase(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
+                                          stopSignal: { StopSignal.received },
                                           log: ranks.say)
             }
         }

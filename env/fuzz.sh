@@ -28,7 +28,7 @@ while (($#)); do
 done
 [[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --seconds must be a positive integer, got '$seconds'" >&2; exit 64; }
 
-all=(safetensors-header safetensors-file safetensors-zstd manifest training-state run-config hf-config
+all=(safetensors-header safetensors-file safetensors-zstd manifest training-state sft-state run-config hf-config
      tokenizer countdown gsm8k sudoku score-records)
 if $list; then printf '%s\n' "${all[@]}"; exit 0; fi
 ((${#targets[@]})) || targets=("${all[@]}")

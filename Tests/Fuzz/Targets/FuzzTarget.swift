@@ -18,6 +18,7 @@ struct FuzzTarget: Sendable {
         FuzzTarget(name: "safetensors-zstd", run: fuzzSafetensorsZstd),
         FuzzTarget(name: "manifest", run: fuzzManifest),
         FuzzTarget(name: "training-state", run: fuzzTrainingState),
+        FuzzTarget(name: "sft-state", run: fuzzSupervisedState),
         FuzzTarget(name: "run-config", run: fuzzRunConfig),
         FuzzTarget(name: "hf-config", run: fuzzHuggingFaceConfig),
         FuzzTarget(name: "tokenizer", run: fuzzTokenizer),

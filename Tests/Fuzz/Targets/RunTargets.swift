@@ -21,6 +21,15 @@ func fuzzTrainingState(_ data: Data) {
     }
 }
 
+/// `state.json` of a `bgpo sft` checkpoint: decoded and checked against a manifest step of 6, its
+/// saved configuration applied and validated.
+func fuzzSupervisedState(_ data: Data) {
+    expectHandled("sft state.json", codes: [ExitStatus.ioError, ExitStatus.usage]) {
+        let (_, config) = try SupervisedState.read(json: data, manifestStep: 6, path: "fuzz")
+        try config.validate()
+    }
+}
+
 /// A run configuration, as TOML and as JSON, applied over the defaults and validated (no model is built).
 func fuzzRunConfig(_ data: Data) {
     let text = String(decoding: data, as: UTF8.self)

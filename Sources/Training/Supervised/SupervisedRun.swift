@@ -40,8 +40,8 @@ public struct SupervisedRun {
     /// - Parameters:
     ///   - evaluateAtEnd: evaluate after the last step (the warm start leaves that to the
     ///     evaluation before RL, which is the same one).
-    ///   - checkpoints: where `bgpo sft` checkpoints, resumes and is stopped (nil: none of that,
-    ///     as in the warm start).
+    ///   - checkpoints: where the run checkpoints, resumes and is stopped (`bgpo sft`, the warm
+    ///     start); nil: none of that.
     ///   - afterEvaluation: called on every rank after each evaluation, with the run's progress.
     /// - Returns: the progress after the last step (or the stop), with the last evaluation if any.
     @discardableResult
@@ -186,36 +186,5 @@ public struct SupervisedRun {
             + "model d_model \(shape.dModel), \(shape.nLayers) layers, \(shape.nHeads)/\(shape.nKVHeads) heads, "
             + "mlp \(shape.mlpHidden), vocab \(shape.vocabSize), \(model.layout.totalCount) parameters; "
             + "\(communicator.size) rank(s)"
-    }
-}
-
-/// How `bgpo sft` checkpoints: into `store` every `sft.save_steps` steps, after the last and when
-/// stopped by a signal (polled at every step, agreed over the ranks); resuming from what `resume` names.
-public struct SupervisedCheckpoints {
-    /// The checkpoints of the output directory.
-    public var store: CheckpointStore
-    /// Where the run starts.
-    public var resume: ResumeChoice
-    /// The stop signal received so far, if any: ``Cluster/StopSignal/received`` in the binary.
-    public var stopSignal: () -> Int32?
-    /// Which checkpoints the run may resume.
-    public var compatibility: Compatibility
-
-    /// Which saved configurations a run resumes.
-    public enum Compatibility {
-        /// `bgpo sft`: one that differs only in keys that do not change the training (else exit 64).
-        case sameTraining
-        /// The warm start of `bgpo train`: one whose `recipe` (what the weights depend on) is
-        /// `expected`, whatever the RL keys (else exit 64).
-        case sameRecipe(expected: String, recipe: (RunConfig) -> String)
-    }
-
-    /// Checkpointing into `store`, starting as `resume` says.
-    public init(store: CheckpointStore, resume: ResumeChoice, stopSignal: @escaping () -> Int32?,
-                compatibility: Compatibility = .sameTraining) {
-        self.store = store
-        self.resume = resume
-        self.stopSignal = stopSignal
-        self.compatibility = compatibility
     }
 }

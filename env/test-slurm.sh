@@ -142,9 +142,13 @@ out=$("$bgpo" checkpoint verify "$run" 2>&1) || fail "the checkpoint written at 
 say "scancel: checkpoint $(cat "$run/checkpoints/LATEST"), exit 75, not requeued"
 
 # sft.sbatch (2 data-parallel tasks) and eval.sbatch (one process): the model of the first read by the second.
+# sft.sbatch and study.sbatch ask for USR1 300 s before their time limit (a checkpoint and a requeue):
+# their jobs here get 10 minutes, so that the warning never comes while the tiny runs start (with a
+# limit of 5 minutes it is due at once, and Slurm sends it within its first minute: a loaded machine
+# then saw the study runs killed by it before bgpo had installed its handler).
 model=$work/model
 log=$work/sft.out
-job=$(BGPO=$bgpo BGPO_MODEL_DIR=$model sbatch --parsable --time=00:05:00 --output="$log" slurm/sft.sbatch \
+job=$(BGPO=$bgpo BGPO_MODEL_DIR=$model sbatch --parsable --time=00:10:00 --output="$log" slurm/sft.sbatch \
   --preset countdown-tiny --set model.preset=tiny --set model.d_model=0 --set model.mlp_hidden=0 --set model.max_seq=64 \
   --set sft.steps=3 --set sft.batch_size=4 --set rollout.max_completion_length=32 --set rollout.block_length=8 \
   --set rollout.diffusion_steps=4 --set task.test_size=2)
@@ -174,7 +178,7 @@ preset = "countdown-tiny"
 STUDY
 [ "$("$bgpo" study plan "$work/study.toml" --count)" = 2 ] || fail "bgpo study plan does not count 2 runs"
 log=$work/study-%a.out
-job=$(BGPO=$bgpo sbatch --parsable --array=0-1 --time=00:05:00 --output="$log" slurm/study.sbatch "$work/study.toml")
+job=$(BGPO=$bgpo sbatch --parsable --array=0-1 --time=00:10:00 --output="$log" slurm/study.sbatch "$work/study.toml")
 job=${job%%;*}
 log=$work/study-1.out
 for task in 0 1; do

@@ -58,14 +58,19 @@ public struct SupervisedState: CheckpointStateJSON, Codable, Sendable, Equatable
     /// exit 74: a forged or damaged state would resume at the wrong step).
     public static func read(json: Data, manifestStep: Int, path: String) throws -> (state: SupervisedState, config: RunConfig) {
         func bad(_ reason: String) -> TrainingError { .badState(path: path, reason: reason) }
+        /// The format alone, read first: another program's or `bgpo train`'s state is named as such.
+        struct Format: Decodable { var format: String }
         let state: SupervisedState
         do {
+            let format = try JSONDecoder().decode(Format.self, from: json).format
+            guard format == currentFormat else {
+                throw bad("state.json has format \"\(format)\", expected \"\(currentFormat)\" (a bgpo sft checkpoint)")
+            }
             state = try JSONDecoder().decode(SupervisedState.self, from: json)
+        } catch let error as TrainingError {
+            throw error
         } catch {
             throw bad("state.json cannot be read: \(error)")
-        }
-        guard state.format == currentFormat else {
-            throw bad("state.json has format \"\(state.format)\", expected \"\(currentFormat)\" (a bgpo sft checkpoint)")
         }
         guard state.step == manifestStep else {
             throw bad("step \(state.step) disagrees with the checkpoint's manifest and directory (step \(manifestStep))")

@@ -17,7 +17,8 @@ cd "$(dirname "$0")/.."
 venv="${BGPO_TORCH_VENV:-.build/torch-venv}"
 python="$venv/bin/python"
 extra=("$@")
-modules=$(printf ', %s' "${extra[@]+"${extra[@]}"}")
+modules=""
+if [ ${#extra[@]} -gt 0 ]; then modules=$(printf ', %s' "${extra[@]}"); fi
 check="import torch, safetensors, numpy${modules}; print('setup-torch: torch', torch.__version__, 'in', __import__('sys').prefix)"
 
 if [ -x "$python" ] && "$python" -c "$check" >&2 2>/dev/null; then

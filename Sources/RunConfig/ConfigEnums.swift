@@ -65,6 +65,14 @@ public enum WeightType: String, ConfigEnum {
     case bf16
 }
 
+/// The precision of matrix products.
+public enum ComputeType: String, ConfigEnum {
+    /// 32-bit floats throughout.
+    case f32
+    /// Inputs rounded to bfloat16, products summed in F32 (AVX512_BF16): approximate.
+    case bf16
+}
+
 /// The linear layers LoRA adapters can target, named in config files by LLaDA's module names.
 extension LoRATarget: ConfigEnum {}
 

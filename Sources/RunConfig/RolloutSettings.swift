@@ -27,6 +27,11 @@ public struct RolloutSettings: Codable, Equatable, Sendable {
     /// positions only, over the other positions' keys and values from the block's first step.
     /// Default false. Evaluation never caches.
     public var blockCache = false
+    /// The precision of the rollouts' matrix products (approximate when `bf16`): `f32` (default) or
+    /// `bf16`, bfloat16 inputs with F32 sums through AVX512_BF16, about twice F32's speed where that
+    /// instruction runs at full rate (Zen 4) and slower where it does not (Intel without AMX); see
+    /// `bgpo bench sampler`. Full fine-tuning only. Evaluation and the likelihoods stay F32.
+    public var computeDtype = ComputeType.f32
     /// Evaluation temperature. Default 0 (greedy, paper).
     public var evalTemperature = 0.0
     /// Sampler steps for evaluation; 0 (default) = `max_completion_length` (one token per step, paper).
@@ -45,6 +50,7 @@ public struct RolloutSettings: Codable, Equatable, Sendable {
         case cfgScale = "cfg_scale"
         case confidenceThreshold = "confidence_threshold"
         case blockCache = "block_cache"
+        case computeDtype = "compute_dtype"
         case evalTemperature = "eval_temperature"
         case evalDiffusionSteps = "eval_diffusion_steps"
     }

@@ -12,6 +12,8 @@ extension RunConfig {
         try task.validateEvaluationSet()
         try sft.validate()
         try rollout.validate(scaleRewards: objective.scaleRewards)
+        try require(rollout.computeDtype == .f32 || model.loraRank == 0, "rollout.compute_dtype", rollout.computeDtype.rawValue,
+                    "\"f32\" with LoRA (model.lora_rank > 0): bf16 rollouts pack a full model's matrices")
         try objective.validate()
         try optim.validate()
         try train.validate()

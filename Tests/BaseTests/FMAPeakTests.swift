@@ -40,4 +40,21 @@ func fmaLoopCountsItsFlopsAndComputesItsChains(width: FMAWidth) {
     #expect(peak.gflopsByWidth[peak.width] == peak.gflopsPerCore)
     #expect(peak.gflopsByWidth.values.allSatisfy { $0 > 0 && $0.isFinite && $0 <= peak.gflopsPerCore })
     #expect(peak.repetitions == 2)
+    #expect((peak.bf16DotGFLOPS != nil) == CPUInfo.current.hasAVX512BF16)
+    if let bf16 = peak.bf16DotGFLOPS { #expect(bf16 > 0 && bf16.isFinite) }
+}
+
+@Test(.enabled(if: CPUInfo.current.hasAVX512BF16, "this CPU has no AVX512_BF16"))
+func bf16DotLoopCountsItsFlopsAndComputesItsChains() {
+    let iterations = 1000
+    let (flops, checksum) = FMAPeak.runBF16Dot(iterations: iterations)
+    #expect(flops == iterations * FMAPeak.chains * 16 * 4)
+    // Chain k: k / 100 plus 2^-19 per iteration (exact in F32 steps of this size), 16 lanes.
+    var expected = 0.0
+    for k in 0..<FMAPeak.chains {
+        var c = Float(k) / 100
+        for _ in 0..<iterations { c += 0x1p-19 }
+        expected += Double(c) * 16
+    }
+    #expect(abs(Double(checksum) - expected) <= 1e-5 * expected, "checksum \(checksum), expected \(expected)")
 }

@@ -1,3 +1,4 @@
+import DLLM
 import Foundation
 import TestSupport
 import Testing
@@ -72,6 +73,15 @@ import Testing
         let cached = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--confidence-threshold", "0.9",
                                   "--block-cache", "--threads", "1"])
         #expect(cached.status == 0 && cached.stdout.contains("confidence threshold 0.9, block cache"), "\(cached.stdout)\(cached.stderr)")
+        if BF16ComputeModel.isSupported {
+            for dtype in ["f32", "bf16"] {
+                let bf16 = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--dtype", dtype,
+                                        "--compute-dtype", "bf16", "--threads", "1"])
+                #expect(bf16.status == 0 && bf16.stdout.contains("bf16 products"), "\(bf16.stdout)\(bf16.stderr)")
+            }
+        }
+        let badDtype = try runBGPO(["eval", "--model", base, "--task", "countdown", "--compute-dtype", "fp16"])
+        #expect(badDtype.status == 64 && badDtype.stderr.contains("--compute-dtype"), "\(badDtype.stderr)")
         let greedy = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--samples", "2"])
         #expect(greedy.status == 64 && greedy.stderr.contains("--temperature"), "\(greedy.stderr)")
     }

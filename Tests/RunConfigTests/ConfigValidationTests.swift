@@ -36,6 +36,7 @@ private let impossible: [([String], String)] = [
     (["model.lora_rank=100000"], "model.lora_rank"),
     (["model.lora_rank=4", "model.lora_alpha=0"], "model.lora_alpha"),
     (["model.lora_rank=4", "model.lora_target_modules=[]"], "model.lora_target_modules"),
+    (["model.lora_rank=4", "rollout.compute_dtype=bf16"], "rollout.compute_dtype"),
     (["model.dtype=bf16"], "model.dtype"),
     (["model.n_heads=4", "model.n_kv_heads=3"], "model.n_kv_heads"),
     (["task.name="], "task.name"),

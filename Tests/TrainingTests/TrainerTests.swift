@@ -143,6 +143,8 @@ private func twoMiniBatchConfig() throws -> RunConfig {
 @Test func approximateRolloutOptionsReachTheRollouts() throws {
     func hashes(_ overrides: [String]) throws -> [Double] {
         let trainer = try tinyTrainer(try tinyRunConfig(overrides: overrides))
+        // Larger weights, sharper logits: bfloat16's rounding then changes some sampled tokens.
+        for i in trainer.model.trainableParameters.buffer.indices { trainer.model.trainableParameters.buffer[i] *= 4 }
         let initial = Array(trainer.model.trainableParameters.buffer)
         let reports = try (0..<2).map { _ in try trainer.step { false } }
         #expect(Array(trainer.model.trainableParameters.buffer) != initial, "\(overrides): the steps moved the weights")
@@ -151,8 +153,9 @@ private func twoMiniBatchConfig() throws -> RunConfig {
     }
     let exact = try hashes([])
     #expect(exact.count == 2)
+    let bf16 = BF16ComputeModel.isSupported ? [["rollout.compute_dtype=bf16"]] : []
     for overrides in [["rollout.block_cache=true"], ["rollout.confidence_threshold=0.5"],
-                      ["rollout.confidence_threshold=0.5", "rollout.block_cache=true"]] {
+                      ["rollout.confidence_threshold=0.5", "rollout.block_cache=true"]] + bf16 {
         #expect(try hashes(overrides) != exact, "\(overrides)")
     }
 }

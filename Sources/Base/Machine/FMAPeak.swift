@@ -40,6 +40,14 @@ public struct FMAPeak: Sendable {
     public let gflopsPerCore: Double
     /// Timed runs per width; each width's figure is its fastest run.
     public let repetitions: Int
+    /// GFLOPS of one core in bfloat16 dot products (zmm VDPBF16PS: two products and two sums per
+    /// lane), measured the same way; nil when the CPU has no AVX512_BF16. Twice ``gflopsPerCore``
+    /// where the instruction runs at the FMA's rate (Zen 4), about half where it does not (Intel
+    /// Xeons without AMX): whether `rollout.compute_dtype = "bf16"` pays.
+    public let bf16DotGFLOPS: Double?
+
+    /// ``bf16DotGFLOPS`` over ``gflopsPerCore``.
+    public var bf16DotRatio: Double? { bf16DotGFLOPS.map { $0 / gflopsPerCore } }
 
     /// Measures every supported width: one untimed warm-up run, then `repetitions` timed runs of
     /// `iterations` loop iterations; each width's figure is its fastest run by wall clock (the run
@@ -48,20 +56,35 @@ public struct FMAPeak: Sendable {
     /// One run of 2^20 iterations is about 3 ms at 512 bits on a 120-GFLOPS core.
     public static func measure(iterations: Int = 1 << 20, repetitions: Int = 20) -> FMAPeak? {
         precondition(iterations > 0 && repetitions > 0, "iterations and repetitions must be positive")
-        var gflopsByWidth: [FMAWidth: Double] = [:]
-        for width in FMAWidth.allCases where width.isSupported {
-            _ = run(width, iterations: iterations)
+        /// The fastest of `repetitions` timed runs of `loop` after one untimed run, in GFLOPS.
+        func fastest(_ loop: () -> Int) -> Double {
+            _ = loop()
             var best = 0.0
             for _ in 0..<repetitions {
                 var flops = 0
-                let elapsed = ContinuousClock().measure { flops = run(width, iterations: iterations).flops }
+                let elapsed = ContinuousClock().measure { flops = loop() }
                 let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
                 best = max(best, Double(flops) / seconds / 1e9)
             }
-            gflopsByWidth[width] = best
+            return best
+        }
+        var gflopsByWidth: [FMAWidth: Double] = [:]
+        for width in FMAWidth.allCases where width.isSupported {
+            gflopsByWidth[width] = fastest { run(width, iterations: iterations).flops }
         }
         guard let (width, gflops) = gflopsByWidth.max(by: { $0.value < $1.value }) else { return nil }
-        return FMAPeak(gflopsByWidth: gflopsByWidth, width: width, gflopsPerCore: gflops, repetitions: repetitions)
+        let bf16Dot = bgpo_dpbf16_supported() != 0 ? fastest { runBF16Dot(iterations: iterations).flops } : nil
+        return FMAPeak(gflopsByWidth: gflopsByWidth, width: width, gflopsPerCore: gflops, repetitions: repetitions,
+                       bf16DotGFLOPS: bf16Dot)
+    }
+
+    /// Runs the bfloat16 dot-product loop once: the floating-point operations done,
+    /// `iterations x chains x 16 lanes x 4` (0 without AVX512_BF16), and the sum of the final
+    /// accumulator lanes (chain k starts at k / 100 and grows by 2^-19 per iteration).
+    public static func runBF16Dot(iterations: Int) -> (flops: Int, checksum: Float) {
+        var checksum: Float = 0
+        let flops = bgpo_dpbf16_run(Int64(iterations), &checksum)
+        return (Int(flops), checksum)
     }
 
     /// Runs the loop once: the floating-point operations done, `iterations x chains x lanes x 2`

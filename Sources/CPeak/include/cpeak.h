@@ -25,4 +25,10 @@ int bgpo_fma_supported(int bits);
 /// when bgpo_fma_supported(bits) is 0 or `iterations` is negative.
 int64_t bgpo_fma_run(int bits, int64_t iterations, float *checksum);
 
+/// 1 if this CPU and operating system run the bfloat16 dot-product loop (AVX-512F with AVX512_BF16), else 0.
+int bgpo_dpbf16_supported(void);
+/// Runs `iterations` iterations of the loop with zmm VDPBF16PS instead of FMA (each a pair of
+/// bfloat16 products per lane added to an F32 accumulator) and stores the lanes' sum in
+/// `*checksum`. Returns iterations x bgpo_fma_chains x 16 lanes x 4, or 0 when unsupported.
+int64_t bgpo_dpbf16_run(int64_t iterations, float *checksum);
 #endif

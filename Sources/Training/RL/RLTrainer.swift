@@ -57,6 +57,7 @@ public final class RLTrainer {
     ///   - baseDigest: with LoRA, the digest of the frozen base, for the checkpoints.
     public init(config: RunConfig, model: any TrainableModel, reference: (any ForwardModel)?, baseDigest: String? = nil,
                 task: any RewardTask, tokenizer: any Tokenizer, communicator: any Communicator) throws {
+        try config.rollout.computeDtype.check(model, key: "rollout.compute_dtype")
         self.config = config
         self.model = model
         self.baseDigest = baseDigest
@@ -207,7 +208,7 @@ public final class RLTrainer {
     /// responses of one prompt in one batch), scores them and computes their advantages.
     func rollouts(step: Int) throws -> [Group] {
         let generations = config.rollout.numGenerations
-        let runner = ModelRunner(model: model)
+        let runner = ModelRunner(model: try config.rollout.computeDtype.forwardModel(model, key: "rollout.compute_dtype"))
         return try prompts.localPositions.map { position in
             let (promptIndex, problem, prompt) = try self.prompt(step: step, position: position)
             try checkLength(prompt, problem: problem)

@@ -1,3 +1,4 @@
+import Base
 import DLLM
 import Foundation
 import ModelFiles
@@ -32,6 +33,38 @@ extension RolloutSettings {
                         steps: evalDiffusionSteps > 0 ? evalDiffusionSteps : maxCompletionLength,
                         temperature: evalTemperature, remasking: remasking,
                         cfgScale: cfgScale)
+    }
+}
+
+extension ComputeType {
+    /// `model` as a pass in this precision runs it: `model` itself for `f32`; for `bf16` a
+    /// ``DLLM/BF16ComputeModel`` snapshot of its current weights (make a new one after they change).
+    ///
+    /// - Throws: ``ConfigError/invalidValue(key:value:expected:)`` naming `key` as ``check(_:key:)`` does.
+    public func forwardModel(_ model: any ForwardModel, key: String) throws -> any ForwardModel {
+        try check(model, key: key)
+        switch (self, model) {
+        case (.f32, _): return model
+        case (.bf16, let full as Model): return BF16ComputeModel(model: full)
+        case (.bf16, let stored as BF16Model): return BF16ComputeModel(model: stored)
+        case (.bf16, _): preconditionFailure("ComputeType.forwardModel: check(_:key:) let \(type(of: model)) through")
+        }
+    }
+
+    /// Throws ``ConfigError/invalidValue(key:value:expected:)`` naming `key` when this precision
+    /// cannot run `model` here: `bf16` needs a CPU with AVX512_BF16 and a full model (a ``DLLM/Model``
+    /// or ``DLLM/BF16Model``, not LoRA adapters).
+    public func check(_ model: any ForwardModel, key: String) throws {
+        guard self == .bf16 else { return }
+        let cpu = CPUInfo.current
+        guard BF16ComputeModel.isSupported else {
+            throw ConfigError.invalidValue(key: key, value: "\"bf16\"",
+                                           expected: "\"f32\" on this CPU (\(cpu.model), \(cpu.features)): bf16 products need AVX512_BF16")
+        }
+        guard model is Model || model is BF16Model else {
+            throw ConfigError.invalidValue(key: key, value: "\"bf16\"",
+                                           expected: "\"f32\" with LoRA adapters: bf16 products pack a full model's matrices")
+        }
     }
 }
 

@@ -15,7 +15,9 @@ extension FMAPeak {
         let widths = FMAWidth.allCases.compactMap { width in
             gflopsByWidth[width].map { width.name + String(format: " %.1f", $0) }
         }
-        return "best width \(width.name); " + widths.joined(separator: ", ") + " GFLOPS; fastest of \(repetitions) single-thread runs each"
+        let bf16 = bf16DotGFLOPS.map { String(format: "; bfloat16 dot products (zmm VDPBF16PS) %.1f GFLOPS = %.2fx FMA", $0, $0 / gflopsPerCore) }
+        return "best width \(width.name); " + widths.joined(separator: ", ") + " GFLOPS" + (bf16 ?? "")
+            + "; fastest of \(repetitions) single-thread runs each"
     }
 
     /// The figure of each width under its JSON key, "avx2" or "avx512".
@@ -29,4 +31,16 @@ extension FMAPeak {
 func measuredPeakLine(_ peak: FMAPeak?) -> String {
     guard let peak else { return "measured FMA peak: unavailable (this CPU runs neither AVX2 nor AVX-512)" }
     return String(format: "measured FMA peak: %.1f GFLOPS per core (", peak.gflopsPerCore) + peak.summary + ")"
+}
+
+/// What `rollout.compute_dtype = "bf16"` buys on this CPU, from a measured peak: "bfloat16 dot
+/// products at 1.94x the F32 FMA rate on this CPU", with a warning when that is below 1 (the
+/// bf16 rollouts are then slower than F32 ones).
+func bf16ThroughputNote(_ peak: FMAPeak?) -> String {
+    guard let peak, let ratio = peak.bf16DotRatio else {
+        return "warning: rollout.compute_dtype = \"bf16\": this CPU has no AVX512_BF16"
+    }
+    let rate = String(format: "bfloat16 dot products at %.2fx the F32 FMA rate on this CPU", ratio)
+    return ratio < 1 ? "warning: rollout.compute_dtype = \"bf16\": \(rate): bf16 rollouts are slower than f32 here"
+        : "rollout.compute_dtype = \"bf16\": \(rate)"
 }

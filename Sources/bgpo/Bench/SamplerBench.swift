@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import DLLM
 import Foundation
 import Kernels
@@ -73,7 +74,8 @@ struct SamplerBench: ParsableCommand {
             (prompts: members.flatMap { Array(repeating: encoded[$0], count: generations) },
              keys: members.flatMap { p in (0..<generations).map { g -> [UInt64] in [1, UInt64(p), UInt64(g)] } })
         }
-        let counter = CountingModel(ModelRunner(model: policy), allPositions: allPositions)
+        let rolloutModel = try config.rollout.computeDtype.forwardModel(policy, key: "rollout.compute_dtype")
+        let counter = CountingModel(ModelRunner(model: rolloutModel), allPositions: allPositions)
         func decode() throws {
             for batch in batches {
                 _ = try sampler.generate(model: counter, prompts: batch.prompts, keys: batch.keys)
@@ -90,6 +92,7 @@ struct SamplerBench: ParsableCommand {
             cpuSeconds.append(ModelTimer.processCPUSeconds() - cpuStart)
             forwardShares.append((counter.forwardSeconds - forwardStart) / elapsed.seconds)
         }
+        let peak = FMAPeak.measure()
         let median = ModelTimer.median(seconds), cpu = ModelTimer.median(cpuSeconds)
         let forwardShare = ModelTimer.median(forwardShares)
         let generated = Double(prompts * generations * config.rollout.maxCompletionLength)
@@ -106,7 +109,8 @@ struct SamplerBench: ParsableCommand {
             "forwards_per_s": forwards / median, "model_tokens_per_s": Double(counter.tokens) / Double(runs) / median,
             "gflops": flops / median / 1e9, "load_average": CompareBench.loadAverage(),
             "forward_share": forwardShare, "confidence_threshold": config.rollout.confidenceThreshold,
-            "block_cache": config.rollout.blockCache,
+            "block_cache": config.rollout.blockCache, "compute_dtype": config.rollout.computeDtype.rawValue,
+            "fma_peak_gflops": peak?.gflopsPerCore ?? 0, "bf16_dot_gflops": peak?.bf16DotGFLOPS ?? 0,
         ]
         if json {
             let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
@@ -120,10 +124,12 @@ struct SamplerBench: ParsableCommand {
               + (allPositions ? ", every position's logits" : ", logits of the current block")
               + (config.rollout.confidenceThreshold > 0 ? ", confidence threshold \(config.rollout.confidenceThreshold)" : "")
               + (config.rollout.blockCache ? ", block cache" : "")
+              + (config.rollout.computeDtype == .bf16 ? ", bf16 products" : "")
               + ", \(threads) thread(s), \(BLASCore.current.summary)")
         print(String(format: "model d_model %d, %d layers; longest prompt %d tokens; median of %d runs, load average %.2f",
                      policy.config.dModel, policy.config.nLayers, encoded.map(\.count).max() ?? 0, runs,
                      CompareBench.loadAverage()))
+        print(measuredPeakLine(peak))
         print(String(format: "%.0f generated tokens/s  (%.2f s per run, %.0f forward passes, %.1f forwards/s, "
                      + "%.0f model tokens/s, %.1f GFLOPS)", generated / median, median, forwards, forwards / median,
                      Double(counter.tokens) / Double(runs) / median, flops / median / 1e9))

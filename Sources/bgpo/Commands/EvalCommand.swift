@@ -68,7 +68,7 @@ struct EvalCommand: ParsableCommand {
         let problems = try split.problems(of: task, limit: limit, seed: seed)
         let evaluator = TaskEvaluator(task: task, tokenizer: tokenizer, options: options, batchSize: batchSize)
         let schedule = (options.confidenceThreshold.map { String(format: "confidence threshold %g", $0) } ?? "steps \(options.steps)")
-            + (options.blockCache ? ", block cache" : "")
+            + (options.blockCache ? ", block cache" : "") + (weights.computeDtype == .bf16 ? ", bf16 products" : "")
         var evaluations: [TaskEvaluation] = []
         for sample in 0..<samples {
             let start = Date()

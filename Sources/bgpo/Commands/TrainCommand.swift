@@ -67,6 +67,9 @@ struct TrainCommand: ParsableCommand, LoggingCommand {
                 for warning in config.warnings {
                     StandardStream.error.writeLog("bgpo: \(warning)\n")
                 }
+                if config.rollout.computeDtype == .bf16 {
+                    StandardStream.error.writeLog("bgpo: \(bf16ThroughputNote(FMAPeak.measure()))\n")
+                }
             }
             if let deadline = limit.deadline {
                 ranks.say("time limit: \(limit.source.rawValue), stop before \(deadline) with a checkpoint")

@@ -1,0 +1,130 @@
+import Base
+import Kernels
+
+/// A ``Model`` or ``BF16Model`` whose matrix products run in bfloat16 (AVX512_BF16 dot products,
+/// F32 sums): the rollout forward of `rollout.compute_dtype = "bf16"` and of `bgpo eval
+/// --compute-dtype bf16`. Approximate: the logits differ from the F32 forward by about 1e-2
+/// relative, so it never computes a likelihood the objectives differentiate.
+///
+/// A snapshot: the matrices are packed when it is made (about two bytes per parameter), and it
+/// reads the embedding and norm weights from the source model, so make a new one after the
+/// source's weights change (the trainer makes one per rollout phase). Element-wise work,
+/// attention and softmax stay F32.
+public final class BF16ComputeModel {
+    /// The model's shape.
+    public let config: ModelConfig
+    private let layout: ParameterLayout
+    private let weights: PackedBF16Weights
+    /// The source model, kept alive: the embedding and norm weights are read from it.
+    private let source: AnyObject
+
+    /// Whether this CPU runs bfloat16 products (AVX-512 with AVX512_BF16).
+    public static var isSupported: Bool { BF16Products.isSupported }
+
+    /// Packs the matrices of `model`, rounded to bfloat16. Needs ``isSupported``.
+    public init(model: Model) {
+        config = model.config
+        layout = model.layout
+        source = model
+        let base = UnsafePointer(model.parameters.pointer)
+        weights = PackedBF16Weights(layout: layout, vectors: .f32(base)) { entry in
+            BF16PackedMatrix(f32: base + entry.offset, outFeatures: entry.shape[0], inFeatures: entry.shape[1])
+        }
+    }
+
+    /// Packs the bfloat16 matrices of `model` as they are. Needs ``isSupported``.
+    public init(model: BF16Model) {
+        config = model.config
+        layout = model.layout
+        source = model
+        let base = UnsafePointer(model.storage.baseAddress!)
+        weights = PackedBF16Weights(layout: layout, vectors: .bf16(model.widened)) { entry in
+            BF16PackedMatrix(bf16: base + entry.offset, outFeatures: entry.shape[0], inFeatures: entry.shape[1])
+        }
+    }
+
+    private func run(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
+                     scope: ForwardScope) {
+        precondition(ws.config == config, "BF16ComputeModel.forward: workspace was built for another model configuration")
+        DLLM.forward(config: config, layout: layout, weights: weights, tokens: tokens, keyMask: keyMask, workspace: ws,
+                     scope: scope)
+    }
+}
+
+extension BF16ComputeModel: ForwardModel {
+    /// A plain ``Workspace``.
+    public func makeWorkspace(batch: Int, seq: Int) -> Workspace {
+        Workspace(config: config, batch: batch, seq: seq)
+    }
+
+    /// The forward pass with bfloat16 matrix products.
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
+                        positions: Range<Int>?) {
+        run(tokens: tokens, keyMask: keyMask, workspace: ws, scope: .logits(of: positions))
+    }
+
+    /// The block-cached pass with bfloat16 matrix products.
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
+                        recomputing positions: Range<Int>) {
+        run(tokens: tokens, keyMask: keyMask, workspace: ws, scope: .recomputing(positions))
+    }
+}
+
+/// The weights of a ``BF16ComputeModel``: every matrix but the embedding packed for bfloat16
+/// products, the embedding and norm weights read from the source model.
+final class PackedBF16Weights: ForwardWeights {
+    /// Where the embedding table and the norm weights come from.
+    enum Vectors {
+        /// A ``Model``'s F32 parameter buffer.
+        case f32(UnsafePointer<Float>)
+        /// A ``BF16Model``'s weights, widened as read.
+        case bf16(BF16Weights)
+    }
+
+    private let vectors: Vectors
+    /// The packed matrices by their offset in the layout.
+    private let matrices: [Int: BF16PackedMatrix]
+    /// The bfloat16 copy of a product's input rows, grown as needed.
+    private var scratch = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
+
+    /// Packs every two-dimensional tensor of `layout` except the embedding with `pack`.
+    init(layout: ParameterLayout, vectors: Vectors, pack: (TensorEntry) -> BF16PackedMatrix) {
+        precondition(BF16Products.isSupported, "PackedBF16Weights: this CPU has no AVX512_BF16")
+        self.vectors = vectors
+        matrices = Dictionary(uniqueKeysWithValues: layout.entries
+            .filter { $0.shape.count == 2 && $0.offset != layout.embedding }
+            .map { ($0.offset, pack($0)) })
+    }
+
+    deinit { scratch.deallocate() }
+
+    func embed(tokens: UnsafePointer<Int32>, tableAt offset: Int, out: UnsafeMutablePointer<Float>,
+               count: Int, vocab: Int, dim: Int) {
+        switch vectors {
+        case .f32(let base):
+            embeddingForward(tokens: tokens, table: base + offset, out: out, count: count, vocab: vocab, dim: dim)
+        case .bf16(let widened):
+            widened.embed(tokens: tokens, tableAt: offset, out: out, count: count, vocab: vocab, dim: dim)
+        }
+    }
+
+    func vector(at offset: Int, count: Int) -> UnsafePointer<Float> {
+        switch vectors {
+        case .f32(let base): base + offset
+        case .bf16(let widened): widened.vector(at: offset, count: count)
+        }
+    }
+
+    func linear(x: UnsafePointer<Float>, weightAt offset: Int, y: UnsafeMutablePointer<Float>,
+                rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool) {
+        guard let weight = matrices[offset], weight.inFeatures == inFeatures, weight.outFeatures == outFeatures else {
+            preconditionFailure("PackedBF16Weights.linear: no packed [\(outFeatures), \(inFeatures)] matrix at \(offset)")
+        }
+        let needed = BF16PackedMatrix.scratchCount(rows: rows, inFeatures: inFeatures)
+        if scratch.count < needed {
+            scratch.deallocate()
+            scratch = .allocate(capacity: needed)
+        }
+        bf16LinearForward(x: x, weight: weight, y: y, rows: rows, accumulate: accumulate, scratch: scratch.baseAddress!)
+    }
+}

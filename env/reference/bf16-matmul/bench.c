@@ -9,7 +9,7 @@
  *   dnnl32  oneDNN matmul, f32 src/weights/dst (reference).
  *   dnnl16  oneDNN matmul, bf16 src/weights, f32 dst, INCLUDING the f32->bf16 conversion of x every call.
  *   dnnl16n the same primitive WITHOUT the conversion (x already bf16).
- *   hand16  a small hand-written _mm512_dpbf16_ps kernel (optional, --hand), including the conversion.
+ *   hand16  bgpo's own _mm512_dpbf16_ps kernel (Sources/CBF16GEMM; optional, --hand), including the conversion.
  * Weights are converted / reordered once, ahead of timing; primitives are created once per shape.
  *
  * Usage: bench [--threads T] [--set all|wide] [--reps R] [--min-time S] [--hand] [--probe] [--peak] [--corename]
@@ -30,6 +30,8 @@
 
 #include <cblas.h>
 #include <oneapi/dnnl/dnnl.h>
+
+#include "bf16gemm.h"
 
 #define CHECK(call)                                                                        \
     do {                                                                                   \
@@ -92,106 +94,6 @@ static void to_bf16(const float *x, uint16_t *y, size_t n, int nthr) {
     }
 }
 
-/* ---------------------------------------------------------------- hand-written dpbf16 kernel */
-/* Packed weights: panels of 64 output columns; inside a panel, for every pair of k, 64 columns x 2 bf16
- * (4 zmm), so one _mm512_dpbf16_ps multiplies a broadcast (x[m][k], x[m][k+1]) pair with 16 columns. */
-#define HK_NR 64
-#define HK_MR 6
-#define HK_KC 256 /* k per block: the 64-column B micro-panel is 32 KiB, stays in L1 */
-#define HK_MC 96  /* rows per block */
-
-static uint16_t *hk_pack(const float *W, int N, int K) {
-    int np = (N + HK_NR - 1) / HK_NR, kp = K / 2;
-    uint16_t *p = xmalloc((size_t)np * kp * HK_NR * 2 * sizeof(uint16_t));
-    for (int n = 0; n < N; n++)
-        for (int k = 0; k < K; k++)
-            p[((size_t)(n / HK_NR) * kp + k / 2) * (HK_NR * 2) + (n % HK_NR) * 2 + (k & 1)] = bf16_of(W[(size_t)n * K + k]);
-    return p;
-}
-
-__attribute__((always_inline, target("avx512f,avx512bw,avx512bf16")))
-static inline void hk_tile(const int mr, int kpairs, const uint16_t *A, size_t lda, const uint16_t *B, float *C,
-                           size_t ldc, int ncols, int accumulate) {
-    __m512 acc[HK_MR][4];
-#pragma GCC unroll 8
-    for (int i = 0; i < HK_MR; i++)
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) acc[i][j] = _mm512_setzero_ps();
-    for (int kk = 0; kk < kpairs; kk++) {
-        const uint16_t *b = B + (size_t)kk * (HK_NR * 2);
-        __m512bh b0 = (__m512bh)_mm512_loadu_si512((const void *)b);
-        __m512bh b1 = (__m512bh)_mm512_loadu_si512((const void *)(b + 32));
-        __m512bh b2 = (__m512bh)_mm512_loadu_si512((const void *)(b + 64));
-        __m512bh b3 = (__m512bh)_mm512_loadu_si512((const void *)(b + 96));
-#pragma GCC unroll 8
-        for (int i = 0; i < mr; i++) {
-            int32_t pair;
-            memcpy(&pair, A + i * lda + 2 * kk, 4);
-            __m512bh a = (__m512bh)_mm512_set1_epi32(pair);
-            acc[i][0] = _mm512_dpbf16_ps(acc[i][0], a, b0);
-            acc[i][1] = _mm512_dpbf16_ps(acc[i][1], a, b1);
-            acc[i][2] = _mm512_dpbf16_ps(acc[i][2], a, b2);
-            acc[i][3] = _mm512_dpbf16_ps(acc[i][3], a, b3);
-        }
-    }
-#pragma GCC unroll 8
-    for (int i = 0; i < mr; i++)
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            int left = ncols - 16 * j;
-            if (left <= 0) break;
-            __mmask16 m = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-            float *c = C + i * ldc + 16 * j;
-            __m512 v = acc[i][j];
-            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, c));
-            _mm512_mask_storeu_ps(c, m, v);
-        }
-}
-
-/* Panels [p0, p1) of C = A . W^T, A [M,K] bf16 row-major, Wp packed by hk_pack, C [M,N] f32. */
-__attribute__((target("avx512f,avx512bw,avx512bf16")))
-static void hk_range(const uint16_t *A, int M, int K, const uint16_t *Wp, float *C, int N, int p0, int p1) {
-    int kp = K / 2;
-    for (int pc = 0; pc < K; pc += HK_KC) {
-        int kpairs = (K - pc < HK_KC ? K - pc : HK_KC) / 2, accumulate = pc > 0;
-        for (int ic = 0; ic < M; ic += HK_MC) {
-            int mc = M - ic < HK_MC ? M - ic : HK_MC;
-            for (int p = p0; p < p1; p++) {
-                const uint16_t *B = Wp + ((size_t)p * kp + pc / 2) * (HK_NR * 2);
-                int ncols = N - p * HK_NR < HK_NR ? N - p * HK_NR : HK_NR;
-                int i = 0;
-                for (; i + HK_MR <= mc; i += HK_MR)
-                    hk_tile(HK_MR, kpairs, A + (size_t)(ic + i) * K + pc, K, B, C + (size_t)(ic + i) * N + p * HK_NR, N,
-                            ncols, accumulate);
-                const uint16_t *a = A + (size_t)(ic + i) * K + pc;
-                float *c = C + (size_t)(ic + i) * N + p * HK_NR;
-                switch (mc - i) {
-                case 5: hk_tile(5, kpairs, a, K, B, c, N, ncols, accumulate); break;
-                case 4: hk_tile(4, kpairs, a, K, B, c, N, ncols, accumulate); break;
-                case 3: hk_tile(3, kpairs, a, K, B, c, N, ncols, accumulate); break;
-                case 2: hk_tile(2, kpairs, a, K, B, c, N, ncols, accumulate); break;
-                case 1: hk_tile(1, kpairs, a, K, B, c, N, ncols, accumulate); break;
-                default: break;
-                }
-            }
-        }
-    }
-}
-
-static void hk_gemm(const uint16_t *A, int M, int K, const uint16_t *Wp, float *C, int N, int nthr) {
-    int np = (N + HK_NR - 1) / HK_NR;
-    if (nthr <= 1 || np < 2) {
-        hk_range(A, M, K, Wp, C, N, 0, np);
-        return;
-    }
-#pragma omp parallel num_threads(nthr)
-    {
-        int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        int p0 = (int)((long)np * t / nt), p1 = (int)((long)np * (t + 1) / nt);
-        hk_range(A, M, K, Wp, C, N, p0, p1);
-    }
-}
-
 /* ---------------------------------------------------------------- instruction throughput probe */
 /* 16 independent accumulator chains, so latency does not limit; returns flop per second:
  * a zmm vfmadd231ps is 16 x 2 flop, a zmm vdpbf16ps is 16 x 2 x 2 flop. */
@@ -236,7 +138,7 @@ typedef struct {
     int M, K, N, nthr;
     float *x, *w;           /* x [M,K], w [N,K] */
     uint16_t *xb;           /* bf16 copy of x (written by the converting sides) */
-    uint16_t *wp;           /* hand kernel's packed weights */
+    uint16_t *wp;           /* bgpo kernel's packed weights */
     float *y_s, *y_d32, *y_d16, *y_h;
     dnnl_engine_t eng;
     dnnl_stream_t strm;
@@ -263,9 +165,20 @@ static void side_d16(Case *c) {
     to_bf16(c->x, c->xb, (size_t)c->M * c->K, c->nthr);
     side_d16n(c);
 }
+/* bgpo's own kernel (Sources/CBF16GEMM, the one `rollout.compute_dtype = "bf16"` runs), its output panels
+ * shared among the threads. */
 static void side_hand(Case *c) {
-    to_bf16(c->x, c->xb, (size_t)c->M * c->K, c->nthr);
-    hk_gemm(c->xb, c->M, c->K, c->wp, c->y_h, c->N, c->nthr);
+    bgpo_bf16_convert_rows(c->x, c->M, c->K, c->xb);
+    int panels = (c->N + bgpo_bf16_panel - 1) / bgpo_bf16_panel;
+    if (c->nthr <= 1 || panels < 2) {
+        bgpo_bf16_gemm_panels(c->xb, c->M, c->K, c->wp, c->N, c->y_h, 0, 0, panels);
+        return;
+    }
+#pragma omp parallel num_threads(c->nthr)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        bgpo_bf16_gemm_panels(c->xb, c->M, c->K, c->wp, c->N, c->y_h, 0, panels * t / nt, panels * (t + 1) / nt);
+    }
 }
 
 /* A matmul primitive src [M,K] ab, weights [K,N] in the layout oneDNN prefers (reordered once from our
@@ -328,7 +241,8 @@ static void case_init(Case *c, int M, int K, int N, int nthr, int hand, dnnl_eng
     make_matmul(c, dnnl_bf16, &c->mm16, &c->src16, &c->wei16, &c->dst16, c->xb, c->y_d16, &c->impl16);
     if (hand) {
         c->y_h = xmalloc((size_t)M * N * 4);
-        c->wp = hk_pack(c->w, N, K);
+        c->wp = xmalloc(bgpo_bf16_packed_count(N, K) * sizeof(uint16_t));
+        bgpo_bf16_pack_f32(c->w, N, K, c->wp);
     }
 }
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# BF16 matmul (oneDNN, and a small hand-written VDPBF16PS kernel) vs OpenBLAS F32 sgemm at the projection
+# BF16 matmul (oneDNN, and bgpo's own VDPBF16PS kernel, Sources/CBF16GEMM) vs OpenBLAS F32 sgemm at the projection
 # shapes of bgpo's rollout forward pass (issue 15, part 4). About 7 minutes on the 2-vCPU machine.
 #
 #   bash env/reference/bf16-matmul/run.sh
 #
 # Knobs (environment): BENCH_REPS (7), BENCH_MIN_TIME (0.2 s per side and repetition), BENCH_HAND (1: also
-# time the hand-written kernel; 0: skip it), BENCH_ONE_THREAD (1: the 1-thread rows, all widths),
+# time bgpo's kernel; 0: skip it), BENCH_ONE_THREAD (1: the 1-thread rows, all widths),
 # BENCH_TWO_THREADS (1: the 2-thread rows for the 512/1376 and 8B widths).
 #
 # The 2-thread rows run with OMP_WAIT_POLICY=passive: with GNU OpenMP's default (spin, then sleep) oneDNN's
@@ -29,7 +29,9 @@ done
 
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
-gcc -O2 -fopenmp -Wall -o "$build/bench" "$here/bench.c" -I/usr/include/x86_64-linux-gnu -lopenblas -ldnnl -lm
+repo=$(cd "$here/../../.." && pwd)
+gcc -O2 -fopenmp -Wall -o "$build/bench" "$here/bench.c" "$repo/Sources/CBF16GEMM/bf16gemm.c" -I"$repo/Sources/CBF16GEMM/include" \
+    -I/usr/include/x86_64-linux-gnu -lopenblas -ldnnl -lm
 bench=$build/bench
 
 cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')

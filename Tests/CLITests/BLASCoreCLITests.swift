@@ -30,6 +30,10 @@ import Testing
         for line in lines {
             let core = try #require(line["blas_core"] as? String)
             #expect(line["cpu_model"] as? String == cpu.model)
+            // Whether bf16 rollouts pay here: a measured ratio exactly where the CPU has the instruction.
+            #expect((line["bf16_dot_ratio"] as? Double).map { $0 > 0 } ?? !cpu.hasAVX512BF16, "\(line)")
+            #expect((line["bf16_dot_ratio"] != nil) == cpu.hasAVX512BF16)
+            #expect((line["fma_peak_gflops"] as? Double ?? 0) > 0 || cpu.instructionSet < .avx2)
             // The test that matters on every AVX2 or AVX-512 machine: never a generic core.
             if cpu.instructionSet >= .avx2 {
                 #expect(BLASCore.instructionSet(ofCore: core) == cpu.instructionSet, "\(core) on a \(cpu.instructionSet) CPU")

@@ -310,6 +310,11 @@ private struct RankReport: Encodable {
     var openblasCoretype: String?
     var cpuModel: String
     var cpuFeatures: String
+    /// This core's measured F32 FMA peak, GFLOPS.
+    var fmaPeakGflops: Double?
+    /// Its bfloat16 dot-product rate over the FMA peak (nil without AVX512_BF16): above 1,
+    /// `rollout.compute_dtype = "bf16"` speeds rollouts up here; below 1 it slows them down.
+    var bf16DotRatio: Double?
     var slurm: SlurmReport
 
     struct SlurmReport: Encodable {
@@ -346,6 +351,9 @@ private struct RankReport: Encodable {
         openblasCoretype = environment["OPENBLAS_CORETYPE"]
         cpuModel = core.cpu.model
         cpuFeatures = core.cpu.features
+        let peak = FMAPeak.measure()
+        fmaPeakGflops = peak?.gflopsPerCore
+        bf16DotRatio = peak?.bf16DotRatio
         self.slurm = SlurmReport(jobID: slurm.jobID, stepID: slurm.stepID, ntasks: slurm.tasks,
                                  cpusPerTask: slurm.cpusPerTask, procID: slurm.procID,
                                  restartCount: slurm.restartCount)

@@ -9,10 +9,20 @@ import Testing
     static let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("docs")
 
-    /// The report's cells and comparisons (the run directories it lists depend on the checkout).
+    /// The report's cells and comparisons (the run directories it lists depend on the checkout), each
+    /// in a canonical order: the report lists groups in the order of their runs on its command line,
+    /// and a shell's glob orders `bgpo-nt16-bf16-rollouts/` before `bgpo-nt16/` where a sort of the
+    /// names does the opposite.
     static func tables(_ json: Data) throws -> (cells: [[String: Any]], comparisons: [[String: Any]]) {
         let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
-        return (try #require(object["cells"] as? [[String: Any]]), try #require(object["comparisons"] as? [[String: Any]]))
+        func canonical(_ rows: [[String: Any]]) throws -> [[String: Any]] {
+            let keyed = try rows.map { row in
+                (String(decoding: try JSONSerialization.data(withJSONObject: row, options: [.sortedKeys]), as: UTF8.self), row)
+            }
+            return keyed.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        return (try canonical(try #require(object["cells"] as? [[String: Any]])),
+                try canonical(try #require(object["comparisons"] as? [[String: Any]])))
     }
 
     /// `value` in points with one decimal and a sign, the page's way (− for negative numbers).

@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: [
             "Base", "Kernels", "DLLM", "Tasks", "Cluster", "Checkpoint", "ModelFiles", "RunConfig", "Records",
             "Training", "TestSupport",
-        ]),
+        ], resources: [.copy("Fixtures")]),
         .testTarget(name: "CLITests", dependencies: ["bgpo", "Base", "Kernels", "DLLM", "Checkpoint", "TestSupport"]),
     ]
 )

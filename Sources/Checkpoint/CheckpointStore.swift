@@ -119,8 +119,10 @@ public struct CheckpointStore: Sendable {
     /// error, not damage) ends the lookup with that error. `LATEST` is only cross-checked: a `LATEST`
     /// that is missing, names a missing directory, or lags behind a newer complete checkpoint is
     /// reported in ``CheckpointLookup/notes``. Temporary directories are never candidates.
-    /// Verification reads every byte of each candidate.
-    public func latestValid() throws -> CheckpointLookup {
+    /// Full verification (the default, what a resume needs) reads every byte of each candidate;
+    /// `.summary` reads manifests, headers and state only (``CheckpointDirectory/summary()``), for
+    /// a quick look at many runs.
+    public func latestValid(_ check: CheckpointCheck = .full) throws -> CheckpointLookup {
         let checkpoints = try list()
         var lookup = CheckpointLookup(found: nil, skipped: [], notes: [])
         let latest: String?
@@ -138,7 +140,7 @@ public struct CheckpointStore: Sendable {
         }
         for checkpoint in checkpoints.reversed() {
             do {
-                lookup.found = try checkpoint.verify()
+                lookup.found = try check == .full ? checkpoint.verify() : checkpoint.summary()
                 break
             } catch let error as CheckpointError where error.kind == .io {
                 // A read that failed (permission, a flaky file system) says nothing about the
@@ -297,9 +299,17 @@ public struct CheckpointSaveResult: Sendable {
     public var removedTemporaries: [String]
 }
 
-/// The result of ``CheckpointStore/latestValid()``.
+/// How much of a checkpoint ``CheckpointStore/latestValid(_:)`` reads to accept it.
+public enum CheckpointCheck: Sendable, Equatable {
+    /// Every byte: sizes, SHA-256 and zstd checksums of all files (``CheckpointDirectory/verify()``).
+    case full
+    /// The manifest, the state and both safetensors headers (``CheckpointDirectory/summary()``).
+    case summary
+}
+
+/// The result of ``CheckpointStore/latestValid(_:)``.
 public struct CheckpointLookup: Sendable {
-    /// The newest checkpoint that verifies, with its contents; nil when none does.
+    /// The newest checkpoint that passes the check, with its contents; nil when none does.
     public var found: CheckpointSummary?
     /// Newer checkpoints that failed verification, newest first, with the reason.
     public var skipped: [SkippedCheckpoint]
@@ -307,7 +317,7 @@ public struct CheckpointLookup: Sendable {
     public var notes: [String]
 }
 
-/// A checkpoint passed over by ``CheckpointStore/latestValid()``.
+/// A checkpoint passed over by ``CheckpointStore/latestValid(_:)``.
 public struct SkippedCheckpoint: Sendable, Equatable {
     /// The checkpoint's directory name.
     public var name: String

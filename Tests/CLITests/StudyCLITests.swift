@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `bgpo study plan|train` and `bgpo report` over seed groups, end to end on tiny runs.
+/// `bgpo study plan|status|train` and `bgpo report` over seed groups, end to end on tiny runs.
 @Suite(.serialized) struct StudyCLITests {
     /// A study of tiny countdown runs evaluated on the held-out set: entry "a" with seeds 0 and 1,
     /// entry "b" (another n_t) with seed 0.
@@ -61,12 +61,17 @@ import Testing
         let directory = try temporaryDirectory("bgpo-study-run")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = try Self.write(Self.studyText(directory), in: directory)
+        let fresh = try runBGPO(["study", "status", file])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(Self.states(fresh.stdout) == ["not started", "not started", "not started"], "\(fresh.stdout)")
+        #expect(fresh.stderr.contains("3 runs: 3 not started"), "\(fresh.stderr)")
         for index in 0..<3 {
             let result = try runBGPO(["study", "train", file, "--index", String(index), "--threads", "1"])
             #expect(result.status == 0, "run \(index): \(result.stderr)")
             #expect(result.stdout.contains("heldout accuracy before RL: ") && result.stdout.contains(" (SE, n = 4)"))
         }
         #expect(try runBGPO(["study", "train", file, "--index", "0", "--threads", "1"]).stdout.contains("already complete"))
+        try checkStatus(file: file, study: directory.appendingPathComponent("study"))
 
         let study = directory.appendingPathComponent("study")
         let runs = ["a/seed-0", "a/seed-1", "b/seed-0"].map { study.appendingPathComponent($0).path }
@@ -82,5 +87,48 @@ import Testing
         let mixed = try runBGPO(["report", "--group", "\(runs[0]),\(runs[2])", "--out", directory.appendingPathComponent("m.html").path])
         #expect(mixed.status == 64)
         #expect(mixed.stderr.contains("objective.mc_num"), "\(mixed.stderr)")
+    }
+
+    /// The state column of `bgpo study status` lines.
+    static func states(_ stdout: String) -> [String] {
+        stdout.split(separator: "\n").map { String($0.split(separator: "\t", omittingEmptySubsequences: false)[2]) }
+    }
+
+    /// `bgpo study status` over the three complete runs of `file`: complete with both evaluations;
+    /// a longer budget (a resume-safe key) makes them in progress, a key that affects training makes
+    /// them differ; a damaged newest checkpoint passes the quick look but not --verify, which falls
+    /// back to the older checkpoint as a resume would.
+    func checkStatus(file: String, study: URL) throws {
+        let done = try runBGPO(["study", "status", file])
+        #expect(done.status == 0, "\(done.stderr)")
+        #expect(Self.states(done.stdout) == ["complete (2)", "complete (2)", "complete (2)"], "\(done.stdout)")
+        #expect(done.stderr.contains("3 runs: 3 complete"), "\(done.stderr)")
+        for line in done.stdout.split(separator: "\n") {
+            #expect(line.hasSuffix("points, step 2, n = 4)") && line.contains("% -> "), "\(line)")
+        }
+        let longer = try runBGPO(["study", "status", file, "--set", "train.max_steps=3"])
+        #expect(Self.states(longer.stdout) == ["step 2 of 3", "step 2 of 3", "step 2 of 3"], "\(longer.stdout)")
+        let other = try runBGPO(["study", "status", file, "--set", "objective.mc_num=4"])
+        #expect(Self.states(other.stdout) == ["differs at step 2: objective.mc_num: 2 -> 4",
+                                              "differs at step 2: objective.mc_num: 2 -> 4",
+                                              "differs at step 2: objective.mc_num: 1 -> 4"], "\(other.stdout)")
+        #expect(other.stderr.contains("3 runs: 3 differs"), "\(other.stderr)")
+
+        // Flip one byte in the middle of run b's newest model file: only the checksums see it.
+        let model = study.appendingPathComponent("b/seed-0/checkpoints/step-000002/model.safetensors.zst")
+        var bytes = try Data(contentsOf: model)
+        bytes[bytes.count / 2] ^= 0xFF
+        try bytes.write(to: model)
+        #expect(Self.states(try runBGPO(["study", "status", file]).stdout)[2] == "complete (2)")
+        let verified = try runBGPO(["study", "status", file, "--verify", "--json"])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        let objects = try verified.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.map { $0["state"] as? String } == ["complete", "complete", "in_progress"])
+        #expect(objects[2]["step"] as? Int == 1 && objects[2]["max_steps"] as? Int == 2)
+        #expect((objects[2]["skipped"] as? [[String: Any]])?.first?["name"] as? String == "step-000002")
+        #expect((objects[0]["first_eval"] as? [String: Any])?["problems"] as? Int == 4)
+        #expect((objects[0]["last_eval"] as? [String: Any])?["step"] as? Int == 2)
     }
 }

@@ -95,16 +95,27 @@ public struct TrainingState: CheckpointStateJSON, Codable, Sendable, Equatable {
             throw bad("updates \(updates) is not between the step \(step) (one update at least per step) and \(Self.maxUpdates)")
         }
         guard worldSize >= 1 else { throw bad("world_size \(worldSize) is not a number of ranks") }
-        let saved = try runConfig(path: path)
-        guard saved.hash == configHash else {
-            throw bad("config_hash \(configHash) is not the hash of the saved configuration (\(saved.hash))")
-        }
+        let saved = try savedConfiguration(toml: config, hash: configHash, path: path)
         guard seed == saved.train.seed else { throw bad("seed \(seed) differs from the saved train.seed \(saved.train.seed)") }
         guard step <= saved.train.maxSteps else {
             throw bad("step \(step) is past the saved train.max_steps \(saved.train.maxSteps), where the run stops")
         }
         return saved
     }
+}
+
+/// The configuration a checkpoint's state.json saved as `text`, checked against its `config_hash`;
+/// a mismatch is `badState` (exit 74). The hash is taken over the keys the text holds, as its
+/// writer took it: a checkpoint of an older bgpo lacks the keys added since, which loading fills
+/// with their defaults.
+func savedConfiguration(toml text: String, hash: String, path: String) throws -> RunConfig {
+    let source = "\(path) state.json"
+    let saved = try RunConfig().applying(toml: text, source: source)
+    let written = try RunConfig.hash(ofTOML: text, source: source)
+    guard written == hash else {
+        throw TrainingError.badState(path: path, reason: "config_hash \(hash) is not the hash of the saved configuration (\(written))")
+    }
+    return saved
 }
 
 /// The contents of a checkpoint's `state.json` (``TrainingState``, ``SupervisedState``).

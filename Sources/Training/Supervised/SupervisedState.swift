@@ -80,10 +80,7 @@ public struct SupervisedState: CheckpointStateJSON, Codable, Sendable, Equatable
             throw bad("inconsistent counters: step \(state.step), run_steps \(state.runSteps), updates \(state.updates), "
                       + "skipped \(state.skipped), world_size \(state.worldSize)")
         }
-        let saved = try RunConfig().applying(toml: state.config, source: "\(path) state.json")
-        guard saved.hash == state.configHash else {
-            throw bad("config_hash \(state.configHash) is not the hash of the saved configuration (\(saved.hash))")
-        }
+        let saved = try savedConfiguration(toml: state.config, hash: state.configHash, path: path)
         guard state.runSteps <= saved.sft.steps else {
             throw bad("run_steps \(state.runSteps) is past the saved sft.steps \(saved.sft.steps)")
         }

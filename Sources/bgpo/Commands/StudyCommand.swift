@@ -15,15 +15,15 @@ struct StudyCommand: ParsableCommand {
             seeds. Run i of the plan is entry e's seed s (entries in file order, seeds in order); it trains \
             into STUDY_DIR/<name>/seed-<s> with the preset, the study's overrides, the entry's, any --set, \
             then train.seed = s. `env/run-study.sh` runs a study on this machine, `slurm/study.sbatch` as a \
-            job array; `bgpo report --by-config STUDY_DIR/*/seed-*` pools the seeds. Every run's \
+            job array; `bgpo study status` shows where each run stands; `bgpo report --by-config STUDY_DIR/*/seed-*` pools the seeds. Every run's \
             configuration is checked before anything runs: exit 64 names the file, entry, preset or key. \
             `bgpo study gradients` measures the objectives' gradient noise and bias against n_t.
             """,
-        subcommands: [Plan.self, Train.self, Gradients.self]
+        subcommands: [Plan.self, Status.self, Train.self, Gradients.self]
     )
 }
 
-/// The options that locate a study and its runs, shared by `plan` and `train`.
+/// The options that locate a study and its runs, shared by `plan`, `status` and `train`.
 struct StudyOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("The study file (.toml).", valueName: "study-file"))
     var file: String

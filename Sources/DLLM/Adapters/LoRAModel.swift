@@ -81,39 +81,24 @@ public final class LoRAModel {
         Workspace(config: config, batch: batch, seq: seq, adapters: layout)
     }
 
-    /// The forward pass with the adapters on, of every position (keeping in `workspace` what
-    /// ``backward(workspace:gradients:)`` needs) or for the logits of `positions` only.
+    /// The pass `scope` names with the adapters on; after a pass of every position,
+    /// ``backward(workspace:gradients:)`` can follow.
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
-                        positions: Range<Int>?) {
-        forward(tokens: tokens, keyMask: keyMask, workspace: ws, adapters: .on, positions: positions)
-    }
-
-    /// The block-cached pass with the adapters on (``modelForward(_:tokens:keyMask:workspace:recomputing:)``).
-    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
-                        recomputing positions: Range<Int>) {
-        forward(tokens: tokens, keyMask: keyMask, workspace: ws, adapters: .on, recomputing: positions)
-    }
-
-    /// The block-cached pass with the adapters on or off.
-    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
-                        adapters use: AdapterSwitch, recomputing positions: Range<Int>) {
-        precondition(ws.config == config, "LoRAModel.forward: workspace was built for another model configuration")
-        adaptedForward(weights, tokens: tokens, keyMask: keyMask, workspace: ws, adapters: use, scope: .recomputing(positions))
+                        scope: ForwardScope) {
+        forward(tokens: tokens, keyMask: keyMask, workspace: ws, adapters: .on, scope: scope)
     }
 
     /// The frozen base alone, as a model of its own: diffu-GRPO's reference policy, with no second
     /// copy of the weights.
     public var baseOnly: any ForwardModel { LoRABaseModel(model: self) }
 
-    /// The forward pass with the adapters on or off, of every position (`positions` nil) or for the
-    /// logits of `positions` of every sequence only, as ``modelForward(_:tokens:keyMask:workspace:positions:)``.
+    /// The pass `scope` names with the adapters on or off (by default every position).
     ///
     /// Only a forward of every position with the adapters on can be followed by ``backward(workspace:gradients:)``.
     /// With the adapters off the workspace need not have room for them.
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
-                        adapters use: AdapterSwitch, positions: Range<Int>? = nil) {
-        precondition(ws.config == config, "LoRAModel.forward: workspace was built for another model configuration")
-        adaptedForward(weights, tokens: tokens, keyMask: keyMask, workspace: ws, adapters: use, scope: .logits(of: positions))
+                        adapters use: AdapterSwitch, scope: ForwardScope = .logits(of: nil)) {
+        adaptedForward(weights, tokens: tokens, keyMask: keyMask, workspace: ws, adapters: use, scope: scope)
     }
 
     /// The backward pass of the last forward with the adapters on run in `workspace`.
@@ -173,13 +158,7 @@ final class LoRABaseModel: ForwardModel {
         model.makeWorkspace(batch: batch, seq: seq)
     }
 
-    func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
-                 positions: Range<Int>?) {
-        model.forward(tokens: tokens, keyMask: keyMask, workspace: workspace, adapters: .off, positions: positions)
-    }
-
-    func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
-                 recomputing positions: Range<Int>) {
-        model.forward(tokens: tokens, keyMask: keyMask, workspace: workspace, adapters: .off, recomputing: positions)
+    func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace, scope: ForwardScope) {
+        model.forward(tokens: tokens, keyMask: keyMask, workspace: workspace, adapters: .off, scope: scope)
     }
 }

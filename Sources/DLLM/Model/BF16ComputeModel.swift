@@ -42,31 +42,14 @@ public final class BF16ComputeModel {
             BF16PackedMatrix(bf16: base + entry.offset, outFeatures: entry.shape[0], inFeatures: entry.shape[1])
         }
     }
-
-    private func run(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
-                     scope: ForwardScope) {
-        precondition(ws.config == config, "BF16ComputeModel.forward: workspace was built for another model configuration")
-        DLLM.forward(config: config, layout: layout, weights: weights, tokens: tokens, keyMask: keyMask, workspace: ws,
-                     scope: scope)
-    }
 }
 
 extension BF16ComputeModel: ForwardModel {
-    /// A plain ``Workspace``.
-    public func makeWorkspace(batch: Int, seq: Int) -> Workspace {
-        Workspace(config: config, batch: batch, seq: seq)
-    }
-
-    /// The forward pass with bfloat16 matrix products.
+    /// The pass with bfloat16 matrix products.
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
-                        positions: Range<Int>?) {
-        run(tokens: tokens, keyMask: keyMask, workspace: ws, scope: .logits(of: positions))
-    }
-
-    /// The block-cached pass with bfloat16 matrix products.
-    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
-                        recomputing positions: Range<Int>) {
-        run(tokens: tokens, keyMask: keyMask, workspace: ws, scope: .recomputing(positions))
+                        scope: ForwardScope) {
+        DLLM.forward(config: config, layout: layout, weights: weights, tokens: tokens, keyMask: keyMask, workspace: ws,
+                     scope: scope)
     }
 }
 

@@ -65,19 +65,10 @@ func forward<W: ForwardWeights>(config c: ModelConfig, layout: ParameterLayout, 
     placeCompactLogits(ws.logits, batch: ws.batch, seq: ws.seq, positions: positions, vocab: c.vocabSize)
 }
 
-/// Which pass a model type runs: every position, the logits of some positions, or some positions
-/// recomputed over cached keys and values; one dispatch for the model types over any weight storage.
-enum ForwardScope {
-    /// ``forward(config:layout:weights:tokens:keyMask:workspace:)``, or with positions
-    /// ``forward(config:layout:weights:tokens:keyMask:workspace:positions:)``.
-    case logits(of: Range<Int>?)
-    /// ``forward(config:layout:weights:tokens:keyMask:workspace:recomputing:)``.
-    case recomputing(Range<Int>)
-}
-
 /// The pass `scope` names over the weights `w`.
 func forward<W: ForwardWeights>(config c: ModelConfig, layout: ParameterLayout, weights w: W, tokens: UnsafePointer<Int32>,
                                 keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace, scope: ForwardScope) {
+    precondition(ws.config == c, "forward: workspace was built for another model configuration")
     switch scope {
     case .logits(of: nil):
         forward(config: c, layout: layout, weights: w, tokens: tokens, keyMask: keyMask, workspace: ws)

@@ -8,70 +8,62 @@ public protocol ForwardModel: AnyObject {
     var config: ModelConfig { get }
     /// A workspace for `batch` sequences of `seq` tokens that this model's passes can use.
     func makeWorkspace(batch: Int, seq: Int) -> Workspace
-    /// The forward pass of every position (`positions` nil), keeping in `workspace` what a backward
-    /// needs, as ``modelForward(_:tokens:keyMask:workspace:)``; or for the logits of `positions` of
-    /// every sequence only, as ``modelForward(_:tokens:keyMask:workspace:positions:)``.
-    func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
-                 positions: Range<Int>?)
-    /// The forward pass of `positions` of every sequence only, every other position's keys and
-    /// values read from `workspace`'s previous pass (block-wise caching, approximate), as
-    /// ``modelForward(_:tokens:keyMask:workspace:recomputing:)``.
-    func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
-                 recomputing positions: Range<Int>)
+    /// The pass `scope` names: every position (keeping in `workspace` what a backward needs, as
+    /// ``modelForward(_:tokens:keyMask:workspace:)``), the logits of some positions of every
+    /// sequence only (``modelForward(_:tokens:keyMask:workspace:positions:)``), or some positions
+    /// recomputed over the keys and values of `workspace`'s previous pass (block-wise caching,
+    /// approximate: ``modelForward(_:tokens:keyMask:workspace:recomputing:)``).
+    func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace, scope: ForwardScope)
+}
+
+/// Which pass a model runs: every position, the logits of some positions, or some positions
+/// recomputed over cached keys and values; one dispatch for every model type and weight storage.
+public enum ForwardScope: Sendable, Equatable {
+    /// Every position (`nil`), or the logits of these positions of every sequence only.
+    case logits(of: Range<Int>?)
+    /// These positions of every sequence, over the other positions' cached keys and values.
+    case recomputing(Range<Int>)
 }
 
 extension ForwardModel {
+    /// A plain ``Workspace`` (models with adapters make one with room for them).
+    public func makeWorkspace(batch: Int, seq: Int) -> Workspace {
+        Workspace(config: config, batch: batch, seq: seq)
+    }
+
     /// The forward pass of every position, keeping in `workspace` what a backward needs.
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace) {
-        forward(tokens: tokens, keyMask: keyMask, workspace: workspace, positions: nil)
+        forward(tokens: tokens, keyMask: keyMask, workspace: workspace, scope: .logits(of: nil))
+    }
+
+    /// The forward pass of every position (`positions` nil), or for the logits of `positions` of
+    /// every sequence only.
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
+                        positions: Range<Int>?) {
+        forward(tokens: tokens, keyMask: keyMask, workspace: workspace, scope: .logits(of: positions))
+    }
+
+    /// The pass of `positions` of every sequence only, every other position's keys and values read
+    /// from `workspace`'s previous pass (block-wise caching, approximate).
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
+                        recomputing positions: Range<Int>) {
+        forward(tokens: tokens, keyMask: keyMask, workspace: workspace, scope: .recomputing(positions))
     }
 }
 
 extension Model: ForwardModel {
-    /// A plain ``Workspace``.
-    public func makeWorkspace(batch: Int, seq: Int) -> Workspace {
-        Workspace(config: config, batch: batch, seq: seq)
-    }
-
-    /// ``modelForward(_:tokens:keyMask:workspace:)`` or, with positions,
-    /// ``modelForward(_:tokens:keyMask:workspace:positions:)``.
-    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
-                        positions: Range<Int>?) {
-        if let positions {
-            modelForward(self, tokens: tokens, keyMask: keyMask, workspace: workspace, positions: positions)
-        } else {
-            modelForward(self, tokens: tokens, keyMask: keyMask, workspace: workspace)
-        }
-    }
-
-    /// ``modelForward(_:tokens:keyMask:workspace:recomputing:)``.
-    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace: Workspace,
-                        recomputing positions: Range<Int>) {
-        modelForward(self, tokens: tokens, keyMask: keyMask, workspace: workspace, recomputing: positions)
+    /// The pass over the F32 parameters.
+    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
+                        scope: ForwardScope) {
+        DLLM.forward(config: config, layout: layout, weights: F32Weights(base: parameters.pointer), tokens: tokens,
+                     keyMask: keyMask, workspace: ws, scope: scope)
     }
 }
 
 extension BF16Model: ForwardModel {
-    /// A plain ``Workspace``.
-    public func makeWorkspace(batch: Int, seq: Int) -> Workspace {
-        Workspace(config: config, batch: batch, seq: seq)
-    }
-
-    /// The forward pass over the bfloat16 weights, widened piece by piece.
+    /// The pass over the bfloat16 weights, widened piece by piece.
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
-                        positions: Range<Int>?) {
-        run(tokens: tokens, keyMask: keyMask, workspace: ws, scope: .logits(of: positions))
-    }
-
-    /// The block-cached pass over the bfloat16 weights.
-    public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
-                        recomputing positions: Range<Int>) {
-        run(tokens: tokens, keyMask: keyMask, workspace: ws, scope: .recomputing(positions))
-    }
-
-    private func run(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
-                     scope: ForwardScope) {
-        precondition(ws.config == config, "BF16Model.forward: workspace was built for another model configuration")
+                        scope: ForwardScope) {
         DLLM.forward(config: config, layout: layout, weights: widened, tokens: tokens, keyMask: keyMask, workspace: ws,
                      scope: scope)
     }

@@ -87,6 +87,20 @@ import Testing
         let mixed = try runBGPO(["report", "--group", "\(runs[0]),\(runs[2])", "--out", directory.appendingPathComponent("m.html").path])
         #expect(mixed.status == 64)
         #expect(mixed.stderr.contains("objective.mc_num"), "\(mixed.stderr)")
+
+        // The study file gives the same groups, in its order, without listing directories.
+        let html = directory.appendingPathComponent("s.html").path
+        let byStudy = try runBGPO(["report", "--study", file, "--table", "--step", "1", "--out", html])
+        #expect(byStudy.status == 0, "\(byStudy.stderr)")
+        #expect(byStudy.stdout.contains("| a | final 2 | 2 | ") && byStudy.stdout.contains("| b − a | final 2 vs 2 | welch |"),
+                "\(byStudy.stdout)")
+        // A longer budget leaves every run unfinished; another n_t is not these runs' configuration.
+        let unfinished = try runBGPO(["report", "--study", file, "--set", "train.max_steps=3", "--out", html])
+        #expect(unfinished.status == 64 && unfinished.stderr.contains("no run of \(file) has finished"), "\(unfinished.stderr)")
+        #expect(unfinished.stderr.contains("left out \(runs[2]): unfinished (step 2 of 3)"), "\(unfinished.stderr)")
+        let other = try runBGPO(["report", "--study", file, "--set", "objective.mc_num=4", "--out", html])
+        #expect(other.status == 64 && other.stderr.contains("objective.mc_num: 2 in the run vs 4 in the study"), "\(other.stderr)")
+        #expect(try runBGPO(["report", "--study", file, runs[0], "--out", html]).status == 64)
     }
 
     /// The state column of `bgpo study status` lines.

@@ -156,6 +156,8 @@ public enum GroupingError: Error, Equatable, ExitCodeProviding, CustomStringConv
     case duplicateSeed(group: String, seed: Int, first: String, other: String)
     /// A comparison or baseline naming a group that does not exist.
     case unknownGroup(name: String, available: [String])
+    /// A study's run whose configuration is not the one the study file gives its entry.
+    case differsFromStudy(run: String, entry: String, changes: [ConfigChange])
 
     /// 64: the command line must change.
     public var exitCode: Int32 { ExitStatus.usage }
@@ -171,6 +173,10 @@ public enum GroupingError: Error, Equatable, ExitCodeProviding, CustomStringConv
             return "group '\(group)': \(first) and \(other) both have train.seed = \(seed); each seed may appear once"
         case let .unknownGroup(name, available):
             return "no group named '\(name)'; groups: \(available.joined(separator: ", "))"
+        case let .differsFromStudy(run, entry, changes):
+            let keys = changes.map { "  \($0.key): \($0.new) in the run vs \($0.old) in the study" }
+            return "\(run): not the configuration the study gives entry '\(entry)' (made from another version of "
+                + "the study file?); keys that differ:\n" + keys.joined(separator: "\n")
         }
     }
 }

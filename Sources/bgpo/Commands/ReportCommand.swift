@@ -2,6 +2,7 @@ import ArgumentParser
 import Base
 import Foundation
 import Records
+import RunConfig
 
 /// `bgpo report`: an HTML page with the curves of one or more runs, or of groups of runs that
 /// differ only by seed, with confidence intervals and paired comparisons.
@@ -24,6 +25,9 @@ struct ReportCommand: ParsableCommand {
             as JSON. --by-config groups the given runs by configuration (named after each group's parent \
             directory: a study's entry); --group [NAME=]DIR,DIR,... gives one group (repeatable), refused \
             when its runs differ in more than the seed.
+            --study FILE groups a study's runs by its entries, in the file's order (with the study's \
+            --study-dir and --set, as `bgpo study`): runs whose metrics reach train.max_steps count, the others \
+            are listed as left out; a run whose configuration is not the study's is refused naming the keys.
             --gradients FILE draws a bgpo study gradients report instead (no run directories).
             Exit codes: 0 written, 64 bad options or runs that cannot be pooled (the message names the keys \
             that differ), 65 a metrics or configuration file that cannot be parsed, 74 a file that cannot be \
@@ -45,6 +49,16 @@ struct ReportCommand: ParsableCommand {
         "One group of runs that differ only by seed: [NAME=]DIR,DIR,... (repeatable; NAME defaults to the runs' parent directory).",
         valueName: "group"))
     var groups: [String] = []
+
+    @Option(help: ArgumentHelp("Group the finished runs of this study file by its entries.", valueName: "study-file"))
+    var study: String?
+
+    @Option(help: ArgumentHelp("With --study: the study directory (default: the file's output_dir).", valueName: "dir"))
+    var studyDir: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("With --study: an override of every run, as given to `bgpo study` (repeatable).",
+                                                         valueName: "key=value"))
+    var studyOverrides: [String] = []
 
     @Option(help: ArgumentHelp("The metric of the tables and comparisons.", valueName: "key"))
     var metric = "eval/accuracy"
@@ -74,8 +88,15 @@ struct ReportCommand: ParsableCommand {
             }
             return
         }
-        let grouped = byConfig || !groups.isEmpty
-        if !groups.isEmpty {
+        let grouped = byConfig || !groups.isEmpty || study != nil
+        if study == nil, studyDir != nil || !studyOverrides.isEmpty {
+            throw ValidationError("--study-dir and --set go with --study")
+        }
+        if study != nil {
+            guard runDirectories.isEmpty, groups.isEmpty, !byConfig else {
+                throw ValidationError("--study gives the runs: no run directories, --by-config or --group with it")
+            }
+        } else if !groups.isEmpty {
             guard runDirectories.isEmpty, !byConfig else {
                 throw ValidationError("give run directories (with or without --by-config) or --group, not both")
             }
@@ -95,14 +116,22 @@ struct ReportCommand: ParsableCommand {
             print("wrote \(out) (gradient report \(gradients))")
             return
         }
-        guard byConfig || !groups.isEmpty else {
+        guard byConfig || !groups.isEmpty || study != nil else {
             let runs = try runDirectories.map { try RunReport.Run(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
             try write(RunReport(runs: runs).html, to: out)
             print("wrote \(out) (\(runs.count) run\(runs.count == 1 ? "" : "s"): \(runs.map(\.name).joined(separator: ", ")))")
             return
         }
         let runGroups: [RunGroup]
-        if byConfig {
+        if let study {
+            let plan = try StudyPlan.read(file: study, studyDirectory: studyDir, extraOverrides: studyOverrides)
+            let found = try StudyGroups(plan: plan)
+            for line in found.leftOut { StandardStream.error.writeLog("bgpo report: left out \(line)\n") }
+            guard !found.groups.isEmpty else {
+                throw ValidationError("no run of \(study) has finished (\(plan.runs.count) runs in \(plan.directory))")
+            }
+            runGroups = found.groups
+        } else if byConfig {
             runGroups = try RunGroup.byConfiguration(runDirectories.map { try SeedRun(directory: Self.url($0)) })
         } else {
             runGroups = try groups.map(Self.group)

@@ -187,7 +187,9 @@ for task in 0 1; do
   [ "$(cat "$work/study/a/seed-$task/checkpoints/LATEST")" = step-000002 ] || fail "study run $task did not complete 2 steps"
   grep -q "run $task (a, seed $task)" "$work/study-$task.out" || fail "array task $task did not run run $task"
 done
-"$bgpo" report --by-config "$work"/study/a/seed-* --table --out "$work/study.html" | grep -q "| a | final 2 | 2 |" \
+status=$("$bgpo" study status "$work/study.toml" 2>/dev/null | cut -f3 | tr '\n' ' ')
+[ "$status" = "complete (2) complete (2) " ] || fail "bgpo study status does not see both runs complete: $status"
+"$bgpo" report --study "$work/study.toml" --table --out "$work/study.html" | grep -q "| a | final 2 | 2 |" \
   || fail "bgpo report did not pool the study's two seeds"
-say "study.sbatch: 2 array tasks, seeds 0 and 1 complete, pooled by bgpo report"
+say "study.sbatch: 2 array tasks, seeds 0 and 1 complete (bgpo study status), pooled by bgpo report --study"
 say "OK in $(( $(date +%s) - started )) s"

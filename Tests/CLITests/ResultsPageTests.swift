@@ -2,9 +2,9 @@ import Foundation
 import TestSupport
 import Testing
 
-/// The results page (docs/results.md) against the runs committed beside it: `bgpo report` over
-/// docs/runs/countdown-table1 reproduces the committed table1.json, and every number of the page's
-/// Table 1 is that report's.
+/// The results page (docs/results.md) against the runs committed beside it: `bgpo report --study`
+/// over docs/runs/countdown-table1 and docs/runs/sudoku-table1 reproduces each committed table1.json,
+/// and every number of the page's two Table 1s is those reports'.
 @Suite struct ResultsPageTests {
     static let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("docs")
@@ -20,13 +20,15 @@ import Testing
         (value < 0 ? "\u{2212}" : "+") + String(format: "%.1f", abs(value) * 100)
     }
 
-    @Test func tableOneIsWhatTheReportOfTheCommittedRunsSays() throws {
-        let table = Self.docs.appendingPathComponent("runs/countdown-table1")
+    /// Table 1 of each task: its study (docs/studies/STUDY.toml, runs in docs/runs/STUDY) and baseline.
+    @Test(arguments: [("countdown-table1", "bgpo-nt16"), ("sudoku-table1", "bgpo-nt32")])
+    func tableOneIsWhatTheReportOfTheCommittedRunsSays(study: String, baseline: String) throws {
+        let table = Self.docs.appendingPathComponent("runs/\(study)")
         let scratch = try temporaryDirectory("bgpo-results-page")
         defer { try? FileManager.default.removeItem(at: scratch) }
         let json = scratch.appendingPathComponent("table1.json")
-        let report = try runBGPO(["report", "--study", Self.docs.appendingPathComponent("studies/countdown-table1.toml").path,
-                                  "--study-dir", table.path, "--baseline", "bgpo-nt16", "--table", "--json", json.path,
+        let report = try runBGPO(["report", "--study", Self.docs.appendingPathComponent("studies/\(study).toml").path,
+                                  "--study-dir", table.path, "--baseline", baseline, "--table", "--json", json.path,
                                   "--out", scratch.appendingPathComponent("table1.html").path])
         try #require(report.status == 0, "\(report.stderr)")
 

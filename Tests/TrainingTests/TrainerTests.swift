@@ -1,6 +1,7 @@
 import Base
 import Cluster
 import DLLM
+import Kernels
 import Records
 import RunConfig
 import Testing
@@ -157,5 +158,23 @@ private func twoMiniBatchConfig() throws -> RunConfig {
     for overrides in [["rollout.block_cache=true"], ["rollout.confidence_threshold=0.5"],
                       ["rollout.confidence_threshold=0.5", "rollout.block_cache=true"]] + bf16 {
         #expect(try hashes(overrides) != exact, "\(overrides)")
+    }
+}
+
+/// With several BLAS threads a step's prompts are decoded side by side: the same rollouts (their
+/// digest) and rewards as with one thread, one prompt after another.
+@Test func rolloutsOnSeveralThreadsAreThoseOfOne() throws {
+    let saved = BLAS.threads
+    defer { BLAS.setThreads(saved) }
+    func firstStep(threads: Int) throws -> MetricsRecord {
+        BLAS.setThreads(threads)
+        let trainer = try tinyTrainer(try tinyRunConfig(overrides: ["train.prompts_per_step=5"]))
+        for i in trainer.model.trainableParameters.buffer.indices { trainer.model.trainableParameters.buffer[i] *= 4 }
+        return try trainer.step { false }.metrics
+    }
+    let alone = try firstStep(threads: 1), together = try firstStep(threads: 3)
+    #expect(alone["frac_reward_zero_std"].map { $0 < 1 } == true, "the rewards differ within some group")
+    for key in ["rollout_hash", "reward", "reward_std", "completions/mean_length"] {
+        #expect(together[key] != nil && together[key] == alone[key], "\(key)")
     }
 }

@@ -76,6 +76,15 @@ public final class LoRAModel {
         }
     }
 
+    /// Over an F32 base, true (the adapters' scratch is the workspace's); over a bfloat16 base,
+    /// false (its one widening scratch).
+    public var allowsConcurrentPasses: Bool {
+        switch base {
+        case .f32: true
+        case .bf16: false
+        }
+    }
+
     /// A workspace for `batch` sequences of `seq` tokens with room for the adapters' hiddens.
     public func makeWorkspace(batch: Int, seq: Int) -> Workspace {
         Workspace(config: config, batch: batch, seq: seq, adapters: layout)
@@ -151,6 +160,8 @@ final class LoRABaseModel: ForwardModel {
     init(model: LoRAModel) { self.model = model }
 
     var config: ModelConfig { model.config }
+
+    var allowsConcurrentPasses: Bool { model.allowsConcurrentPasses }
 
     /// The adapted model's workspace (room for the adapters' hiddens the base's passes leave
     /// unused), so that one pool of workspaces serves the policy and its reference.

@@ -45,6 +45,10 @@ public final class BF16ComputeModel {
 }
 
 extension BF16ComputeModel: ForwardModel {
+    /// Over a ``Model``, true (the packed matrices and the F32 vectors are only read); over a
+    /// ``BF16Model``, false (its norm weights are widened into its scratch).
+    public var allowsConcurrentPasses: Bool { (source as? any ForwardModel)?.allowsConcurrentPasses ?? false }
+
     /// The pass with bfloat16 matrix products.
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
                         scope: ForwardScope) {

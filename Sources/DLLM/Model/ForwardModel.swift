@@ -6,6 +6,9 @@
 public protocol ForwardModel: AnyObject {
     /// The model's shape.
     var config: ModelConfig { get }
+    /// Whether passes over this model may run at the same time on different workspaces: false when
+    /// its passes share a scratch buffer (bfloat16 weights widened for F32 products).
+    var allowsConcurrentPasses: Bool { get }
     /// A workspace for `batch` sequences of `seq` tokens that this model's passes can use.
     func makeWorkspace(batch: Int, seq: Int) -> Workspace
     /// The pass `scope` names: every position (keeping in `workspace` what a backward needs, as
@@ -52,6 +55,9 @@ extension ForwardModel {
 }
 
 extension Model: ForwardModel {
+    /// True: the passes only read the parameters.
+    public var allowsConcurrentPasses: Bool { true }
+
     /// The pass over the F32 parameters.
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
                         scope: ForwardScope) {
@@ -61,6 +67,9 @@ extension Model: ForwardModel {
 }
 
 extension BF16Model: ForwardModel {
+    /// False: every pass widens into the model's one scratch buffer.
+    public var allowsConcurrentPasses: Bool { false }
+
     /// The pass over the bfloat16 weights, widened piece by piece.
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
                         scope: ForwardScope) {

@@ -1,0 +1,64 @@
+import Dispatch
+import Foundation
+import Kernels
+
+/// One batch to decode: its prompts and one key per prompt (``DiffusionSampler/generate(model:prompts:keys:observer:)``).
+public struct GenerationRequest: Sendable {
+    /// The prompts of the batch, decoded together.
+    public var prompts: [[Int32]]
+    /// One random key per prompt.
+    public var keys: [[UInt64]]
+
+    /// A batch of `prompts` with `keys`.
+    public init(prompts: [[Int32]], keys: [[UInt64]]) {
+        self.prompts = prompts
+        self.keys = keys
+    }
+}
+
+/// Decodes independent batches with `model`, several at a time: one thread per sampler of
+/// `samplers`, each with its own ``ModelRunner`` (its own workspace) over the shared model, takes
+/// the next batch until none is left.
+///
+/// The matrix products run on one thread inside each (the BLAS thread count is set to 1 for the
+/// call and restored after), so every batch is decoded exactly as it would be alone: its random
+/// draws are keyed by its keys, and a product's sums do not depend on the thread count. Small
+/// products, such as a rollout's (a few hundred rows), gain little from threads inside one product;
+/// whole batches side by side keep every thread busy. Results are in the order of `requests`.
+///
+/// - Precondition: `model.allowsConcurrentPasses` when more than one sampler is given.
+/// - Throws: the first error of any batch, after every thread has stopped.
+public func generateConcurrently(model: any ForwardModel, samplers: [DiffusionSampler],
+                                 requests: [GenerationRequest]) throws -> [[[Int32]]] {
+    precondition(!samplers.isEmpty, "generateConcurrently: no sampler")
+    let threads = min(samplers.count, requests.count)
+    guard threads > 1 else {
+        let runner = ModelRunner(model: model)
+        return try requests.map { try samplers[0].generate(model: runner, prompts: $0.prompts, keys: $0.keys) }
+    }
+    precondition(model.allowsConcurrentPasses, "generateConcurrently: passes over this model may not run at the same time")
+    let blasThreads = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(blasThreads) }
+
+    let results = UnsafeMutableBufferPointer<Result<[[Int32]], any Error>?>.allocate(capacity: requests.count)
+    results.initialize(repeating: nil)
+    defer { results.deinitialize().deallocate() }
+    let next = NSLock()
+    nonisolated(unsafe) var nextIndex = 0
+    nonisolated(unsafe) let shared = (model: model, samplers: samplers, results: results)
+    DispatchQueue.concurrentPerform(iterations: threads) { thread in
+        let runner = ModelRunner(model: shared.model)
+        let sampler = shared.samplers[thread]
+        while true {
+            let index: Int = next.withLock {
+                defer { nextIndex += 1 }
+                return nextIndex
+            }
+            guard index < requests.count else { return }
+            let request = requests[index]
+            shared.results[index] = Result { try sampler.generate(model: runner, prompts: request.prompts, keys: request.keys) }
+        }
+    }
+    return try results.map { try $0!.get() }
+}

@@ -6,10 +6,11 @@ import Testing
 /// ``generateConcurrently(model:samplers:requests:)``: batches decoded side by side are the ones
 /// decoded one after another; only models whose passes share no scratch may run so.
 @Suite struct ConcurrentGenerationTests {
-    static let options = SamplingOptions(generationLength: 8, blockLength: 4, steps: 8, temperature: 1.0)
+    static let options = SamplingOptions(generationLength: 16, blockLength: 8, steps: 16, temperature: 1.0)
 
-    /// Seven batches of two or three prompts of different lengths, each with its own keys.
-    static let requests: [GenerationRequest] = (0..<7).map { b in
+    /// Sixteen batches of two or three prompts of different lengths, each with its own keys: enough
+    /// passes that threads sharing a buffer would overwrite each other's.
+    static let requests: [GenerationRequest] = (0..<16).map { b in
         let prompts: [[Int32]] = (0..<(2 + b % 2)).map { p in (0..<(2 + (b + p) % 4)).map { Int32(2 + ($0 + b + p) % 7) } }
         return GenerationRequest(prompts: prompts, keys: prompts.indices.map { [UInt64(b), UInt64($0)] })
     }
@@ -20,14 +21,21 @@ import Testing
 
     static func model() throws -> Model {
         var config = try ModelConfig.preset("tiny")
-        config.maxSeq = 16
+        config.maxSeq = 24
         return randomModel(config: config, seed: 29)
     }
 
-    @Test func batchesSideBySideAreTheBatchesOneAfterAnother() throws {
+    /// Over F32 weights, and with bfloat16 products (on a CPU that has them).
+    static func models() throws -> [any ForwardModel] {
         let model = try Self.model()
         // Larger weights, sharper logits: sampled tokens depend on them, not on the draws alone.
         for i in model.parameters.buffer.indices { model.parameters.buffer[i] *= 3 }
+        return [model] + (BF16ComputeModel.isSupported ? [BF16ComputeModel(model: model)] : [])
+    }
+
+    @Test(arguments: BF16ComputeModel.isSupported ? [false, true] : [false])
+    func batchesSideBySideAreTheBatchesOneAfterAnother(bf16Products: Bool) throws {
+        let model = try Self.models()[bf16Products ? 1 : 0]
         let runner = ModelRunner(model: model)
         let sampler = try Self.samplers(1)[0]
         let alone = try Self.requests.map { try sampler.generate(model: runner, prompts: $0.prompts, keys: $0.keys) }
@@ -36,7 +44,7 @@ import Testing
         // which changes no result, so it is not checked here.)
         for threads in [1, 2, 3] {
             let together = try generateConcurrently(model: model, samplers: try Self.samplers(threads), requests: Self.requests)
-            #expect(together == alone, "\(threads) thread(s)")
+            #expect(together == alone, "\(type(of: model)), \(threads) thread(s)")
         }
     }
 

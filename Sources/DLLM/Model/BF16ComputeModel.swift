@@ -45,8 +45,9 @@ public final class BF16ComputeModel {
 }
 
 extension BF16ComputeModel: ForwardModel {
-    /// Over a ``Model``, true (the packed matrices and the F32 vectors are only read); over a
-    /// ``BF16Model``, false (its norm weights are widened into its scratch).
+    /// Over a ``Model``, true (the packed matrices and the F32 vectors are only read, each product
+    /// rounds its input rows into a buffer of its own); over a ``BF16Model``, false (its norm
+    /// weights are widened into its scratch).
     public var allowsConcurrentPasses: Bool { (source as? any ForwardModel)?.allowsConcurrentPasses ?? false }
 
     /// The pass with bfloat16 matrix products.
@@ -71,8 +72,6 @@ final class PackedBF16Weights: ForwardWeights {
     private let vectors: Vectors
     /// The packed matrices by their offset in the layout.
     private let matrices: [Int: BF16PackedMatrix]
-    /// The bfloat16 copy of a product's input rows, grown as needed.
-    private var scratch = UnsafeMutableBufferPointer<UInt16>(start: nil, count: 0)
 
     /// Packs every two-dimensional tensor of `layout` except the embedding with `pack`.
     init(layout: ParameterLayout, vectors: Vectors, pack: (TensorEntry) -> BF16PackedMatrix) {
@@ -82,8 +81,6 @@ final class PackedBF16Weights: ForwardWeights {
             .filter { $0.shape.count == 2 && $0.offset != layout.embedding }
             .map { ($0.offset, pack($0)) })
     }
-
-    deinit { scratch.deallocate() }
 
     func embed(tokens: UnsafePointer<Int32>, tableAt offset: Int, out: UnsafeMutablePointer<Float>,
                count: Int, vocab: Int, dim: Int) {
@@ -107,11 +104,9 @@ final class PackedBF16Weights: ForwardWeights {
         guard let weight = matrices[offset], weight.inFeatures == inFeatures, weight.outFeatures == outFeatures else {
             preconditionFailure("PackedBF16Weights.linear: no packed [\(outFeatures), \(inFeatures)] matrix at \(offset)")
         }
-        let needed = BF16PackedMatrix.scratchCount(rows: rows, inFeatures: inFeatures)
-        if scratch.count < needed {
-            scratch.deallocate()
-            scratch = .allocate(capacity: needed)
+        // The bfloat16 copy of the input rows, one per product: passes on other threads have their own.
+        withUnsafeTemporaryAllocation(of: UInt16.self, capacity: BF16PackedMatrix.scratchCount(rows: rows, inFeatures: inFeatures)) {
+            bf16LinearForward(x: x, weight: weight, y: y, rows: rows, accumulate: accumulate, scratch: $0.baseAddress!)
         }
-        bf16LinearForward(x: x, weight: weight, y: y, rows: rows, accumulate: accumulate, scratch: scratch.baseAddress!)
     }
 }

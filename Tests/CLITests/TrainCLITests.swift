@@ -57,6 +57,21 @@ private func tinyTrainArguments(_ directory: URL, steps: Int = 2) -> [String] {
     let reported = try runBGPO(["report", directory.path, "--out", report.path])
     #expect(reported.status == 0, "\(reported.stderr)")
     #expect(try String(contentsOf: report, encoding: .utf8).contains("<svg"))
+
+    // Without its checkpoints (removed to save space) the run starts afresh: the finished run's
+    // records are moved aside, not overwritten.
+    let records = try ["metrics.jsonl", "config.toml"].map { try Data(contentsOf: directory.appendingPathComponent($0)) }
+    try FileManager.default.removeItem(at: directory.appendingPathComponent("checkpoints"))
+    let fresh = try runBGPO(tinyTrainArguments(directory))
+    #expect(fresh.status == 0 && fresh.stdout.contains("starting a fresh run"), "\(fresh.stderr)")
+    let kept = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("superseded-") }
+    try #require(kept.count == 1, "\(kept)")
+    #expect(fresh.stdout.contains("moved to \(directory.appendingPathComponent(kept[0]).path)"), "\(fresh.stdout)")
+    for (name, data) in zip(["metrics.jsonl", "config.toml"], records) {
+        #expect(try Data(contentsOf: directory.appendingPathComponent(kept[0]).appendingPathComponent(name)) == data, "\(name)")
+    }
+    let rewritten = try String(contentsOf: directory.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+    #expect(rewritten.split(separator: "\n").count == 3, "the new run's own record, steps 0-2")
 }
 
 @Test func trainRefusesImpossibleSettingsWith64() throws {

@@ -96,6 +96,10 @@ public final class TrainingRun {
             try load(checkpoint, into: trainer)
         }
         try onRoot {
+            if case .fresh = start, let kept = try EarlierRecords.setAside(in: runDirectory) {
+                log("a fresh start over the records of an earlier one without a checkpoint: metrics.jsonl and config.toml "
+                    + "moved to \(kept.path)")
+            }
             let configFile = runDirectory.appendingPathComponent("config.toml")
             try writeFileAtomically(Data(config.toml.utf8), to: configFile)
             log("resolved configuration (hash \(config.hash), written to \(configFile.path)):\n\(config.toml)")

@@ -20,7 +20,10 @@ struct SamplerBench: ParsableCommand {
             weights: without --model the configured shape is initialised from the seed. Generated \
             tokens are prompts x num_generations x max_completion_length; GFLOPS count the model FLOPs \
             of full forward passes (bgpo bench model), although the sampler's forward runs the last \
-            block on the current block's positions only (--all-positions: on every position).
+            block on the current block's positions only (--all-positions: on every position). The \
+            batches run one after another, their products on --threads threads: the sampler's own \
+            speed. With several threads the trainer decodes its prompts side by side instead (one per \
+            thread); `bgpo bench step` times that.
             """
     )
 

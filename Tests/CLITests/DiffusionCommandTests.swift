@@ -66,6 +66,16 @@ import Testing
         }
         let written = try String(contentsOfFile: jsonl, encoding: .utf8).split(separator: "\n")
         #expect(written.count == 4 * 24 && written.last?.contains("\"sample\":3") == true)
+        // Three threads decode the batches side by side: the completions of one thread, line for line.
+        let byThreads = try [1, 3].map { threads in
+            let out = directory.appendingPathComponent("threads-\(threads).jsonl").path
+            let result = try runBGPO(["eval", "--model", base, "--task", "countdown", "--split", "heldout", "--limit", "24",
+                                      "--temperature", "1.0", "--samples", "2", "--batch-size", "4", "--threads", String(threads),
+                                      "--out", out])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")
+        }
+        #expect(byThreads[0].count == 2 * 24 && byThreads[1] == byThreads[0])
 
         let parallel = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--confidence-threshold", "0.9",
                                     "--threads", "1"])

@@ -3,7 +3,7 @@ import DLLM
 import TestSupport
 import Testing
 
-/// ``generateConcurrently(model:samplers:requests:)``: batches decoded side by side are the ones
+/// ``generateConcurrently(model:sampler:requests:threads:)``: batches decoded side by side are the ones
 /// decoded one after another; only models whose passes share no scratch may run so.
 @Suite struct ConcurrentGenerationTests {
     static let options = SamplingOptions(generationLength: 16, blockLength: 8, steps: 16, temperature: 1.0)
@@ -15,8 +15,8 @@ import Testing
         return GenerationRequest(prompts: prompts, keys: prompts.indices.map { [UInt64(b), UInt64($0)] })
     }
 
-    static func samplers(_ count: Int) throws -> [DiffusionSampler] {
-        try (0..<count).map { _ in try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 5) }
+    static func sampler() throws -> DiffusionSampler {
+        try DiffusionSampler(options: options, maskTokenID: 1, padTokenID: 0, seed: 5)
     }
 
     static func model() throws -> Model {
@@ -37,13 +37,13 @@ import Testing
     func batchesSideBySideAreTheBatchesOneAfterAnother(bf16Products: Bool) throws {
         let model = try Self.models()[bf16Products ? 1 : 0]
         let runner = ModelRunner(model: model)
-        let sampler = try Self.samplers(1)[0]
+        let sampler = try Self.sampler()
         let alone = try Self.requests.map { try sampler.generate(model: runner, prompts: $0.prompts, keys: $0.keys) }
         #expect(Set(alone.flatMap { $0 }).count > 10, "the responses differ from one another")
         // (The BLAS thread count is process-wide: other tests running at the same time may change it,
         // which changes no result, so it is not checked here.)
         for threads in [1, 2, 3] {
-            let together = try generateConcurrently(model: model, samplers: try Self.samplers(threads), requests: Self.requests)
+            let together = try generateConcurrently(model: model, sampler: try Self.sampler(), requests: Self.requests, threads: threads)
             #expect(together == alone, "\(type(of: model)), \(threads) thread(s)")
         }
     }
@@ -52,7 +52,7 @@ import Testing
         var requests = Self.requests
         requests[3].keys.removeLast()
         #expect(throws: SamplingError.keyCountMismatch(prompts: requests[3].prompts.count, keys: requests[3].keys.count)) {
-            _ = try generateConcurrently(model: try Self.model(), samplers: try Self.samplers(3), requests: requests)
+            _ = try generateConcurrently(model: try Self.model(), sampler: try Self.sampler(), requests: requests, threads: 3)
         }
     }
 

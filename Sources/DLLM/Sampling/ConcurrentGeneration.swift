@@ -16,9 +16,11 @@ public struct GenerationRequest: Sendable {
     }
 }
 
-/// Decodes independent batches with `model`, several at a time: one thread per sampler of
-/// `samplers`, each with its own ``ModelRunner`` (its own workspace) over the shared model, takes
-/// the next batch until none is left.
+/// Decodes independent batches with `sampler`'s settings over `model`, several at a time: by
+/// default one thread per BLAS thread (at most one per batch) when `model` allows concurrent
+/// passes, else one. Each thread has its own sampler (a copy of `sampler`'s settings) and
+/// ``ModelRunner`` (its own workspace) over the shared model, and takes the next batch until none
+/// is left.
 ///
 /// The matrix products run on one thread inside each (the BLAS thread count is set to 1 for the
 /// call and restored after), so every batch is decoded exactly as it would be alone: its random
@@ -26,17 +28,18 @@ public struct GenerationRequest: Sendable {
 /// products, such as a rollout's (a few hundred rows), gain little from threads inside one product;
 /// whole batches side by side keep every thread busy. Results are in the order of `requests`.
 ///
-/// - Precondition: `model.allowsConcurrentPasses` when more than one sampler is given.
+/// - Parameter threads: the threads to use instead of the default (tests).
+/// - Precondition: `model.allowsConcurrentPasses` when more than one thread is asked for.
 /// - Throws: the first error of any batch, after every thread has stopped.
-public func generateConcurrently(model: any ForwardModel, samplers: [DiffusionSampler],
-                                 requests: [GenerationRequest]) throws -> [[[Int32]]] {
-    precondition(!samplers.isEmpty, "generateConcurrently: no sampler")
-    let threads = min(samplers.count, requests.count)
-    guard threads > 1 else {
+public func generateConcurrently(model: any ForwardModel, sampler: DiffusionSampler, requests: [GenerationRequest],
+                                 threads: Int? = nil) throws -> [[[Int32]]] {
+    let count = min(threads ?? (model.allowsConcurrentPasses ? BLAS.threads : 1), requests.count)
+    guard count > 1 else {
         let runner = ModelRunner(model: model)
-        return try requests.map { try samplers[0].generate(model: runner, prompts: $0.prompts, keys: $0.keys) }
+        return try requests.map { try sampler.generate(model: runner, prompts: $0.prompts, keys: $0.keys) }
     }
     precondition(model.allowsConcurrentPasses, "generateConcurrently: passes over this model may not run at the same time")
+    let samplers = try [sampler] + (1..<count).map { _ in try sampler.copy() }
     let blasThreads = BLAS.threads
     BLAS.setThreads(1)
     defer { BLAS.setThreads(blasThreads) }
@@ -47,7 +50,7 @@ public func generateConcurrently(model: any ForwardModel, samplers: [DiffusionSa
     let next = NSLock()
     nonisolated(unsafe) var nextIndex = 0
     nonisolated(unsafe) let shared = (model: model, samplers: samplers, results: results)
-    DispatchQueue.concurrentPerform(iterations: threads) { thread in
+    DispatchQueue.concurrentPerform(iterations: count) { thread in
         let runner = ModelRunner(model: shared.model)
         let sampler = shared.samplers[thread]
         while true {

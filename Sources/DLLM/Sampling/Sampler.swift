@@ -90,6 +90,11 @@ public final class DiffusionSampler {
         guided.deallocate()
     }
 
+    /// A sampler with the same settings and its own buffers, for another thread.
+    public func copy() throws -> DiffusionSampler {
+        try DiffusionSampler(options: options, maskTokenID: maskTokenID, padTokenID: padTokenID, seed: seed)
+    }
+
     /// Decodes one response of ``SamplingOptions/generationLength`` tokens per prompt.
     ///
     /// - Parameters:

@@ -92,7 +92,7 @@ public struct Evaluator {
         let local = stride(from: communicator.rank, to: problems.count, by: communicator.size).map { problems[$0] }
         let evaluator = TaskEvaluator(task: task, tokenizer: tokenizer, options: config.rollout.evaluationOptions,
                                       batchSize: config.train.microBatchSize)
-        let completions = try evaluator.evaluate(model: ModelRunner(model: model), problems: local,
+        let completions = try evaluator.evaluate(model: model, problems: local,
                                                  seed: UInt64(config.train.seed)).completions
         let ownSums = EvaluationSums(accuracy: AccuracySums(scores: completions.lazy.map { (correct: $0.correct, total: $0.total) }),
                                      reward: completions.reduce(0) { $0 + $1.reward })

@@ -66,28 +66,25 @@ public struct TaskEvaluator {
         self.batchSize = batchSize
     }
 
-    /// Decodes and scores `problems`; `progress` is called with the count done after every batch.
-    public func evaluate(model: any DenoisingModel, problems: [TaskProblem], seed: UInt64,
-                         progress: ((Int) -> Void)? = nil) throws -> TaskEvaluation {
-        let sampler = try DiffusionSampler(options: options, maskTokenID: tokenizer.maskTokenID,
-                                           padTokenID: tokenizer.padTokenID, seed: seed)
+    /// Decodes and scores `problems` with `model`, in batches of ``batchSize`` prompts of similar
+    /// length; with several BLAS threads the batches are decoded side by side
+    /// (``generateConcurrently(model:sampler:requests:threads:)``), with the same completions.
+    public func evaluate(model: any ForwardModel, problems: [TaskProblem], seed: UInt64) throws -> TaskEvaluation {
         let prompts = try problems.map { try ProblemPrompt.ids(of: $0, tokenizer: tokenizer) }
         let order = prompts.indices.sorted { (prompts[$0].count, $0) < (prompts[$1].count, $1) }
+        let batches = stride(from: 0, to: order.count, by: batchSize).map { Array(order[$0..<min($0 + batchSize, order.count)]) }
+        let sampler = try DiffusionSampler(options: options, maskTokenID: tokenizer.maskTokenID, padTokenID: tokenizer.padTokenID,
+                                           seed: seed)
+        let responses = try generateConcurrently(model: model, sampler: sampler, requests: batches.map { batch in
+            GenerationRequest(prompts: batch.map { prompts[$0] }, keys: batch.map { [UInt64($0)] })
+        })
         var completions = [EvaluatedCompletion?](repeating: nil, count: problems.count)
-        var done = 0
-        for start in stride(from: 0, to: order.count, by: batchSize) {
-            let chunk = Array(order[start..<min(start + batchSize, order.count)])
-            let responses = try sampler.generate(model: model, prompts: chunk.map { prompts[$0] },
-                                                 keys: chunk.map { [UInt64($0)] })
-            for (index, response) in zip(chunk, responses) {
-                let problem = problems[index]
-                let text = tokenizer.decodeResponse(response)
-                let score = task.score(completion: text, problem: problem)
-                completions[index] = EvaluatedCompletion(id: problem.id, prompt: problem.prompt, completion: text,
-                                                         reward: score.reward, correct: score.correct, total: score.total)
-            }
-            done += chunk.count
-            progress?(done)
+        for (index, response) in zip(batches.joined(), responses.joined()) {
+            let problem = problems[index]
+            let text = tokenizer.decodeResponse(response)
+            let score = task.score(completion: text, problem: problem)
+            completions[index] = EvaluatedCompletion(id: problem.id, prompt: problem.prompt, completion: text,
+                                                     reward: score.reward, correct: score.correct, total: score.total)
         }
         return TaskEvaluation(completions: completions.map { $0! })
     }

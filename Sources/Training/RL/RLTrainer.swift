@@ -1,7 +1,6 @@
 import Cluster
 import DLLM
 import Foundation
-import Kernels
 import Records
 import RunConfig
 import Tasks
@@ -35,8 +34,7 @@ public final class RLTrainer {
     private let task: any RewardTask
     let tokenizer: any Tokenizer
     private let prompts: PromptSchedule
-    /// The rollouts' samplers: one per thread decoding at once (``samplers(for:prompts:)``).
-    private var samplers: [DiffusionSampler]
+    private let sampler: DiffusionSampler
     private let update: DataParallelUpdate
     /// The objective, with the state its passes keep (workspaces); each step opens it once, so
     /// that the step's inputs are of its own ``PolicyObjective/Inputs`` type.
@@ -69,7 +67,8 @@ public final class RLTrainer {
         seed = UInt64(config.train.seed)
         prompts = PromptSchedule(promptsPerStep: config.train.promptsPerStep, worldSize: communicator.size,
                                  rank: communicator.rank)
-        samplers = [try Self.sampler(config: config, tokenizer: tokenizer, seed: seed)]
+        sampler = try DiffusionSampler(options: config.rollout.rolloutOptions, maskTokenID: tokenizer.maskTokenID,
+                                       padTokenID: tokenizer.padTokenID, seed: seed)
         let updates = config.objective.numIterations * config.train.miniBatches
         let schedule = LearningRateSchedule(peak: config.optim.learningRate, warmupUpdates: config.optim.warmupSteps,
                                             totalUpdates: config.train.maxSteps * updates, shape: config.optim.lrSchedulerType)
@@ -209,7 +208,7 @@ public final class RLTrainer {
     /// responses of one prompt in one batch), scores them and computes their advantages.
     ///
     /// With several BLAS threads the prompts' batches are decoded side by side, one per thread with
-    /// single-threaded products (``generateConcurrently(model:samplers:requests:)``): the same
+    /// single-threaded products (``generateConcurrently(model:sampler:requests:threads:)``): the same
     /// responses as one batch after another, faster, since a rollout's products are too small for
     /// threads inside them to pay.
     func rollouts(step: Int) throws -> [Group] {
@@ -225,30 +224,13 @@ public final class RLTrainer {
             })
         }
         let forwardModel = try config.rollout.computeDtype.forwardModel(model, key: "rollout.compute_dtype")
-        let responses = try generateConcurrently(model: forwardModel, samplers: try samplers(for: forwardModel, prompts: drawn.count),
-                                                 requests: requests)
+        let responses = try generateConcurrently(model: forwardModel, sampler: sampler, requests: requests)
         return zip(drawn, responses).map { drawn, responses in
             let scores = responses.map { task.score(completion: tokenizer.decodeResponse($0), problem: drawn.problem) }
             let advantages = GroupAdvantages(rewards: scores.map(\.reward), scaleRewards: config.objective.scaleRewards)
             return Group(position: drawn.position, promptIndex: drawn.promptIndex, prompt: drawn.prompt, responses: responses,
                          scores: scores, advantages: advantages)
         }
-    }
-
-    /// The samplers of a rollout phase over `model`: one per BLAS thread, at most one per prompt,
-    /// when passes over `model` may run at the same time; one otherwise.
-    private func samplers(for model: any ForwardModel, prompts: Int) throws -> [DiffusionSampler] {
-        let wanted = model.allowsConcurrentPasses ? max(1, min(BLAS.threads, prompts)) : 1
-        while samplers.count < wanted {
-            samplers.append(try Self.sampler(config: config, tokenizer: tokenizer, seed: seed))
-        }
-        return Array(samplers.prefix(wanted))
-    }
-
-    /// A sampler of the rollout settings.
-    private static func sampler(config: RunConfig, tokenizer: any Tokenizer, seed: UInt64) throws -> DiffusionSampler {
-        try DiffusionSampler(options: config.rollout.rolloutOptions, maskTokenID: tokenizer.maskTokenID,
-                             padTokenID: tokenizer.padTokenID, seed: seed)
     }
 
     /// The prompt at `position` of step `step`: its global index, its problem and its tokens. Any

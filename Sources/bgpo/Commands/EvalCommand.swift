@@ -73,7 +73,7 @@ struct EvalCommand: ParsableCommand {
         for sample in 0..<samples {
             let start = Date()
             let sampleSeed = seed &+ UInt64(sample)
-            let result = try evaluator.evaluate(model: runner, problems: problems, seed: sampleSeed)
+            let result = try evaluator.evaluate(model: runner.model, problems: problems, seed: sampleSeed)
             let seconds = Date().timeIntervalSince(start)
             evaluations.append(result)
             print(String(format: "%@ %@%@: accuracy %@  mean reward %.4f  L %d  block %d  %@  %.1f s  threads %d",

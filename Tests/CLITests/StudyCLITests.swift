@@ -144,5 +144,11 @@ import Testing
         #expect((objects[2]["skipped"] as? [[String: Any]])?.first?["name"] as? String == "step-000002")
         #expect((objects[0]["first_eval"] as? [String: Any])?["problems"] as? Int == 4)
         #expect((objects[0]["last_eval"] as? [String: Any])?["step"] as? Int == 2)
+
+        // Without checkpoints a run starts afresh; its records say how far an earlier start got.
+        try FileManager.default.removeItem(at: study.appendingPathComponent("b/seed-0/checkpoints"))
+        let records = try runBGPO(["study", "status", file])
+        #expect(Self.states(records.stdout)[2] == "no checkpoint yet (records to step 2)", "\(records.stdout)")
+        #expect(records.stderr.contains("2 complete, 1 no checkpoint"), "\(records.stderr)")
     }
 }

@@ -8,7 +8,7 @@ import RunConfig
 public struct StudyRunStatus: Sendable {
     /// What `bgpo study train` would do with a run directory.
     public enum Progress: Sendable, Equatable {
-        /// No checkpoint: the run starts afresh.
+        /// No checkpoint: the run starts afresh (setting aside the records of an earlier start).
         case notStarted
         /// The newest usable checkpoint has `step` of the plan's `maxSteps`: the run resumes there.
         case inProgress(step: Int, maxSteps: Int)
@@ -34,6 +34,9 @@ public struct StudyRunStatus: Sendable {
     /// The last evaluation in the metrics log at or before the checkpoint's step.
     public var lastAccuracy: (step: Int, estimate: AccuracyEstimate)?
 
+    /// The last step the metrics log records, when there is one: with no checkpoint, how far a
+    /// run got before its first (its records are set aside when it starts afresh).
+    public var recordedStep: Int?
     /// Why the metrics log could not be read, when it could not (the accuracies are then nil).
     public var metricsProblem: String?
 
@@ -52,30 +55,37 @@ public struct StudyRunStatus: Sendable {
             return
         }
         skipped = lookup.skipped
-        guard let found = lookup.found else {
-            progress = skipped.isEmpty ? .notStarted
-                : .unusable(reason: "none of its \(skipped.count) checkpoint(s) is usable")
-            return
-        }
-        let statePath = found.checkpoint.path(of: CheckpointDirectory.stateFile)
-        let step: Int
-        do {
-            let state = try TrainingState(json: found.state, path: statePath)
-            let saved = try state.checked(manifestStep: found.manifest.step, path: statePath)
-            step = state.step
-            let changes = run.config.changes(from: saved).filter(\.affectsTraining)
-            if !changes.isEmpty {
-                progress = .differs(step: step, changes: changes)
-            } else if step >= run.config.train.maxSteps {
-                progress = .complete(step: step)
-            } else {
-                progress = .inProgress(step: step, maxSteps: run.config.train.maxSteps)
+        var checkpointStep: Int?
+        if let found = lookup.found {
+            let statePath = found.checkpoint.path(of: CheckpointDirectory.stateFile)
+            do {
+                let state = try TrainingState(json: found.state, path: statePath)
+                let saved = try state.checked(manifestStep: found.manifest.step, path: statePath)
+                let changes = run.config.changes(from: saved).filter(\.affectsTraining)
+                if !changes.isEmpty {
+                    progress = .differs(step: state.step, changes: changes)
+                } else if state.step >= run.config.train.maxSteps {
+                    progress = .complete(step: state.step)
+                } else {
+                    progress = .inProgress(step: state.step, maxSteps: run.config.train.maxSteps)
+                }
+                checkpointStep = state.step
+            } catch {
+                progress = .unusable(reason: "\(error)")
+                return
             }
-        } catch {
-            progress = .unusable(reason: "\(error)")
+        } else if !skipped.isEmpty {
+            progress = .unusable(reason: "none of its \(skipped.count) checkpoint(s) is usable")
             return
         }
+        readRecords(of: directory, through: checkpointStep)
+    }
+
+    /// Reads the run's `metrics.jsonl` (when there is one): the last step it records and the first
+    /// and last evaluation, those after `checkpointStep` (a resume drops them) left out.
+    private mutating func readRecords(of directory: URL, through checkpointStep: Int?) {
         let metrics = directory.appendingPathComponent("metrics.jsonl")
+        guard FileManager.default.fileExists(atPath: metrics.path) else { return }
         let records: [MetricsRecord]
         do {
             records = try MetricsLog.read(metrics)
@@ -83,18 +93,19 @@ public struct StudyRunStatus: Sendable {
             metricsProblem = "\(error)"
             return
         }
-        let estimates = records.filter { $0.step <= step }.compactMap { record in
+        recordedStep = records.map(\.step).max()
+        let estimates = records.filter { $0.step <= checkpointStep ?? Int.max }.compactMap { record in
             AccuracyEstimate(record: record).map { (step: record.step, estimate: $0) }
         }
         firstAccuracy = estimates.first
         lastAccuracy = estimates.last
     }
 
-    /// A short state for a table: `not started`, `step 12 of 30`, `complete (30)`,
+    /// A short state for a table: `not started`, `no checkpoint yet (records to step 3)`, `step 12 of 30`, `complete (30)`,
     /// `differs: objective.mc_num`, `unusable: ...`.
     public var summary: String {
         switch progress {
-        case .notStarted: "not started"
+        case .notStarted: recordedStep.map { "no checkpoint yet (records to step \($0))" } ?? "not started"
         case .inProgress(let step, let maxSteps): "step \(step) of \(maxSteps)"
         case .complete(let step): "complete (\(step))"
         case .differs(let step, let changes):

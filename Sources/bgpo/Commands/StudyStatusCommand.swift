@@ -13,7 +13,8 @@ extension StudyCommand {
             abstract: "Show where every run of a study stands: not started, step k of N, complete, or why it cannot resume.",
             discussion: """
                 Reads each run's directory and changes nothing. A run's state is what `bgpo study train` would \
-                do with it: start afresh (not started), resume from its newest usable checkpoint (step k of N), \
+                do with it: start afresh (not started; "no checkpoint yet" when an earlier start left records, \
+                which a fresh start sets aside), resume from its newest usable checkpoint (step k of N), \
                 nothing (complete), or refuse: "differs" names the keys, affecting training, in which the \
                 checkpoint's configuration differs from the study's (exit 64 on resume), "unusable" says why no \
                 checkpoint can be read (exit 74). Beside it, the first and the last evaluation of the run's \
@@ -42,8 +43,8 @@ extension StudyCommand {
                     print("\(status.run.index)\t\(status.run.directory)\t\(status.summary)\t\(Self.accuracyText(status))")
                 }
             }
-            let counts = Dictionary(grouping: statuses, by: { Self.stateName($0.progress) }).mapValues(\.count)
-            let order = ["complete", "in_progress", "not_started", "differs", "unusable"]
+            let counts = Dictionary(grouping: statuses, by: Self.stateName).mapValues(\.count)
+            let order = ["complete", "in_progress", "no_checkpoint", "not_started", "differs", "unusable"]
             let parts = order.compactMap { name in counts[name].map { "\($0) \(name.replacingOccurrences(of: "_", with: " "))" } }
             StandardStream.error.writeLog("bgpo study: \(statuses.count) runs: \(parts.joined(separator: ", "))\n")
         }
@@ -60,10 +61,10 @@ extension StudyCommand {
                           100 * (last.estimate.accuracy - first.estimate.accuracy), last.step, last.estimate.problems)
         }
 
-        /// The state's name in JSON and in the counts.
-        static func stateName(_ progress: StudyRunStatus.Progress) -> String {
-            switch progress {
-            case .notStarted: "not_started"
+        /// The state's name in JSON and in the counts (`no_checkpoint`: not started, but with records).
+        static func stateName(_ status: StudyRunStatus) -> String {
+            switch status.progress {
+            case .notStarted: status.recordedStep == nil ? "not_started" : "no_checkpoint"
             case .inProgress: "in_progress"
             case .complete: "complete"
             case .differs: "differs"
@@ -74,7 +75,7 @@ extension StudyCommand {
         static func jsonObject(_ status: StudyRunStatus) -> [String: Any] {
             var object: [String: Any] = [
                 "index": status.run.index, "entry": status.run.entry, "seed": status.run.seed,
-                "directory": status.run.directory, "state": stateName(status.progress),
+                "directory": status.run.directory, "state": stateName(status),
                 "max_steps": status.run.config.train.maxSteps,
             ]
             switch status.progress {
@@ -98,6 +99,7 @@ extension StudyCommand {
             if let first = status.firstAccuracy { object["first_eval"] = estimate(first) }
             if let last = status.lastAccuracy { object["last_eval"] = estimate(last) }
             if let problem = status.metricsProblem { object["metrics_problem"] = problem }
+            if let step = status.recordedStep { object["recorded_step"] = step }
             return object
         }
     }

@@ -71,5 +71,7 @@ while IFS=$'\t' read -r index dir _; do
   index_of[$!]=$index
 done <<< "$plan"
 while [ "$(jobs -rp | wc -l)" -gt 0 ]; do reap; done
-echo "run-study: done, status $status; report: $bgpo report --by-config $study_dir/*/seed-* --table"
+echo "run-study: done, status $status; where each run stands:"
+"$bgpo" study status "$file" "${options[@]}" | cut -f 1,3,4 | sed 's/^/  /'
+echo "run-study: report: $bgpo report --study $file ${options[*]} --table"
 exit "$status"

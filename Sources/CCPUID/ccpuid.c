@@ -1,6 +1,11 @@
+#define _GNU_SOURCE
 #include "ccpuid.h"
 
 #include <string.h>
+
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -54,3 +59,11 @@ int bgpo_cpu_brand(char *buffer, int size) {
 }
 
 #endif
+
+int bgpo_affinity_cpu_count(void) {
+#if defined(__linux__)
+    cpu_set_t mask;
+    if (sched_getaffinity(0, sizeof mask, &mask) == 0) return CPU_COUNT(&mask);
+#endif
+    return 0;
+}

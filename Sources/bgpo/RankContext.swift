@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Cluster
 import Foundation
 import Kernels
@@ -44,7 +45,7 @@ struct RankContext {
     /// Chooses this rank's BLAS threads (``Cluster/ThreadChoice``) and sets them.
     static func setThreads(requested: Int?, slurm: SlurmEnvironment, worldSize: Int) throws -> ThreadChoice {
         let choice = try ThreadChoice(requested: requested, slurm: slurm, worldSize: worldSize,
-                                      availableCores: ProcessInfo.processInfo.activeProcessorCount)
+                                      availableCores: AvailableCores.count)
         BLAS.setThreads(choice.threads)
         return choice
     }

@@ -31,6 +31,28 @@ import Darwin
         #expect(timing["bytes"] as? Int == 1 << 20)
     }
 
+    /// Without --threads, a single process takes the CPUs of its affinity mask, not every CPU of
+    /// the machine: under `taskset -c 0`, one thread.
+    @Test func theDefaultThreadsAreTheCPUsThisProcessMayRunOn() throws {
+        func rankLine(pinnedTo cpus: String?) throws -> [String: Any] {
+            let process = bgpoProcess(["cluster", "check", "--bytes", "4K", "--repeats", "1"], ranks: nil,
+                                      environment: environment, directory: nil)
+            if let cpus {
+                process.arguments = ["-c", cpus, process.executableURL!.path] + (process.arguments ?? [])
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+            }
+            let output = try runToEnd(process)
+            #expect(output.status == 0, "\(String(decoding: output.stderr, as: UTF8.self))")
+            return try #require(try jsonLines(String(decoding: output.stdout, as: UTF8.self)).first { $0["event"] as? String == "rank" })
+        }
+        let pinned = try rankLine(pinnedTo: "0")
+        #expect(pinned["threads"] as? Int == 1 && pinned["threads_source"] as? String == "all cores", "\(pinned)")
+        let nproc = Process()
+        nproc.executableURL = URL(fileURLWithPath: "/usr/bin/nproc")
+        let cpus = Int(String(decoding: try runToEnd(nproc).stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(try rankLine(pinnedTo: nil)["threads"] as? Int == cpus)
+    }
+
     @Test func buffersSplitIntoSeveralMPICallsSumCorrectly() throws {
         let result = try runBGPO(["cluster", "check", "--bytes", "4000", "--repeats", "1",
                                   "--max-count-per-call", "1000"], ranks: 2, environment: environment)

@@ -1,5 +1,6 @@
 // What the CPU can run, read with cpuid (and the operating system's support for the vector
-// registers, through xgetbv), for choosing matrix-product kernels at run time.
+// registers, through xgetbv), for choosing matrix-product kernels at run time; and how many CPUs
+// this process may run on.
 #ifndef BGPO_CCPUID_H
 #define BGPO_CCPUID_H
 
@@ -21,5 +22,9 @@ int bgpo_cpu_has_avx512_bf16(void);
 /// without leading spaces, into `buffer` of `size` bytes (at least 49 for the whole string).
 /// Returns 0 when the CPU reports none (the buffer then holds an empty string).
 int bgpo_cpu_brand(char *buffer, int size);
+
+/// The number of CPUs in this process's affinity mask (sched_getaffinity: taskset, a cgroup
+/// cpuset, a launcher's binding), or 0 when it cannot be read.
+int bgpo_affinity_cpu_count(void);
 
 #endif

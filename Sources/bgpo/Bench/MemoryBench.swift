@@ -63,7 +63,7 @@ struct MemoryBench: ParsableCommand {
     var presetVocabulary = false
 
     @Option(help: "OpenBLAS threads of each cell.")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    var threads = AvailableCores.count
 
     @Option(help: "Memory the cells may use, in MiB (default: 80% of MemAvailable).")
     var memoryLimit: Int?

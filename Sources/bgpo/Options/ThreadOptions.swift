@@ -6,13 +6,13 @@ import RunConfig
 
 /// The BLAS thread count of a single-process command.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "OpenBLAS threads (default: every core).")
+    @Option(help: "OpenBLAS threads (default: every core this process may run on).")
     var threads: Int?
 
     /// Sets the OpenBLAS thread count and returns it.
     @discardableResult
     func apply() throws -> Int {
-        let count = threads ?? min(ProcessInfo.processInfo.activeProcessorCount, ThreadLimit.maximum)
+        let count = threads ?? min(AvailableCores.count, ThreadLimit.maximum)
         try checkThreadCount(count)
         BLAS.setThreads(count)
         return count
@@ -22,7 +22,7 @@ struct ThreadOptions: ParsableArguments {
 /// The `--threads` option of a command that runs on every rank of a job; where the command takes a
 /// run configuration, it sets `run.threads`.
 struct RankThreadOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("BLAS threads per rank (default: SLURM_CPUS_PER_TASK, else 1 under MPI, else all cores; "
+    @Option(help: ArgumentHelp("BLAS threads per rank (default: SLURM_CPUS_PER_TASK, else 1 under MPI, else the CPUs this process may run on; "
                                + "run.threads in a configuration)."))
     var threads: Int?
 

@@ -42,11 +42,17 @@ struct RankContext {
         return (environment, slurm, communicator)
     }
 
-    /// Chooses this rank's BLAS threads (``Cluster/ThreadChoice``) and sets them.
+    /// Chooses this rank's BLAS threads (``Cluster/ThreadChoice``) and sets them; warns on standard
+    /// error when they are more than the CPUs this process may run on.
     static func setThreads(requested: Int?, slurm: SlurmEnvironment, worldSize: Int) throws -> ThreadChoice {
-        let choice = try ThreadChoice(requested: requested, slurm: slurm, worldSize: worldSize,
-                                      availableCores: AvailableCores.count)
+        let cores = AvailableCores.count
+        let choice = try ThreadChoice(requested: requested, slurm: slurm, worldSize: worldSize, availableCores: cores)
         BLAS.setThreads(choice.threads)
+        if choice.threads > cores {
+            StandardStream.error.writeLog("bgpo: warning: \(choice.threads) BLAS threads (\(choice.source.rawValue)) but this "
+                                          + "process may run on \(cores) CPU(s): OpenBLAS's threads then wait for one another, "
+                                          + "many times slower; use at most --threads \(cores)\n")
+        }
         return choice
     }
 

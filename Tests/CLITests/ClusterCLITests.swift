@@ -32,21 +32,25 @@ import Darwin
     }
 
     /// Without --threads, a single process takes the CPUs of its affinity mask, not every CPU of
-    /// the machine: under `taskset -c 0`, one thread.
+    /// the machine: under `taskset -c 0`, one thread; `--threads 2` there is kept, with a warning.
     @Test func theDefaultThreadsAreTheCPUsThisProcessMayRunOn() throws {
-        func rankLine(pinnedTo cpus: String?) throws -> [String: Any] {
-            let process = bgpoProcess(["cluster", "check", "--bytes", "4K", "--repeats", "1"], ranks: nil,
+        func rankLine(pinnedTo cpus: String?, threads: [String] = []) throws -> [String: Any] {
+            let process = bgpoProcess(["cluster", "check", "--bytes", "4K", "--repeats", "1"] + threads, ranks: nil,
                                       environment: environment, directory: nil)
             if let cpus {
                 process.arguments = ["-c", cpus, process.executableURL!.path] + (process.arguments ?? [])
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
             }
             let output = try runToEnd(process)
-            #expect(output.status == 0, "\(String(decoding: output.stderr, as: UTF8.self))")
+            let stderr = String(decoding: output.stderr, as: UTF8.self)
+            #expect(output.status == 0, "\(stderr)")
+            // More threads than CPUs are warned about, and only then.
+            #expect(stderr.contains("but this process may run on 1 CPU(s)") == (cpus == "0" && !threads.isEmpty), "\(stderr)")
             return try #require(try jsonLines(String(decoding: output.stdout, as: UTF8.self)).first { $0["event"] as? String == "rank" })
         }
         let pinned = try rankLine(pinnedTo: "0")
         #expect(pinned["threads"] as? Int == 1 && pinned["threads_source"] as? String == "all cores", "\(pinned)")
+        #expect(try rankLine(pinnedTo: "0", threads: ["--threads", "2"])["threads"] as? Int == 2)
         let nproc = Process()
         nproc.executableURL = URL(fileURLWithPath: "/usr/bin/nproc")
         let cpus = Int(String(decoding: try runToEnd(nproc).stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))

@@ -3,8 +3,8 @@ import TestSupport
 import Testing
 
 /// The results page (docs/results.md) against the runs committed beside it: `bgpo report --study`
-/// over docs/runs/countdown-table1 and docs/runs/sudoku-table1 reproduces each committed table1.json,
-/// and every number of the page's two Table 1s is those reports'.
+/// over docs/runs/countdown-table1, sudoku-table1 and countdown-table3 reproduces each committed
+/// table JSON, and every number of the page's Tables 1 (both tasks) and 3 is those reports'.
 @Suite struct ResultsPageTests {
     static let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("docs")
@@ -20,22 +20,24 @@ import Testing
         (value < 0 ? "\u{2212}" : "+") + String(format: "%.1f", abs(value) * 100)
     }
 
-    /// Table 1 of each task: its study (docs/studies/STUDY.toml, runs in docs/runs/STUDY) and baseline.
-    @Test(arguments: [("countdown-table1", "bgpo-nt16"), ("sudoku-table1", "bgpo-nt32")])
-    func tableOneIsWhatTheReportOfTheCommittedRunsSays(study: String, baseline: String) throws {
+    /// Each table: its study (docs/studies/STUDY.toml, runs and the committed NAME.json in
+    /// docs/runs/STUDY) and baseline.
+    @Test(arguments: [("countdown-table1", "bgpo-nt16", "table1"), ("sudoku-table1", "bgpo-nt32", "table1"),
+                      ("countdown-table3", "both", "table3")])
+    func theTablesAreWhatTheReportOfTheCommittedRunsSays(study: String, baseline: String, name: String) throws {
         let table = Self.docs.appendingPathComponent("runs/\(study)")
         let scratch = try temporaryDirectory("bgpo-results-page")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        let json = scratch.appendingPathComponent("table1.json")
+        let json = scratch.appendingPathComponent("\(name).json")
         let report = try runBGPO(["report", "--study", Self.docs.appendingPathComponent("studies/\(study).toml").path,
                                   "--study-dir", table.path, "--baseline", baseline, "--table", "--json", json.path,
-                                  "--out", scratch.appendingPathComponent("table1.html").path])
+                                  "--out", scratch.appendingPathComponent("\(name).html").path])
         try #require(report.status == 0, "\(report.stderr)")
 
         // The committed JSON is this report's.
         let fresh = try Self.tables(try Data(contentsOf: json))
-        let committed = try Self.tables(try Data(contentsOf: table.appendingPathComponent("table1.json")))
-        #expect(NSArray(array: fresh.cells).isEqual(to: committed.cells), "table1.json is not the report of the committed runs")
+        let committed = try Self.tables(try Data(contentsOf: table.appendingPathComponent("\(name).json")))
+        #expect(NSArray(array: fresh.cells).isEqual(to: committed.cells), "\(name).json is not the report of the committed runs")
         #expect(NSArray(array: fresh.comparisons).isEqual(to: committed.comparisons))
 
         // Every cell's accuracy, gain interval and each comparison are on the page as the report has them.

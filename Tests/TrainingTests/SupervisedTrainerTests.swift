@@ -49,6 +49,26 @@ import Training
         #expect(difference < 1e-5)
     }
 
+    /// A resumed trainer (a new one, with the weights, moments and counters of the checkpoint) takes
+    /// the next step bit for bit as the uninterrupted one, also after a batch longer than the next:
+    /// each step pads to its own longest example, not to the longest the trainer has seen.
+    @Test func aResumedTrainerTakesTheNextStepAsTheUninterruptedOne() throws {
+        let long = Array(repeating: SupervisedExample(prompt: [2, 20, 21, 22, 23, 24, 25], response: [30, 31, 32, 0]), count: 4)
+        let whole = try tinyCharModel(), resumed = try tinyCharModel()
+        let uninterrupted = SupervisedTrainer(model: whole, options: options(steps: 3, micro: 4))
+        _ = try uninterrupted.train(on: long)
+        let restarted = SupervisedTrainer(model: resumed, options: options(steps: 3, micro: 4))
+        for (from, to) in [(whole.parameters, resumed.parameters), (uninterrupted.optimizer.m, restarted.optimizer.m),
+                           (uninterrupted.optimizer.v, restarted.optimizer.v)] {
+            for i in from.buffer.indices { to.buffer[i] = from.buffer[i] }
+        }
+        restarted.restore(step: 1, updates: 1)
+        _ = try uninterrupted.train(on: examples + examples)
+        _ = try restarted.train(on: examples + examples)
+        let differing = zip(whole.parameters.buffer, resumed.parameters.buffer).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(differing == 0, "\(differing) weights differ")
+    }
+
     @Test func aContinuedTrainerRunsItsScheduleAfresh() throws {
         let trainer = SupervisedTrainer(model: try tinyCharModel(), options: options(steps: 10, micro: 4), startStep: 1500)
         let rates = try (0..<10).map { _ in try trainer.train(on: examples + examples).learningRate }

@@ -171,14 +171,16 @@ public final class SupervisedTrainer {
                                     seconds: Date().timeIntervalSince(start), stopRequested: sums.stops > 0)
     }
 
-    /// The workspace for `batch` sequences of at least `seq` tokens, grown when needed.
+    /// The workspace for `batch` sequences of exactly `seq` tokens, rebuilt (the previous one
+    /// released first) when the shape changes. Exactly: the step's batch is padded to its own
+    /// longest example, not to the longest seen so far, which a resumed run would not know, so
+    /// that a resumed run pads, and rounds, as the uninterrupted one did.
     private func workspace(batch: Int, seq: Int) -> Workspace {
-        if let ws = workspace, ws.batch == batch, ws.seq >= seq {
+        if let ws = workspace, ws.batch == batch, ws.seq == seq {
             return ws
         }
-        let longest = max(seq, workspace?.seq ?? 0)
         workspace = nil
-        let ws = Workspace(config: model.config, batch: batch, seq: longest)
+        let ws = Workspace(config: model.config, batch: batch, seq: seq)
         workspace = ws
         return ws
     }

@@ -76,9 +76,14 @@ public struct RunGroup: Sendable {
         self.runs = runs
     }
 
-    /// The keys other than ``ignoredKeys`` whose values differ between `a` and `b`.
+    /// The keys other than ``ignoredKeys`` whose values differ between the runs `a` and `b`.
     static func differences(_ a: SeedRun, _ b: SeedRun) -> [ConfigChange] {
-        b.config.changes(from: a.config).filter { change in
+        differences(a.config, b.config)
+    }
+
+    /// The keys other than ``ignoredKeys`` whose values differ between `a` and `b` (`old` is `a`'s).
+    static func differences(_ a: RunConfig, _ b: RunConfig) -> [ConfigChange] {
+        b.changes(from: a).filter { change in
             let section = String(change.key.prefix { $0 != "." })
             return !ignoredKeys.contains(change.key) && !ignoredKeys.contains(section)
         }

@@ -34,8 +34,7 @@ public struct StudyGroups: Sendable {
                 leftOut.append("\(run.directory): unfinished (step \(lastStep) of \(run.config.train.maxSteps))")
                 continue
             }
-            let planned = SeedRun(name: seedRun.name, directory: directory, config: run.config, records: [])
-            let differing = RunGroup.differences(planned, seedRun)
+            let differing = RunGroup.differences(run.config, seedRun.config)
             guard differing.isEmpty else {
                 throw GroupingError.differsFromStudy(run: directory.path, entry: run.entry, changes: differing)
             }

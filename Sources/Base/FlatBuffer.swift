@@ -44,6 +44,14 @@ public final class FlatBuffer: @unchecked Sendable {
         pointer.update(from: other.pointer, count: count)
     }
 
+    /// Adds every element of `other`, which must have the same count, to this buffer's.
+    public func add(_ other: FlatBuffer) {
+        precondition(other.count == count, "FlatBuffer.add: count \(other.count) differs from \(count)")
+        for i in 0..<count {
+            pointer[i] += other.pointer[i]
+        }
+    }
+
     /// Whether no element is infinite or NaN (one pass, an OR of exponent tests).
     public var isAllFinite: Bool {
         let exponentBits: UInt32 = 0x7f80_0000

@@ -74,8 +74,10 @@ func tinyModel(_ config: RunConfig) throws -> Model {
     Model(config: try config.model.modelConfig(tokenizer: CharTokenizer()), seed: UInt64(config.train.seed))
 }
 
-/// A single-process trainer of `config` over the digit task.
-func tinyTrainer(_ config: RunConfig, task: any RewardTask = DigitTask(), reference: Model? = nil) throws -> RLTrainer {
+/// A single-process trainer of `config` over the digit task, its likelihood passes side by side
+/// over `threads`.
+func tinyTrainer(_ config: RunConfig, task: any RewardTask = DigitTask(), reference: Model? = nil,
+                 threads: Int = 1) throws -> RLTrainer {
     try RLTrainer(config: config, model: try tinyModel(config), reference: reference, task: task,
-                  tokenizer: CharTokenizer(), communicator: SingleProcessCommunicator())
+                  tokenizer: CharTokenizer(), communicator: SingleProcessCommunicator(), threads: threads)
 }

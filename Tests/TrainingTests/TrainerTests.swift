@@ -178,3 +178,27 @@ private func twoMiniBatchConfig() throws -> RunConfig {
         #expect(together[key] != nil && together[key] == alone[key], "\(key)")
     }
 }
+
+/// A step whose likelihood passes run side by side on three threads: the step of one thread up to
+/// the gradient's float summation order (loss and weights within float rounding), and the same
+/// bits when run again on three.
+@Test(arguments: ["bgpo", "vrpo-ol", "diffu-grpo"])
+func aStepWithLikelihoodPassesSideBySideIsTheStepOfOneThread(objective: String) throws {
+    func step(threads: Int) throws -> (metrics: MetricsRecord, weights: [Float]) {
+        let config = try tinyRunConfig(overrides: ["train.prompts_per_step=5", "train.micro_batch_size=2",
+                                                   "objective.objective=\(objective)", "objective.beta=0"])
+        let trainer = try tinyTrainer(config, threads: threads)
+        for i in trainer.model.trainableParameters.buffer.indices { trainer.model.trainableParameters.buffer[i] *= 4 }
+        let metrics = try trainer.step { false }.metrics
+        return (metrics, InProcessRanks.elements(trainer.model.trainableParameters))
+    }
+    let alone = try step(threads: 1), together = try step(threads: 3), again = try step(threads: 3)
+    #expect(alone.metrics["frac_reward_zero_std"].map { $0 < 1 } == true, "some group carries a gradient")
+    #expect(together.metrics["rollout_hash"] == alone.metrics["rollout_hash"])
+    let loss = alone.metrics["loss"]!, gradNorm = alone.metrics["grad_norm"]!
+    #expect(gradNorm > 0)
+    #expect(abs(together.metrics["loss"]! - loss) <= 1e-6 * (1 + abs(loss)))
+    #expect(abs(together.metrics["grad_norm"]! - gradNorm) <= 1e-4 * gradNorm)
+    #expect(InProcessRanks.largestDifference(together.weights, alone.weights) <= 1e-5)
+    #expect(InProcessRanks.differingElements(together.weights, again.weights) == 0)
+}

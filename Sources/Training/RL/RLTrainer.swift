@@ -55,8 +55,11 @@ public final class RLTrainer {
     ///     with LoRA the base with the adapters off); required when the objective is diffu-grpo with
     ///     beta > 0 (`ObjectiveSettings.needsReferencePolicy`), ignored otherwise.
     ///   - baseDigest: with LoRA, the digest of the frozen base, for the checkpoints.
+    ///   - threads: the rank's threads, over which the likelihood passes run side by side
+    ///     (``PassLanes``: the gradients' float summation order depends on it); the rollouts
+    ///     decode side by side over the BLAS threads, with the same responses whatever their count.
     public init(config: RunConfig, model: any TrainableModel, reference: (any ForwardModel)?, baseDigest: String? = nil,
-                task: any RewardTask, tokenizer: any Tokenizer, communicator: any Communicator) throws {
+                task: any RewardTask, tokenizer: any Tokenizer, communicator: any Communicator, threads: Int = 1) throws {
         try config.rollout.computeDtype.check(model, key: "rollout.compute_dtype")
         self.config = config
         self.model = model
@@ -75,7 +78,7 @@ public final class RLTrainer {
         update = DataParallelUpdate(parameters: model.trainableParameters, schedule: schedule,
                                     settings: AdamWSettings(config.optim), communicator: communicator)
         objective = config.objective.policyObjective(microBatchSize: config.train.microBatchSize, tokenizer: tokenizer,
-                                                     seed: seed, reference: reference)
+                                                     seed: seed, reference: reference, lanes: threads)
     }
 
     /// Sets the step and update counters after weights and optimiser moments were loaded from a

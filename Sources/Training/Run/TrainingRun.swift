@@ -27,6 +27,7 @@ public final class TrainingRun {
     private let timeLimit: TimeLimit
     private let stopSignal: () -> Int32?
     private let log: (String) -> Void
+    private let threads: Int
     private let store: CheckpointStore
 
     /// Prepares a run.
@@ -39,10 +40,12 @@ public final class TrainingRun {
     ///   - stopSignal: the stop signal received so far, if any, polled at every step:
     ///     ``StopSignal/received`` in the binary (a test passes its own, as the flag is process-wide).
     ///   - log: receives the human-readable lines (called on rank 0 only).
+    ///   - threads: the rank's threads (``RLTrainer/init(config:model:reference:baseDigest:task:tokenizer:communicator:threads:)``).
     public init(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer, communicator: any Communicator,
                 resume: ResumeChoice, allowConfigChange: Bool, timeLimit: TimeLimit, stopSignal: @escaping () -> Int32?,
-                log: @escaping (String) -> Void) {
+                log: @escaping (String) -> Void, threads: Int = 1) {
         self.config = config
+        self.threads = threads
         runDirectory = URL(fileURLWithPath: config.run.outputDir, isDirectory: true).standardizedFileURL
         self.task = task
         self.tokenizer = tokenizer
@@ -90,7 +93,7 @@ public final class TrainingRun {
         let policy = try Policy(config: config, base: try broadcast(try base()))
         let trainer = try RLTrainer(config: config, model: policy.model, reference: policy.reference,
                                     baseDigest: policy.baseDigest, task: task, tokenizer: tokenizer,
-                                    communicator: communicator)
+                                    communicator: communicator, threads: threads)
         log(policy.summary)
         if case .resume(let checkpoint) = start {
             try load(checkpoint, into: trainer)

@@ -78,7 +78,8 @@ struct StepBench: ParsableCommand {
         for (objective, samples) in try parsedCases() {
             let config = try base.applying(overrides: ["objective.objective=\(objective)", "objective.mc_num=\(samples)"])
             try config.validate()
-            let trainer = try makeTrainer(config, task: task, tokenizer: tokenizer, communicator: communicator)
+            let trainer = try makeTrainer(config, task: task, tokenizer: tokenizer, communicator: communicator,
+                                          threads: ranks.threads.threads)
             var sums: [String: Double] = [:]
             for _ in 0..<steps {
                 let metrics = try trainer.step { false }.metrics
@@ -111,14 +112,14 @@ struct StepBench: ParsableCommand {
 
     /// The trainer of `config` over the base model (and, for diffu-GRPO with beta > 0, a frozen copy as reference).
     private func makeTrainer(_ config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer,
-                             communicator: any Communicator) throws -> RLTrainer {
+                             communicator: any Communicator, threads: Int) throws -> RLTrainer {
         func load() throws -> Model {
             if let model { return try ModelStore.load(from: URL(fileURLWithPath: model, isDirectory: true)).model }
             return Model(config: try config.model.modelConfig(tokenizer: tokenizer), seed: UInt64(config.train.seed))
         }
         let needsReference = config.objective.needsReferencePolicy
         return try RLTrainer(config: config, model: try load(), reference: needsReference ? try load() : nil, task: task,
-                             tokenizer: tokenizer, communicator: communicator)
+                             tokenizer: tokenizer, communicator: communicator, threads: threads)
     }
 
     /// Seconds of one checkpoint save of `trainer` into a temporary run directory (removed after).

@@ -78,7 +78,8 @@ struct TrainCommand: ParsableCommand, LoggingCommand {
 
             let run = TrainingRun(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
                                   resume: ResumeChoice(argument: resume), allowConfigChange: allowConfigChange,
-                                  timeLimit: limit, stopSignal: { StopSignal.received }, log: ranks.say)
+                                  timeLimit: limit, stopSignal: { StopSignal.received }, log: ranks.say,
+                                  threads: ranks.threads.threads)
             return try run.run {
                 try BaseModel.prepareBase(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
                                           stopSignal: { StopSignal.received },

@@ -68,13 +68,15 @@ public final class DiffuGRPOObjective {
     /// The frozen reference policy of the KL term: the trainer's inputs
     /// (``inputs(of:model:iterations:offPolicy:)``) carry its log-probabilities; nil when beta is 0.
     public let reference: (any ForwardModel)?
-    private let pool = WorkspacePool()
+    private let lanes: PassLanes
 
-    /// Creates the objective; `reference` is kept only when `beta > 0`.
+    /// Creates the objective; `reference` is kept only when `beta > 0`. Its micro-batches' passes
+    /// run side by side on up to `lanes` threads (``PassLanes``).
     public init(epsilon: Double, beta: Double, promptMaskProbability: Double, seed: UInt64, maskTokenID: Int32,
                 padTokenID: Int32, eosTokenID: Int32, microBatchSize: Int, lossType: LossType = .bnpo,
-                reference: (any ForwardModel)? = nil) {
+                reference: (any ForwardModel)? = nil, lanes: Int = 1) {
         precondition(microBatchSize > 0, "DiffuGRPOObjective: micro-batch size must be positive")
+        self.lanes = PassLanes(lanes: lanes)
         self.lossType = lossType
         self.reference = beta > 0 ? reference : nil
         self.eosTokenID = eosTokenID
@@ -124,57 +126,78 @@ public final class DiffuGRPOObjective {
     /// The log-probabilities of every response's scored tokens under iteration `iteration`'s mask,
     /// forward passes only (the old or the reference policy).
     public func logProbs(model: any ForwardModel, responses: [TokenPolicyResponse], iteration: Int) -> [[Float]] {
-        var result: [[Float]] = []
-        for chunk in microBatches(responses) {
-            let pass = forward(chunk, iteration: iteration, model: model)
-            for j in 0..<chunk.count {
-                result.append(Array(pass.logProbs[pass.batch.sampleOffsets[j]..<pass.batch.sampleOffsets[j + 1]]))
-            }
+        let chunks = microBatches(responses)
+        let passes = lanes.run(units: chunks.count, model: model, gradients: nil) { c, pool, _ in
+            let pass = forward(chunks[c], iteration: iteration, model: model, pool: pool)
+            return (0..<chunks[c].count).map { Array(pass.logProbs[pass.batch.sampleOffsets[$0]..<pass.batch.sampleOffsets[$0 + 1]]) }
         }
-        return result
+        return passes.flatMap { $0 }
     }
 
     /// Adds the gradient of the weighted sum (``tokenWeight(of:)``) of the token losses of
     /// `responses` in inner iteration `iteration` into `gradients`; `lossSum` is that sum, clip
-    /// and KL statistics are per token (unweighted).
+    /// and KL statistics are per token (unweighted). The micro-batches' passes run side by side
+    /// (``PassLanes``); the statistics are summed token by token in the order of one after another.
     public func accumulate(model: any TrainableModel, responses: [TokenPolicyResponse], iteration: Int,
                            gradients: FlatBuffer) -> ObjectiveStatistics {
-        let clip = PPOClip(epsilon: epsilon, dualClip: nil)
+        let chunks = microBatches(responses)
+        let tokens = lanes.run(units: chunks.count, model: model, gradients: gradients) { c, pool, gradients in
+            accumulate(chunks[c], iteration: iteration, model: model, pool: pool, gradients: gradients!)
+        }
         var statistics = ObjectiveStatistics()
-        for chunk in microBatches(responses) {
-            let pass = forward(chunk, iteration: iteration, model: model)
-            var dLogProbs = [Float](repeating: 0, count: pass.batch.count)
-            for (b, response) in chunk.enumerated() {
-                let a = response.advantage
-                let weight = tokenWeight(of: response)
-                for (k, i) in (pass.batch.sampleOffsets[b]..<pass.batch.sampleOffsets[b + 1]).enumerated() {
-                    let logp = Double(pass.logProbs[i])
-                    let rho = response.oldLogProbs.map { exp(logp - Double($0[k])) } ?? 1
-                    let (loss, clipped) = clip.loss(ratio: rho, advantage: a)
-                    var gradient = clipped ? 0 : -a * rho
-                    var value = loss
-                    if beta > 0, let reference = response.referenceLogProbs {
-                        let delta = Double(reference[k]) - logp
-                        let kl = exp(delta) - delta - 1
-                        value += beta * kl
-                        gradient += beta * (1 - exp(delta))
-                        statistics.klSum += kl
-                        statistics.klCount += 1
-                    }
-                    statistics.lossSum += weight * value
-                    statistics.clipCandidates += 1
-                    if clipped { statistics.clippedCount += 1 }
-                    dLogProbs[i] = Float(weight * gradient)
-                }
+        for token in tokens.joined() {
+            if let kl = token.kl {
+                statistics.klSum += kl
+                statistics.klCount += 1
             }
-            LikelihoodPass.backward(model, pass.batch, pass.workspace, dLogProbs: dLogProbs, gradients: gradients)
+            statistics.lossSum += token.weightedLoss
+            statistics.clipCandidates += 1
+            if token.clipped { statistics.clippedCount += 1 }
         }
         return statistics
     }
 
     /// Releases the activation workspaces until the next pass.
     public func releaseWorkspaces() {
-        pool.release()
+        lanes.release()
+    }
+
+    /// What one scored token adds to the statistics.
+    private struct TokenTerm {
+        var weightedLoss: Double
+        var kl: Double?
+        var clipped: Bool
+    }
+
+    /// The forward and backward pass of one micro-batch; its tokens' terms in order.
+    private func accumulate(_ chunk: ArraySlice<TokenPolicyResponse>, iteration: Int, model: any TrainableModel,
+                            pool: WorkspacePool, gradients: FlatBuffer) -> [TokenTerm] {
+        let clip = PPOClip(epsilon: epsilon, dualClip: nil)
+        let pass = forward(chunk, iteration: iteration, model: model, pool: pool)
+        var terms: [TokenTerm] = []
+        var dLogProbs = [Float](repeating: 0, count: pass.batch.count)
+        for (b, response) in chunk.enumerated() {
+            let a = response.advantage
+            let weight = tokenWeight(of: response)
+            for (k, i) in (pass.batch.sampleOffsets[b]..<pass.batch.sampleOffsets[b + 1]).enumerated() {
+                let logp = Double(pass.logProbs[i])
+                let rho = response.oldLogProbs.map { exp(logp - Double($0[k])) } ?? 1
+                let (loss, clipped) = clip.loss(ratio: rho, advantage: a)
+                var gradient = clipped ? 0 : -a * rho
+                var value = loss
+                var kl: Double?
+                if beta > 0, let reference = response.referenceLogProbs {
+                    let delta = Double(reference[k]) - logp
+                    kl = exp(delta) - delta - 1
+                    value += beta * kl!
+                    gradient += beta * (1 - exp(delta))
+                }
+                terms.append(TokenTerm(weightedLoss: weight * value, kl: kl, clipped: clipped))
+                dLogProbs[i] = Float(weight * gradient)
+            }
+        }
+        LikelihoodPass.backward(model, pass.batch, pass.workspace, dLogProbs: dLogProbs, gradients: gradients)
+        return terms
     }
 
     private func microBatches(_ responses: [TokenPolicyResponse]) -> [ArraySlice<TokenPolicyResponse>] {
@@ -183,8 +206,8 @@ public final class DiffuGRPOObjective {
         }
     }
 
-    private func forward(_ chunk: ArraySlice<TokenPolicyResponse>, iteration: Int,
-                         model: any ForwardModel) -> (batch: MaskedBatch, workspace: Workspace, logProbs: [Float]) {
+    private func forward(_ chunk: ArraySlice<TokenPolicyResponse>, iteration: Int, model: any ForwardModel,
+                         pool: WorkspacePool) -> (batch: MaskedBatch, workspace: Workspace, logProbs: [Float]) {
         let samples = chunk.map { maskedInput($0, iteration: iteration) }
         let seq = samples.map(\.tokens.count).max()!
         let batch = MaskedBatch(samples: samples, batch: samples.count, seq: seq, padTokenID: padTokenID)

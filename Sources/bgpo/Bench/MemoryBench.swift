@@ -62,7 +62,7 @@ struct MemoryBench: ParsableCommand {
     @Flag(help: "Use the preset's own vocabulary size (126,464 for llada-8b) instead of char-v1's 99.")
     var presetVocabulary = false
 
-    @Option(help: "OpenBLAS threads of each cell.")
+    @Option(help: "Threads of each cell: its likelihood passes side by side, as in bgpo train (a workspace and a gradient buffer per thread).")
     var threads = AvailableCores.count
 
     @Option(help: "Memory the cells may use, in MiB (default: 80% of MemAvailable).")
@@ -358,12 +358,13 @@ struct MemoryCell {
             before = ResourceUsage.peakResidentMB
             watch = ContinuousClock.now
             let method: ELBOObjective.Method = objective == .bgpo ? .bgpo(clip: nil) : objective == .vrpoOL ? .vrpoOL : .elboExact
-            _ = ELBOObjective(method: method, masking: masking, microBatchSize: bench.microBatch, padTokenID: config.padTokenID)
+            _ = ELBOObjective(method: method, masking: masking, microBatchSize: bench.microBatch, padTokenID: config.padTokenID,
+                              lanes: bench.threads)
                 .accumulate(model: model, responses: elboResponses, gradients: gradients)
         case .diffuGRPO:
             let grpo = DiffuGRPOObjective(epsilon: 0.5, beta: 0, promptMaskProbability: 0.15, seed: 1,
                                           maskTokenID: config.maskTokenID, padTokenID: config.padTokenID,
-                                          eosTokenID: config.eosTokenID, microBatchSize: bench.microBatch)
+                                          eosTokenID: config.eosTokenID, microBatchSize: bench.microBatch, lanes: bench.threads)
             let inputs = sequences.enumerated().map { index, sequence in
                 TokenPolicyResponse(prompt: sequence.prompt, response: sequence.response, advantage: advantages[index],
                                     key: [1, UInt64(index), 0], eosTokenID: config.eosTokenID)

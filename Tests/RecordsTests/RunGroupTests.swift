@@ -48,6 +48,20 @@ struct RunGroupTests {
         #expect(groups.map { $0.runs.map(\.seed) } == [[0, 1], [0, 1]])
     }
 
+    /// Seeds that all end on the same value give a t-interval of no width: the tables say that it
+    /// estimates no spread, on the cell and on the comparisons that use it.
+    @Test func aCellWhoseSeedsAgreeExactlySaysItsIntervalEstimatesNoSpread() throws {
+        let bgpo = try RunGroup(name: "bgpo", runs: [0.30, 0.32, 0.34].enumerated().map { try Self.run("bgpo", seed: $0, accuracy: $1) })
+        let vrpo = try RunGroup(name: "vrpo", runs: [0.26, 0.26].enumerated().map {
+            try Self.run("vrpo", seed: $0, accuracy: $1, overrides: ["objective.mc_num=4"])
+        })
+        let lines = try GroupReport(groups: [bgpo, vrpo]).markdown.split(separator: "\n")
+        let note = "(every seed the same value: no spread estimated)"
+        #expect(lines.contains { $0.hasPrefix("| vrpo | final 60 | 2 | 0.2600 ± 0.0000 \(note) |") })
+        #expect(lines.contains { $0.hasPrefix("| vrpo − bgpo | final 60 vs 60 | welch") && $0.contains(note) })
+        #expect(!lines.contains { $0.hasPrefix("| bgpo | final 60") && $0.contains(note) })
+    }
+
     @Test func reportTabulatesFinalAndChosenStepsAndPairsBySeed() throws {
         let bgpo = try RunGroup(name: "bgpo", runs: [0.30, 0.32, 0.34].enumerated().map { try Self.run("bgpo", seed: $0, accuracy: $1) })
         let vrpo = try RunGroup(name: "vrpo", runs: [0.20, 0.26, 0.26].enumerated().map {

@@ -120,7 +120,8 @@ public struct GroupReport: Sendable {
             let gain = cell.kind.hasPrefix("gain")
             let perSeed = cell.values.keys.sorted().map { "\($0): " + String(format: gain ? "%+.4f" : "%.4f", cell.values[$0]!) }
             return [cell.group, gain ? "\(cell.kind) \(cell.step) − step 0" : "\(cell.kind) \(cell.step)", "\(cell.summary?.count ?? 0)",
-                    cell.summary.map { GroupReport.interval($0.mean, $0.halfWidth, signed: gain) } ?? "–",
+                    cell.summary.map { GroupReport.interval($0.mean, $0.halfWidth, signed: gain)
+                        + ($0.count > 1 && $0.standardDeviation == 0 ? GroupReport.equalSeedsNote : "") } ?? "–",
                     cell.summary.map { String(format: "%.4f", $0.standardDeviation) } ?? "–",
                     perSeed.joined(separator: ", "), cell.missing.joined(separator: ", ")]
         }
@@ -134,11 +135,21 @@ public struct GroupReport: Sendable {
                 cells.first { $0.group == group && $0.kind == comparison.kind }?.summary?.count ?? 0
             }
             let n = d.method == .paired ? "\(d.pairs) pairs" : "\(seeds[0]) vs \(seeds[1]) seeds"
+            // Paired: the differences' own spread; Welch's: each group's.
+            let equalSeeds = d.halfWidth == 0 || d.method == .welch && [comparison.b, comparison.a].contains { group in
+                cells.first { $0.group == group && $0.kind == comparison.kind }?.summary
+                    .map { $0.count > 1 && $0.standardDeviation == 0 } ?? false
+            }
             return ["\(comparison.b) − \(comparison.a)", "\(comparison.kind) \(comparison.stepB) vs \(comparison.stepA)",
-                    d.method.rawValue, n, GroupReport.interval(d.difference, d.halfWidth, signed: true),
+                    d.method.rawValue, n,
+                    GroupReport.interval(d.difference, d.halfWidth, signed: true) + (equalSeeds ? GroupReport.equalSeedsNote : ""),
                     d.degreesOfFreedom.map { String(format: "%.1f", $0) } ?? "–"]
         }
     }
+
+    /// The note on an interval over seeds that all gave the same value: their sample standard
+    /// deviation is 0, so the t-interval has no width although the seeds' spread is unknown.
+    static let equalSeedsNote = " (every seed the same value: no spread estimated)"
 
     /// `0.3120 ± 0.0213`, or the value alone without an interval.
     static func interval(_ value: Double, _ halfWidth: Double?, signed: Bool = false) -> String {

@@ -221,6 +221,11 @@ struct MemoryBench: ParsableCommand {
             print(String(format: "VRPO-OL: %.1f MiB more per extra sample (least squares over n_t = %@; one workspace is %.1f MiB)",
                          slope, points.map { String(Int($0.0)) }.joined(separator: ", "), workspaceMB))
         }
+        if threads > 1 {
+            print("with \(threads) threads the likelihood passes run side by side, up to one per thread (BGPO: one per micro-batch "
+                  + "and sample), each thread with a workspace and a gradient buffer: memory grows with the passes that run at "
+                  + "once, up to \(threads), then stays flat; --threads 1 shows n_t alone")
+        }
     }
 
     private func runCell(_ kind: ObjectiveKind, _ n: Int) throws -> MemoryCell.Result {

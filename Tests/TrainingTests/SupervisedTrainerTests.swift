@@ -15,10 +15,10 @@ import Training
         return Model(config: config, seed: 7)
     }
 
-    func options(steps: Int, micro: Int, seed: UInt64 = 1) -> SupervisedTrainingOptions {
+    func options(steps: Int, micro: Int, seed: UInt64 = 1, threads: Int = 1) -> SupervisedTrainingOptions {
         SupervisedTrainingOptions(batchSize: 4, microBatchSize: micro,
                                   schedule: LearningRateSchedule(peak: 1e-2, warmupUpdates: 5, totalUpdates: steps, shape: .cosine),
-                                  adamW: AdamWSettings(weightDecay: 0), seed: seed)
+                                  adamW: AdamWSettings(weightDecay: 0), seed: seed, threads: threads)
     }
 
     @Test func trainingMemorisesTheExamplesAndTheSamplerDecodesThem() throws {
@@ -47,6 +47,24 @@ import Training
         #expect(abs(one.gradNorm - two.gradNorm) < 1e-4 * one.gradNorm)
         let difference = zip(whole.parameters.buffer, split.parameters.buffer).map { abs($0 - $1) }.max() ?? 0
         #expect(difference < 1e-5)
+    }
+
+    /// A step's micro-batches side by side on three threads (four micro-batches of one): the loss
+    /// and token count of one thread bit for bit, the update up to the gradient's summation order,
+    /// and the same bits again on three.
+    @Test func microBatchesSideBySideTakeTheStepOfOneThread() throws {
+        func step(threads: Int) throws -> (report: SupervisedStepReport, weights: [Float]) {
+            let model = try tinyCharModel()
+            let trainer = SupervisedTrainer(model: model, options: options(steps: 3, micro: 1, threads: threads))
+            let report = try trainer.train(on: examples + examples)
+            return (report, Array(model.parameters.buffer))
+        }
+        let alone = try step(threads: 1), together = try step(threads: 3), again = try step(threads: 3)
+        #expect(together.report.loss == alone.report.loss && together.report.tokens == alone.report.tokens)
+        #expect(abs(together.report.gradNorm - alone.report.gradNorm) < 1e-4 * alone.report.gradNorm)
+        let difference = zip(together.weights, alone.weights).map { abs($0 - $1) }.max() ?? 0
+        #expect(alone.report.gradNorm > 0 && difference < 1e-5)
+        #expect(zip(together.weights, again.weights).allSatisfy { $0.bitPattern == $1.bitPattern })
     }
 
     /// A resumed trainer (a new one, with the weights, moments and counters of the checkpoint) takes

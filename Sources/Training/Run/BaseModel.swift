@@ -29,10 +29,11 @@ public enum BaseModel {
     /// - Parameters:
     ///   - stopSignal: the stop signal received so far, if any, polled at every warm-start step.
     ///   - log: receives human-readable lines (rank 0 only).
+    ///   - threads: the rank's threads, over which the warm start's micro-batches run side by side.
     /// - Throws: ``TrainingError/warmStartStopped(step:)`` (exit 75) when a signal stopped the warm start.
     public static func prepare(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer,
                                communicator: any Communicator, stopSignal: @escaping () -> Int32? = { nil },
-                               log: @escaping (String) -> Void) throws -> Model {
+                               log: @escaping (String) -> Void, threads: Int = 1) throws -> Model {
         if !config.model.path.isEmpty {
             let loaded = try load(URL(fileURLWithPath: config.model.path, isDirectory: true), tokenizer: tokenizer)
             log("base model: \(config.model.path) (\(describe(loaded.model.config)))")
@@ -55,7 +56,8 @@ public enum BaseModel {
             log("sft.steps = 0: RL starts from the random initialisation")
             return model
         }
-        let run = SupervisedRun(config: config, task: task, tokenizer: tokenizer, communicator: communicator, log: log)
+        let run = SupervisedRun(config: config, task: task, tokenizer: tokenizer, communicator: communicator, log: log,
+                                threads: threads)
         // The checkpoints of this recipe's warm start: those of other settings stay as they are.
         let store = CheckpointStore(runDirectory: kept.appendingPathComponent(warmStartDirectory(recipe), isDirectory: true),
                                     settings: config.checkpoint)
@@ -74,15 +76,15 @@ public enum BaseModel {
         return model
     }
 
-    /// The base weights of a run: ``prepare(config:task:tokenizer:communicator:log:)``'s model, except
+    /// The base weights of a run: ``prepare(config:task:tokenizer:communicator:stopSignal:log:threads:)``'s model, except
     /// that a `model.path` under LoRA with `model.dtype = bf16` is read straight into bfloat16 (an F32
     /// copy of LLaDA-8B alone would take 32 GB).
     public static func prepareBase(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer,
                                    communicator: any Communicator, stopSignal: @escaping () -> Int32? = { nil },
-                                   log: @escaping (String) -> Void) throws -> FrozenBase {
+                                   log: @escaping (String) -> Void, threads: Int = 1) throws -> FrozenBase {
         guard !config.model.path.isEmpty, config.model.lora != nil, config.model.dtype == .bf16 else {
             return .f32(try prepare(config: config, task: task, tokenizer: tokenizer, communicator: communicator,
-                                    stopSignal: stopSignal, log: log))
+                                    stopSignal: stopSignal, log: log, threads: threads))
         }
         let directory = URL(fileURLWithPath: config.model.path, isDirectory: true)
         let loaded = try ModelStore.loadBF16(from: directory)

@@ -24,11 +24,14 @@ public struct SupervisedRun {
     private let tokenizer: any Tokenizer
     private let communicator: any Communicator
     private let log: (String) -> Void
+    private let threads: Int
 
-    /// Prepares a run; `log` receives the human-readable lines (called on rank 0 only).
+    /// Prepares a run; `log` receives the human-readable lines (called on rank 0 only); a step's
+    /// micro-batches run side by side over `threads` (``SupervisedTrainingOptions/threads``).
     public init(config: RunConfig, task: any RewardTask, tokenizer: any Tokenizer, communicator: any Communicator,
-                log: @escaping (String) -> Void) {
+                log: @escaping (String) -> Void, threads: Int = 1) {
         self.config = config
+        self.threads = threads
         self.task = task
         self.tokenizer = tokenizer
         self.communicator = communicator
@@ -173,7 +176,7 @@ public struct SupervisedRun {
             batchSize: sft.batchSize, microBatchSize: config.train.microBatchSize,
             schedule: LearningRateSchedule(peak: sft.learningRate, warmupUpdates: sft.warmupSteps, totalUpdates: sft.steps,
                                            shape: sft.lrSchedulerType),
-            adamW: AdamWSettings(config.optim), seed: UInt64(config.train.seed))
+            adamW: AdamWSettings(config.optim), seed: UInt64(config.train.seed), threads: threads)
     }
 
     /// The run's first line: what is trained, on what, how.

@@ -31,10 +31,15 @@ public struct SupervisedTrainingOptions: Sendable, Equatable {
     public var adamW: AdamWSettings
     /// Seed of the masks (``DLLM/SupervisedMasking``).
     public var seed: UInt64
+    /// The rank's threads, over which a step's micro-batches run side by side (``PassLanes``: the
+    /// gradient's float summation order depends on it, nothing else).
+    public var threads: Int
 
     /// Creates options.
     public init(batchSize: Int, microBatchSize: Int, schedule: LearningRateSchedule, adamW: AdamWSettings = AdamWSettings(),
-                seed: UInt64) {
+                seed: UInt64, threads: Int = 1) {
+        precondition(threads >= 1, "SupervisedTrainingOptions: at least one thread")
+        self.threads = threads
         self.batchSize = batchSize
         self.microBatchSize = microBatchSize
         self.schedule = schedule
@@ -86,8 +91,8 @@ public enum SupervisedTrainingError: Error, ExitCodeProviding, CustomStringConve
 /// batch and runs forward and backward on its ``RankShares`` share of it, micro-batch by
 /// micro-batch, accumulating into one gradient buffer; one all-reduce sums the ranks' gradients,
 /// then every rank clips the global norm and takes the same AdamW step, so the weights stay equal
-/// on all ranks. Sequences are left-padded to the longest of the step; the workspace grows to the
-/// longest sequence seen and is reused.
+/// on all ranks. Sequences are left-padded to the longest of the step. With several threads the
+/// micro-batches run side by side (``PassLanes``), their losses summed in order.
 public final class SupervisedTrainer {
     /// The model being trained (updated in place).
     public let model: Model
@@ -98,7 +103,7 @@ public final class SupervisedTrainer {
     private let update: DataParallelUpdate
     private let masking: SupervisedMasking
     private let communicator: any Communicator
-    private var workspace: Workspace?
+    private let lanes: PassLanes
 
     /// Creates a trainer with fresh optimiser state; the first update is `startStep + 1` (the
     /// masks of update s are keyed by s, so a continued run draws new ones). The learning-rate
@@ -115,6 +120,7 @@ public final class SupervisedTrainer {
         update = DataParallelUpdate(parameters: model.parameters, schedule: options.schedule, settings: options.adamW,
                                     communicator: communicator)
         masking = SupervisedMasking(maskTokenID: model.config.maskTokenID, seed: options.seed)
+        lanes = PassLanes(lanes: options.threads)
     }
 
     /// AdamW's moments and update count (what a checkpoint saves besides the weights).
@@ -142,23 +148,30 @@ public final class SupervisedTrainer {
         let share = RankShares(count: examples.count, ranks: communicator.size).range(of: communicator.rank)
         let seq = examples.map { $0.prompt.count + $0.response.count }.max() ?? 1
         let micro = max(1, min(options.microBatchSize, share.count))
-        let ws = workspace(batch: micro, seq: seq)
+        let firsts = Array(stride(from: share.lowerBound, to: share.upperBound, by: micro))
         update.zeroGradients()
-        var loss = 0.0
-        var tokens = 0
-        for first in stride(from: share.lowerBound, to: share.upperBound, by: micro) {
-            let samples = (first..<min(first + micro, share.upperBound)).map { index in
+        // Every micro-batch is padded to `micro` sequences of the step's longest example, so a
+        // resumed run pads, and rounds, as the uninterrupted one did.
+        let passes = lanes.run(units: firsts.count, model: model, gradients: update.gradients) { u, pool, gradients in
+            let samples = (firsts[u]..<min(firsts[u] + micro, share.upperBound)).map { index in
                 masking.sample(prompt: examples[index].prompt, response: examples[index].response,
                                step: UInt64(number), exampleIndex: UInt64(index))
             }
-            let batch = MaskedBatch(samples: samples, batch: ws.batch, seq: ws.seq, padTokenID: config.padTokenID)
+            let ws = pool.workspaces(count: 1, model: model, batch: micro, seq: seq)[0]
+            let batch = MaskedBatch(samples: samples, batch: micro, seq: seq, padTokenID: config.padTokenID)
             model.forward(batch, workspace: ws)
-            loss += supervisedLossForward(batch, logits: ws.logits, vocab: config.vocabSize, examples: examples.count)
+            let loss = supervisedLossForward(batch, logits: ws.logits, vocab: config.vocabSize, examples: examples.count)
             ws.zeroLogitGradients()
             supervisedLossBackward(batch, logits: ws.logits, vocab: config.vocabSize, examples: examples.count,
                                    dLogits: ws.dLogits)
-            modelBackward(model, workspace: ws, gradients: update.gradients)
-            tokens += samples.reduce(0) { $0 + $1.tokens.count }
+            modelBackward(model, workspace: ws, gradients: gradients!)
+            return (loss: loss, tokens: samples.reduce(0) { $0 + $1.tokens.count })
+        }
+        var loss = 0.0
+        var tokens = 0
+        for pass in passes {
+            loss += pass.loss
+            tokens += pass.tokens
         }
         let sums = try update.allReduce(SupervisedStepSums(loss: loss, tokens: Double(tokens), stops: stopRequested() ? 1 : 0))
         loss = sums.loss
@@ -169,20 +182,6 @@ public final class SupervisedTrainer {
         return SupervisedStepReport(step: number, loss: loss, gradNorm: applied.gradientNorm,
                                     learningRate: applied.learningRate, tokens: tokens,
                                     seconds: Date().timeIntervalSince(start), stopRequested: sums.stops > 0)
-    }
-
-    /// The workspace for `batch` sequences of exactly `seq` tokens, rebuilt (the previous one
-    /// released first) when the shape changes. Exactly: the step's batch is padded to its own
-    /// longest example, not to the longest seen so far, which a resumed run would not know, so
-    /// that a resumed run pads, and rounds, as the uninterrupted one did.
-    private func workspace(batch: Int, seq: Int) -> Workspace {
-        if let ws = workspace, ws.batch == batch, ws.seq == seq {
-            return ws
-        }
-        workspace = nil
-        let ws = Workspace(config: model.config, batch: batch, seq: seq)
-        workspace = ws
-        return ws
     }
 }
 

@@ -91,7 +91,7 @@ struct SFTCommand: ParsableCommand, LoggingCommand {
             let start = try SupervisedStart(metadata: metadata, source: URL(fileURLWithPath: config.model.path)
                                                 .appendingPathComponent(ModelStore.descriptionFile).path)
             let run = SupervisedRun(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
-                                    log: ranks.say)
+                                    log: ranks.say, threads: ranks.threads.threads)
             try ranks.communicator.rootOnly {
                 try createDirectories(directory)
             }

@@ -83,7 +83,7 @@ struct TrainCommand: ParsableCommand, LoggingCommand {
             return try run.run {
                 try BaseModel.prepareBase(config: config, task: task, tokenizer: tokenizer, communicator: ranks.communicator,
                                           stopSignal: { StopSignal.received },
-                                          log: ranks.say)
+                                          log: ranks.say, threads: ranks.threads.threads)
             }
         }
         if case .stopped = outcome {

@@ -3,11 +3,11 @@ import Dispatch
 import DLLM
 import Kernels
 
-/// Runs an objective's independent likelihood passes side by side: one lane per thread of the rank
-/// (the trainer's `threads`), each with its own workspaces and gradient buffer, single-threaded
-/// products inside.
+/// Runs independent forward and backward passes side by side (an objective's likelihood passes, the
+/// micro-batches of a supervised step): one lane per thread of the rank (the trainer's `threads`),
+/// each with its own workspaces and gradient buffer, single-threaded products inside.
 ///
-/// A likelihood pass multiplies a micro-batch's few hundred rows, too few for threads inside one
+/// A pass multiplies a micro-batch's few hundred rows, too few for threads inside one
 /// product to pay (and threads that wait for each other collapse on a busy node); whole passes
 /// side by side keep every thread busy, as the rollouts do (``DLLM/generateConcurrently(model:sampler:requests:threads:)``).
 ///

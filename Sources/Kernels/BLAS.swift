@@ -1,5 +1,6 @@
 import Base
 import COpenBLAS
+import Dispatch
 
 /// Facts about and control of the OpenBLAS library in use.
 public enum BLAS {
@@ -18,5 +19,15 @@ public enum BLAS {
     /// The number of threads OpenBLAS uses for each matrix product.
     public static var threads: Int {
         Int(openblas_get_num_threads())
+    }
+
+    /// Runs `body(thread)` for every `thread` in `0..<threads` at the same time, with single-threaded
+    /// matrix products (the thread count is 1 for the call and restored after): independent passes
+    /// side by side, each of whose products is too small for threads inside it to pay.
+    public static func sideBySide(threads: Int, _ body: @Sendable (_ thread: Int) -> Void) {
+        let saved = Self.threads
+        setThreads(1)
+        defer { setThreads(saved) }
+        DispatchQueue.concurrentPerform(iterations: threads, execute: body)
     }
 }

@@ -40,9 +40,6 @@ public func generateConcurrently(model: any ForwardModel, sampler: DiffusionSamp
     }
     precondition(model.allowsConcurrentPasses, "generateConcurrently: passes over this model may not run at the same time")
     let samplers = try [sampler] + (1..<count).map { _ in try sampler.copy() }
-    let blasThreads = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(blasThreads) }
 
     let results = UnsafeMutableBufferPointer<Result<[[Int32]], any Error>?>.allocate(capacity: requests.count)
     results.initialize(repeating: nil)
@@ -50,7 +47,7 @@ public func generateConcurrently(model: any ForwardModel, sampler: DiffusionSamp
     let next = NSLock()
     nonisolated(unsafe) var nextIndex = 0
     nonisolated(unsafe) let shared = (model: model, samplers: samplers, results: results)
-    DispatchQueue.concurrentPerform(iterations: count) { thread in
+    BLAS.sideBySide(threads: count) { thread in
         let runner = ModelRunner(model: shared.model)
         let sampler = shared.samplers[thread]
         while true {

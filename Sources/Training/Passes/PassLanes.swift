@@ -44,27 +44,14 @@ final class PassLanes {
             return (0..<units).map { body($0, pools[0], gradients) }
         }
         while pools.count < count { pools.append(WorkspacePool()) }
-        var laneGradients: [FlatBuffer?] = [gradients]
-        if let gradients {
-            if gradientBuffers.count < count - 1 || gradientBuffers.first?.count != gradients.count {
-                gradientBuffers = (1..<count).map { _ in FlatBuffer(count: gradients.count) }
-            }
-            for buffer in gradientBuffers.prefix(count - 1) { buffer.zero() }
-            laneGradients += gradientBuffers.prefix(count - 1).map { $0 }
-        } else {
-            laneGradients += [FlatBuffer?](repeating: nil, count: count - 1)
-        }
-        let blasThreads = BLAS.threads
-        BLAS.setThreads(1)
-        defer { BLAS.setThreads(blasThreads) }
-
+        let laneGradients = [gradients] + (1..<count).map { lane in gradients.map { laneBuffer(lane, like: $0) } }
         let results = UnsafeMutableBufferPointer<Result?>.allocate(capacity: units)
         results.initialize(repeating: nil)
         defer { results.deinitialize().deallocate() }
         nonisolated(unsafe) let shared = (pools: pools, gradients: laneGradients, results: results)
         withoutActuallyEscaping(body) { body in
             nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: count) { lane in
+            BLAS.sideBySide(threads: count) { lane in
                 for unit in stride(from: lane, to: units, by: count) {
                     shared.results[unit] = body(unit, shared.pools[lane], shared.gradients[lane])
                 }
@@ -74,6 +61,14 @@ final class PassLanes {
             for lane in 1..<count { gradients.add(laneGradients[lane]!) }
         }
         return results.map { $0! }
+    }
+
+    /// Lane `lane`'s gradient buffer (lane 1 and up), zeroed, of `gradients`' size; kept between calls.
+    private func laneBuffer(_ lane: Int, like gradients: FlatBuffer) -> FlatBuffer {
+        if gradientBuffers.first?.count != gradients.count { gradientBuffers = [] }
+        while gradientBuffers.count < lane { gradientBuffers.append(FlatBuffer(count: gradients.count)) }
+        gradientBuffers[lane - 1].zero()
+        return gradientBuffers[lane - 1]
     }
 
     /// Releases every lane's workspaces and gradient buffers until the next pass.

@@ -35,15 +35,16 @@ let package = Package(
         .target(name: "CPeak", cSettings: [.unsafeFlags(["-O2"])]),
         // cpuid: the instruction sets the CPU runs and its brand string.
         .target(name: "CCPUID"),
-        // The bfloat16 matrix products of `rollout.compute_dtype = "bf16"` (AVX512_BF16, target
-        // attributes, chosen at run time); optimised in debug builds too, like CPeak.
-        .target(name: "CBF16GEMM", cSettings: [.unsafeFlags(["-O2"])]),
+        // The rollouts' matrix products over weights packed once per phase: F32 (AVX-512) and
+        // bfloat16 (AVX512_BF16, `rollout.compute_dtype = "bf16"`), target attributes, chosen at run
+        // time; optimised in debug builds too, like CPeak.
+        .target(name: "CPackedGEMM", cSettings: [.unsafeFlags(["-O2"])]),
 
         // The project's base: exit statuses, counter-based random streams, flat buffers, BF16, standard
         // streams, checked arithmetic, the machine (cpuid, FMA peak).
         .target(name: "Base", dependencies: ["CPeak", "CCPUID"], swiftSettings: codegen),
         // No errno from sqrt in the kernels: Float.squareRoot() then becomes one instruction that vectorises.
-        .target(name: "Kernels", dependencies: ["Base", "COpenBLAS", "CBF16GEMM"],
+        .target(name: "Kernels", dependencies: ["Base", "COpenBLAS", "CPackedGEMM"],
                 swiftSettings: codegen + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "DLLM", dependencies: ["Base", "Kernels"], swiftSettings: codegen),
         .target(name: "Tasks", dependencies: ["Base"],

@@ -25,9 +25,17 @@ public enum BLAS {
     /// matrix products (the thread count is 1 for the call and restored after): independent passes
     /// side by side, each of whose products is too small for threads inside it to pay.
     public static func sideBySide(threads: Int, _ body: @Sendable (_ thread: Int) -> Void) {
+        singleThreaded { DispatchQueue.concurrentPerform(iterations: threads, execute: body) }
+    }
+
+    /// Runs `body` with single-threaded matrix products (the thread count is 1 for the call and
+    /// restored after), so that no OpenBLAS worker waits spinning on a core that threads of the
+    /// caller's own need.
+    public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
         let saved = Self.threads
+        guard saved > 1 else { return try body() }
         setThreads(1)
         defer { setThreads(saved) }
-        DispatchQueue.concurrentPerform(iterations: threads, execute: body)
+        return try body()
     }
 }

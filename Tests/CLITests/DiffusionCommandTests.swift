@@ -1,4 +1,5 @@
 import DLLM
+import Kernels
 import Foundation
 import TestSupport
 import Testing
@@ -83,7 +84,7 @@ import Testing
         let cached = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--confidence-threshold", "0.9",
                                   "--block-cache", "--threads", "1"])
         #expect(cached.status == 0 && cached.stdout.contains("confidence threshold 0.9, block cache"), "\(cached.stdout)\(cached.stderr)")
-        if BF16ComputeModel.isSupported {
+        if ProductPrecision.bf16.isSupported {
             for dtype in ["f32", "bf16"] {
                 let bf16 = try runBGPO(["eval", "--model", base, "--task", "countdown", "--limit", "4", "--dtype", dtype,
                                         "--compute-dtype", "bf16", "--threads", "1"])

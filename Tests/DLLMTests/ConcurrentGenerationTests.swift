@@ -1,5 +1,6 @@
 import Base
 import DLLM
+import Kernels
 import TestSupport
 import Testing
 
@@ -25,17 +26,17 @@ import Testing
         return randomModel(config: config, seed: 29)
     }
 
-    /// Over F32 weights, and with bfloat16 products (on a CPU that has them).
+    /// Over F32 weights, then packed for each precision of products this CPU runs.
     static func models() throws -> [any ForwardModel] {
         let model = try Self.model()
         // Larger weights, sharper logits: sampled tokens depend on them, not on the draws alone.
         for i in model.parameters.buffer.indices { model.parameters.buffer[i] *= 3 }
-        return [model] + (BF16ComputeModel.isSupported ? [BF16ComputeModel(model: model)] : [])
+        return [model] + ProductPrecision.allCases.filter(\.isSupported).map { PackedComputeModel(model: model, precision: $0) }
     }
 
-    @Test(arguments: BF16ComputeModel.isSupported ? [false, true] : [false])
-    func batchesSideBySideAreTheBatchesOneAfterAnother(bf16Products: Bool) throws {
-        let model = try Self.models()[bf16Products ? 1 : 0]
+    @Test(arguments: 0..<(1 + ProductPrecision.allCases.filter(\.isSupported).count))
+    func batchesSideBySideAreTheBatchesOneAfterAnother(modelIndex: Int) throws {
+        let model = try Self.models()[modelIndex]
         let runner = ModelRunner(model: model)
         let sampler = try Self.sampler()
         let alone = try Self.requests.map { try sampler.generate(model: runner, prompts: $0.prompts, keys: $0.keys) }
@@ -65,9 +66,11 @@ import Testing
         let overBF16 = try LoRAModel(base: .bf16(bf16), lora: lora, seed: 1)
         #expect(overF32.allowsConcurrentPasses && overF32.baseOnly.allowsConcurrentPasses)
         #expect(!overBF16.allowsConcurrentPasses && !overBF16.baseOnly.allowsConcurrentPasses)
-        if BF16ComputeModel.isSupported {
-            #expect(BF16ComputeModel(model: model).allowsConcurrentPasses)
-            #expect(!BF16ComputeModel(model: bf16).allowsConcurrentPasses)
+        for precision in ProductPrecision.allCases where precision.isSupported {
+            #expect(PackedComputeModel(model: model, precision: precision).allowsConcurrentPasses)
+        }
+        if ProductPrecision.bf16.isSupported {
+            #expect(!PackedComputeModel(bf16: bf16).allowsConcurrentPasses)
         }
     }
 }

@@ -154,7 +154,7 @@ private func twoMiniBatchConfig() throws -> RunConfig {
     }
     let exact = try hashes([])
     #expect(exact.count == 2)
-    let bf16 = BF16ComputeModel.isSupported ? [["rollout.compute_dtype=bf16"]] : []
+    let bf16 = ProductPrecision.bf16.isSupported ? [["rollout.compute_dtype=bf16"]] : []
     for overrides in [["rollout.block_cache=true"], ["rollout.confidence_threshold=0.5"],
                       ["rollout.confidence_threshold=0.5", "rollout.block_cache=true"]] + bf16 {
         #expect(try hashes(overrides) != exact, "\(overrides)")

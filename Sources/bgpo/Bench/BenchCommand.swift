@@ -69,9 +69,10 @@ struct ModelBench: ParsableCommand {
             throw ValidationError("--seq \(seq) exceeds the preset's max_sequence_length \(config.maxSeq)")
         }
         BLAS.setThreads(threads)
-        let timer = ModelTimer(model: Model(config: config, seed: 1), batch: batch, seq: seq)
+        let timer = try ModelTimer(model: Model(config: config, seed: 1), batch: batch, seq: seq)
         let workspace = timer.workspace, n = timer.tokenCount
-        timer.forwardBackward()  // warm-up: page in the buffers, start the BLAS threads
+        timer.forward()  // warm-up: page in the buffers, start the BLAS threads
+        timer.forwardBackward()
         let (forwardSeconds, forwardCPUSeconds) = ModelTimer.medianSeconds(runs, timer.forward)
         let (trainingSeconds, trainingCPUSeconds) = ModelTimer.medianSeconds(runs, timer.forwardBackward)
         let ceiling = gemmCeiling(config: config, rows: n)
@@ -83,6 +84,7 @@ struct ModelBench: ParsableCommand {
         let trainingGFLOPS = config.trainingFLOPsPerToken(seq: seq) * Double(n) / trainingSeconds / 1e9
         let report = BenchReport(
             preset: preset, batch: batch, seq: seq, threads: threads, runs: runs, blasCore: BLAS.coreName,
+            forwardProducts: timer.forwardProducts,
             openblasCoretypeEnv: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
             flopsPerTokenFwd: config.forwardFLOPsPerToken(seq: seq),
             flopsPerTokenFwdbwd: config.trainingFLOPsPerToken(seq: seq),
@@ -136,6 +138,8 @@ struct BenchReport: Encodable {
     var preset: String
     var batch, seq, threads, runs: Int
     var blasCore: String
+    /// What the forward (the rollouts' pass) multiplies with: ``ModelTimer/forwardProducts``.
+    var forwardProducts: String
     var openblasCoretypeEnv: String?
     var flopsPerTokenFwd, flopsPerTokenFwdbwd: Double
     var fwdSeconds, fwdbwdSeconds: Double
@@ -159,6 +163,7 @@ struct BenchReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case preset, batch, seq, threads, runs
         case blasCore = "blas_core"
+        case forwardProducts = "forward_products"
         case openblasCoretypeEnv = "openblas_coretype_env"
         case flopsPerTokenFwd = "flops_per_token_fwd"
         case flopsPerTokenFwdbwd = "flops_per_token_fwdbwd"
@@ -197,7 +202,7 @@ struct BenchReport: Encodable {
                 + (measuredPeakGflops.map { ", \(f(100 * gflops / $0))% of measured peak" } ?? "")
         }
         print("forward:          \(f(fwdTokensPerS, 0)) tokens/s  \(f(gflopsFwd)) GFLOPS  "
-              + "\(ofPeaks(gflopsFwd))  (\(f(fwdSeconds * 1000)) ms per pass)")
+              + "\(ofPeaks(gflopsFwd))  (\(f(fwdSeconds * 1000)) ms per pass; the rollouts' pass: \(forwardProducts))")
         print("forward+backward: \(f(fwdbwdTokensPerS, 0)) tokens/s  \(f(gflopsFwdbwd)) GFLOPS  "
               + "\(ofPeaks(gflopsFwdbwd))  (\(f(fwdbwdSeconds * 1000)) ms per step)")
         /// ", 81.4% of the measured peak of a core" for GFLOPS per busy core, when the peak was measured.

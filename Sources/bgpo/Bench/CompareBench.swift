@@ -13,7 +13,8 @@ struct CompareBench: ParsableCommand {
         commandName: "compare",
         abstract: "Time bgpo and the PyTorch reference side by side: forward and forward+backward tokens/s.",
         discussion: """
-            Both sides run the passes of `bgpo bench model` (forward; forward plus backward of the mean \
+            Both sides run the passes of `bgpo bench model` (forward, as rollouts run it: on an AVX-512 \
+            CPU over F32 weights packed once; forward plus backward of the mean \
             log-probability of fixed targets at every position) on the same weights, written once to a \
             temporary model directory that env/reference/bench_torch.py loads. Each round times bgpo in \
             this process and PyTorch in a fresh Python process, in alternating order; the table shows \
@@ -99,14 +100,15 @@ struct CompareBench: ParsableCommand {
         guard seq <= config.maxSeq else {
             throw ValidationError("--seq \(seq) exceeds the model's max_sequence_length \(config.maxSeq)")
         }
-        let timer = ModelTimer(model: model, batch: batch, seq: seq)
+        let timer = try ModelTimer(model: model, batch: batch, seq: seq)
         let coretype = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
         let loadBefore = Self.loadAverage()
         let fmaPeak = FMAPeak.measure()
         var rows: [CompareRow] = []
         for threads in try threadCounts() {
             BLAS.setThreads(threads)
-            timer.forwardBackward()  // warm-up
+            timer.forward()  // warm-up
+            timer.forwardBackward()
             var ours: [PassTimes] = [], theirs: [PassTimes] = []
             var torchInfo: [String: Any] = [:]
             for round in 0..<rounds {
@@ -126,7 +128,7 @@ struct CompareBench: ParsableCommand {
         if json {
             for row in rows {
                 print(row.jsonLine(preset: self.model ?? preset, batch: batch, rounds: rounds, runs: runs, attention: attention,
-                                   blasCore: BLAS.coreName, coretype: coretype, load: (loadBefore, loadAfter),
+                                   blasCore: BLAS.coreName, forwardProducts: timer.forwardProducts, coretype: coretype, load: (loadBefore, loadAfter),
                                    fmaPeakWidth: fmaPeak?.width.key))
             }
             return
@@ -140,6 +142,7 @@ struct CompareBench: ParsableCommand {
         print(String(format: "load average (1 min): %.2f at start, %.2f at end; nominal peak %.0f GFLOPS per core",
                      loadBefore, loadAfter, ModelBench.nominalPeakGFLOPSPerCore))
         print(measuredPeakLine(fmaPeak))
+        print("bgpo forward: the rollouts' pass, \(timer.forwardProducts); forward+backward: the training pass, OpenBLAS products")
         CompareRow.printTable(rows)
     }
 

@@ -2,15 +2,24 @@ import Base
 import DLLM
 import Foundation
 import Kernels
+import RunConfig
+import Training
 
 /// The passes `bgpo bench model` and `bgpo bench compare` time: one model, one workspace and the
-/// loss `mean_i log p(target_i)` over every position of a fixed batch.
+/// loss `mean_i log p(target_i)` over every position of a fixed batch. The forward is the pass
+/// rollouts run (F32): on an AVX-512 CPU over the weights packed once, as at each rollout phase.
 ///
 /// Token i of the flattened batch is `(7 i + 3) mod V` and its target `(5 i + 1) mod V`
 /// (env/reference/bench_torch.py feeds PyTorch the same).
 final class ModelTimer {
     /// The model timed.
     let model: Model
+    /// The model as rollouts run it in F32 (``Training/ComputeType/forwardModel(_:key:)``): packed
+    /// for F32 products on an AVX-512 CPU, else `model` itself.
+    let rolloutModel: any ForwardModel
+    /// Seconds spent packing `rolloutModel`'s weights here (0 when it is `model`): in training,
+    /// once per rollout phase.
+    let packSeconds: Double
     /// The activations of one pass.
     let workspace: Workspace
     private let gradients: FlatBuffer
@@ -20,9 +29,12 @@ final class ModelTimer {
     var tokenCount: Int { workspace.batch * workspace.seq }
 
     /// A timer for `model` on `batch` sequences of `seq` tokens.
-    init(model: Model, batch: Int, seq: Int) {
+    init(model: Model, batch: Int, seq: Int) throws {
         let vocab = model.config.vocabSize, n = batch * seq
         self.model = model
+        let start = ContinuousClock.now
+        rolloutModel = try ComputeType.f32.forwardModel(model, key: "rollout.compute_dtype")
+        packSeconds = rolloutModel === model ? 0 : (ContinuousClock.now - start).seconds
         workspace = Workspace(config: model.config, batch: batch, seq: seq)
         gradients = FlatBuffer(count: model.layout.totalCount)
         tokens = (0..<n).map { Int32(($0 * 7 + 3) % vocab) }
@@ -31,14 +43,22 @@ final class ModelTimer {
         dLogProbs = [Float](repeating: 1 / Float(n), count: n)
     }
 
-    /// One forward pass.
-    func forward() {
-        modelForward(model, tokens: tokens, keyMask: nil, workspace: workspace)
+    /// What the forward runs, for the reports: "F32 products over weights packed once (3.1 ms,
+    /// once per rollout phase)" or "OpenBLAS products".
+    var forwardProducts: String {
+        guard packSeconds > 0 else { return "OpenBLAS products" }
+        return String(format: "F32 products over weights packed once (%.1f ms, once per rollout phase)", packSeconds * 1000)
     }
 
-    /// One forward pass, the loss's logit gradient and the backward pass (gradients accumulate).
+    /// One forward pass, as rollouts run it.
+    func forward() {
+        rolloutModel.forward(tokens: tokens, keyMask: nil, workspace: workspace)
+    }
+
+    /// One training forward pass (OpenBLAS products, keeping what the backward needs), the loss's
+    /// logit gradient and the backward pass (gradients accumulate).
     func forwardBackward() {
-        forward()
+        modelForward(model, tokens: tokens, keyMask: nil, workspace: workspace)
         workspace.zeroLogitGradients()
         tokenLogProbBackward(logits: workspace.logits, vocab: model.config.vocabSize, rows: rows, targets: targets,
                              count: tokenCount, dLogProbs: dLogProbs, dLogits: workspace.dLogits)

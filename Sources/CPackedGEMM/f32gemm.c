@@ -1,0 +1,104 @@
+#include "f32gemm.h"
+
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define NR bgpo_f32_panel /* output columns per panel: 4 zmm of 16 */
+#define MR 6              /* rows per micro-tile: 6 x 4 accumulators, 4 panel registers, 1 broadcast */
+#define KC_MAX 768        /* k per block at most; k is cut into equal blocks no longer than this */
+#define MC 96             /* rows per block: 96 x 768 floats of a, 288 KiB, stay in L2 */
+
+size_t bgpo_f32_packed_count(int n, int k) {
+    return (size_t)((n + NR - 1) / NR) * (size_t)k * NR;
+}
+
+void bgpo_f32_pack(const float *w, int n, int k, float *packed) {
+    /* Panel by panel, written in order; the panel's rows of w are read 16 inputs (a cache line) at a time. */
+    for (int panel = 0; panel * NR < n; panel++) {
+        int cols = n - panel * NR < NR ? n - panel * NR : NR;
+        float *out = packed + (size_t)panel * k * NR;
+        const float *rows = w + (size_t)panel * NR * k;
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < cols; j++) out[(size_t)i * NR + j] = rows[(size_t)j * k + i];
+            for (int j = cols; j < NR; j++) out[(size_t)i * NR + j] = 0;
+        }
+    }
+}
+
+/* C[rows, cols] (=|+=) A[rows, depth] . B-panel[depth, 64], rows <= MR, cols <= NR. */
+__attribute__((always_inline, target("avx512f")))
+static inline void tile(const int rows, int depth, const float *a, size_t lda, const float *b, float *c, size_t ldc,
+                        int cols, int accumulate) {
+    __m512 acc[MR][4];
+#pragma GCC unroll 8
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_ps();
+    for (int p = 0; p < depth; p++) {
+        const float *bp = b + (size_t)p * NR;
+        __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+        __m512 b2 = _mm512_loadu_ps(bp + 32), b3 = _mm512_loadu_ps(bp + 48);
+#pragma GCC unroll 8
+        for (int r = 0; r < rows; r++) {
+            __m512 x = _mm512_set1_ps(a[r * lda + p]);
+            acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
+            acc[r][2] = _mm512_fmadd_ps(x, b2, acc[r][2]);
+            acc[r][3] = _mm512_fmadd_ps(x, b3, acc[r][3]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            int left = cols - 16 * j;
+            if (left <= 0) break;
+            __mmask16 mask = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+            float *cp = c + r * ldc + 16 * j;
+            __m512 v = acc[r][j];
+            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, cp));
+            _mm512_mask_storeu_ps(cp, mask, v);
+        }
+}
+
+__attribute__((target("avx512f")))
+void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, int accumulate,
+                          int first_panel, int end_panel) {
+    int blocks = (k + KC_MAX - 1) / KC_MAX, per = (k + blocks - 1) / blocks;
+    for (int kc = 0; kc < k; kc += per) {
+        int depth = k - kc < per ? k - kc : per, add = accumulate || kc > 0;
+        for (int mc = 0; mc < m; mc += MC) {
+            int block_rows = m - mc < MC ? m - mc : MC;
+            for (int panel = first_panel; panel < end_panel; panel++) {
+                const float *b = packed + ((size_t)panel * k + kc) * NR;
+                int cols = n - panel * NR < NR ? n - panel * NR : NR;
+                int r = 0;
+                for (; r + MR <= block_rows; r += MR)
+                    tile(MR, depth, a + (size_t)(mc + r) * k + kc, k, b, y + (size_t)(mc + r) * n + panel * NR, n,
+                         cols, add);
+                const float *ar = a + (size_t)(mc + r) * k + kc;
+                float *yr = y + (size_t)(mc + r) * n + panel * NR;
+                switch (block_rows - r) {
+                case 5: tile(5, depth, ar, k, b, yr, n, cols, add); break;
+                case 4: tile(4, depth, ar, k, b, yr, n, cols, add); break;
+                case 3: tile(3, depth, ar, k, b, yr, n, cols, add); break;
+                case 2: tile(2, depth, ar, k, b, yr, n, cols, add); break;
+                case 1: tile(1, depth, ar, k, b, yr, n, cols, add); break;
+                default: break;
+                }
+            }
+        }
+    }
+}
+
+#else /* not x86-64: no kernels; callers check the CPU first */
+
+size_t bgpo_f32_packed_count(int n, int k) { (void)n; (void)k; return 0; }
+void bgpo_f32_pack(const float *w, int n, int k, float *packed) { (void)w; (void)n; (void)k; (void)packed; }
+void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, int accumulate,
+                          int first_panel, int end_panel) {
+    (void)a; (void)m; (void)k; (void)packed; (void)n; (void)y; (void)accumulate; (void)first_panel; (void)end_panel;
+}
+#endif

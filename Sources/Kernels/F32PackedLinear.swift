@@ -1,0 +1,38 @@
+import Base
+import CPackedGEMM
+
+/// A `[outFeatures, inFeatures]` weight packed for F32 products (AVX-512): panels of 64 output
+/// columns, each input's 64 values side by side, 64-byte aligned. The products are OpenBLAS's
+/// (F32 fused multiply-adds) without packing the weight at every call; their sums run in another
+/// order, so they differ from sgemm's in the last bits.
+public final class F32PackedMatrix: PackedMatrix {
+    public let outFeatures: Int
+    public let inFeatures: Int
+    private let storage: UnsafeMutableRawPointer
+
+    /// Packs the weight at `weight` ([outFeatures, inFeatures]). Needs ``ProductPrecision/f32``'s
+    /// ``ProductPrecision/isSupported``.
+    public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int) {
+        precondition(ProductPrecision.f32.isSupported, "F32PackedMatrix: this CPU has no AVX-512")
+        checkPackedShape("F32PackedMatrix", outFeatures: outFeatures, inFeatures: inFeatures)
+        self.outFeatures = outFeatures
+        self.inFeatures = inFeatures
+        let count = bgpo_f32_packed_count(Int32(outFeatures), Int32(inFeatures))
+        storage = .allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+        bgpo_f32_pack(weight, Int32(outFeatures), Int32(inFeatures), storage.assumingMemoryBound(to: Float.self))
+    }
+
+    deinit { storage.deallocate() }
+
+    public func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool, threads: Int) {
+        checkPackedRows(rows)
+        guard rows > 0 else { return }
+        let k = Int32(inFeatures), n = Int32(outFeatures), add: Int32 = accumulate ? 1 : 0, width = inFeatures
+        let panels = Int32((outFeatures + Int(bgpo_f32_panel) - 1) / Int(bgpo_f32_panel))
+        // Each share reads and writes its own rows; the pointers are shared, not the data they write.
+        nonisolated(unsafe) let a = x, packed = UnsafePointer(storage.assumingMemoryBound(to: Float.self)), out = y
+        forEachRowShare(rows: rows, threads: threads) { first, end in
+            bgpo_f32_gemm_panels(a + first * width, Int32(end - first), k, packed, n, out + first * Int(n), add, 0, panels)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Base
+import Dispatch
+
+/// The precision of the products of a weight packed once for many products (the rollout forward).
+public enum ProductPrecision: String, Sendable, CaseIterable {
+    /// F32 inputs, F32 fused multiply-adds: the products of OpenBLAS's sgemm, summed in another
+    /// order (``F32PackedMatrix``; AVX-512).
+    case f32
+    /// Inputs rounded to bfloat16, F32 sums: approximate (``BF16PackedMatrix``; AVX512_BF16).
+    case bf16
+
+    /// Whether this CPU runs packed products of this precision: AVX-512 for `f32`, AVX512_BF16
+    /// for `bf16`.
+    public var isSupported: Bool {
+        switch self {
+        case .f32: CPUInfo.current.instructionSet >= .avx512
+        case .bf16: CPUInfo.current.hasAVX512BF16
+        }
+    }
+}
+
+/// A `[outFeatures, inFeatures]` weight (PyTorch layout) packed once for the products of a linear
+/// layer without bias, `y = x W^T`, in panels of output columns.
+public protocol PackedMatrix: AnyObject {
+    /// Rows of the weight: the product's output width.
+    var outFeatures: Int { get }
+    /// Columns of the weight: the product's input width.
+    var inFeatures: Int { get }
+    /// `y = x W^T`, or `y += x W^T` when `accumulate`, the rows shared among `threads` threads
+    /// (each row's result is the same whatever their number).
+    ///
+    /// x: [rows, inFeatures]; y: [rows, outFeatures].
+    func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool, threads: Int)
+}
+
+/// Runs `body(first, end)` for shares `first ..< end` of a product's `rows` input rows: all of them
+/// on this thread for one thread, else one share per thread (at most one per 6-row tile) at the
+/// same time. Each share reads its own rows of the input and writes its own rows of the output,
+/// and reads the whole packed weight.
+func forEachRowShare(rows: Int, threads: Int, _ body: @Sendable (_ first: Int, _ end: Int) -> Void) {
+    let threads = min(threads, rows / 6)
+    guard threads > 1 else { return body(0, rows) }
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        body(rows * t / threads, rows * (t + 1) / threads)
+    }
+}
+
+/// Checks a packed weight's shape: both sizes in 1...Int32.max (the kernels' integer width).
+func checkPackedShape(_ type: String, outFeatures: Int, inFeatures: Int) {
+    precondition(outFeatures > 0 && inFeatures > 0 && outFeatures <= Int(Int32.max) && inFeatures <= Int(Int32.max),
+                 "\(type): shape [\(outFeatures), \(inFeatures)] outside 1...\(Int32.max)")
+}
+
+/// Checks a product's row count: 0...Int32.max.
+func checkPackedRows(_ rows: Int) {
+    precondition(rows >= 0 && rows <= Int(Int32.max), "packed product: \(rows) rows outside 0...\(Int32.max)")
+}

@@ -5,8 +5,9 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "tiles.h"
+
 #define NR bgpo_bf16_panel /* output columns per panel: 4 zmm of 16 */
-#define MR 6               /* rows per micro-tile: 6 x 4 accumulators */
 #define KC 256             /* k per block: a panel's 64 x 256 bf16 slice is 32 KiB, in L1 */
 #define MC 96              /* rows per block */
 
@@ -57,15 +58,12 @@ void bgpo_bf16_convert_rows(const float *x, int m, int k, uint16_t *out) {
     }
 }
 
-/* C[rows, cols] (=|+=) A[rows, 2 * pairs] . B-panel, rows <= MR, cols <= NR. */
+/* C[rows, cols] (=|+=) A[rows, 2 * pairs] . B-panel, rows <= 6 (tiles.h: 6 x 4 accumulators), cols <= NR. */
 __attribute__((always_inline, target("avx512f,avx512bw,avx512bf16")))
 static inline void tile(const int rows, int pairs, const uint16_t *a, size_t lda, const uint16_t *b, float *c,
                         size_t ldc, int cols, int accumulate) {
-    __m512 acc[MR][4];
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; r++)
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_ps();
+    bgpo_tile_acc acc;
+    bgpo_zero_tile(acc);
     for (int p = 0; p < pairs; p++) {
         const uint16_t *bp = b + (size_t)p * (NR * 2);
         __m512bh b0 = (__m512bh)_mm512_loadu_si512((const void *)bp);
@@ -83,48 +81,18 @@ static inline void tile(const int rows, int pairs, const uint16_t *a, size_t lda
             acc[r][3] = _mm512_dpbf16_ps(acc[r][3], x, b3);
         }
     }
-#pragma GCC unroll 8
-    for (int r = 0; r < rows; r++)
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            int left = cols - 16 * j;
-            if (left <= 0) break;
-            __mmask16 mask = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-            float *cp = c + r * ldc + 16 * j;
-            __m512 v = acc[r][j];
-            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, cp));
-            _mm512_mask_storeu_ps(cp, mask, v);
-        }
+    bgpo_store_tile(acc, rows, c, ldc, cols, accumulate);
 }
 
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
 void bgpo_bf16_gemm_panels(const uint16_t *a, int m, int k, const uint16_t *packed, int n, float *y,
                            int accumulate, int first_panel, int end_panel) {
     int kp = bgpo_bf16_padded(k), pairs = kp / 2;
-    for (int kc = 0; kc < kp; kc += KC) {
-        int block_pairs = (kp - kc < KC ? kp - kc : KC) / 2, add = accumulate || kc > 0;
-        for (int mc = 0; mc < m; mc += MC) {
-            int block_rows = m - mc < MC ? m - mc : MC;
-            for (int panel = first_panel; panel < end_panel; panel++) {
-                const uint16_t *b = packed + ((size_t)panel * pairs + (size_t)kc / 2) * (NR * 2);
-                int cols = n - panel * NR < NR ? n - panel * NR : NR;
-                int r = 0;
-                for (; r + MR <= block_rows; r += MR)
-                    tile(MR, block_pairs, a + (size_t)(mc + r) * kp + kc, kp, b, y + (size_t)(mc + r) * n + panel * NR, n,
-                         cols, add);
-                const uint16_t *ar = a + (size_t)(mc + r) * kp + kc;
-                float *yr = y + (size_t)(mc + r) * n + panel * NR;
-                switch (block_rows - r) {
-                case 5: tile(5, block_pairs, ar, kp, b, yr, n, cols, add); break;
-                case 4: tile(4, block_pairs, ar, kp, b, yr, n, cols, add); break;
-                case 3: tile(3, block_pairs, ar, kp, b, yr, n, cols, add); break;
-                case 2: tile(2, block_pairs, ar, kp, b, yr, n, cols, add); break;
-                case 1: tile(1, block_pairs, ar, kp, b, yr, n, cols, add); break;
-                default: break;
-                }
-            }
-        }
-    }
+#define BF16_TILE(rows, row, panel, kc, depth, add)                                                             \
+    tile(rows, (depth) / 2, a + (size_t)(row) * kp + (kc), kp, packed + ((size_t)(panel) * pairs + (size_t)(kc) / 2) * (NR * 2), \
+         y + (size_t)(row) * n + (panel) * NR, n, n - (panel) * NR < NR ? n - (panel) * NR : NR, add)
+    BGPO_FOR_EACH_TILE(m, kp, KC, MC, first_panel, end_panel, accumulate, BF16_TILE)
+#undef BF16_TILE
 }
 
 #else /* not x86-64: no kernels; callers check the CPU first */

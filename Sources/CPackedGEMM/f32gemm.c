@@ -5,8 +5,9 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#include "tiles.h"
+
 #define NR bgpo_f32_panel /* output columns per panel: 4 zmm of 16 */
-#define MR 6              /* rows per micro-tile: 6 x 4 accumulators, 4 panel registers, 1 broadcast */
 #define KC_MAX 768        /* k per block at most; k is cut into equal blocks no longer than this */
 #define MC 96             /* rows per block: 96 x 768 floats of a, 288 KiB, stay in L2 */
 
@@ -27,15 +28,12 @@ void bgpo_f32_pack(const float *w, int n, int k, float *packed) {
     }
 }
 
-/* C[rows, cols] (=|+=) A[rows, depth] . B-panel[depth, 64], rows <= MR, cols <= NR. */
+/* C[rows, cols] (=|+=) A[rows, depth] . B-panel[depth, 64], rows <= 6 (tiles.h: 6 x 4 accumulators), cols <= NR. */
 __attribute__((always_inline, target("avx512f")))
 static inline void tile(const int rows, int depth, const float *a, size_t lda, const float *b, float *c, size_t ldc,
                         int cols, int accumulate) {
-    __m512 acc[MR][4];
-#pragma GCC unroll 8
-    for (int r = 0; r < MR; r++)
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_ps();
+    bgpo_tile_acc acc;
+    bgpo_zero_tile(acc);
     for (int p = 0; p < depth; p++) {
         const float *bp = b + (size_t)p * NR;
         __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
@@ -49,48 +47,18 @@ static inline void tile(const int rows, int depth, const float *a, size_t lda, c
             acc[r][3] = _mm512_fmadd_ps(x, b3, acc[r][3]);
         }
     }
-#pragma GCC unroll 8
-    for (int r = 0; r < rows; r++)
-#pragma GCC unroll 4
-        for (int j = 0; j < 4; j++) {
-            int left = cols - 16 * j;
-            if (left <= 0) break;
-            __mmask16 mask = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-            float *cp = c + r * ldc + 16 * j;
-            __m512 v = acc[r][j];
-            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, cp));
-            _mm512_mask_storeu_ps(cp, mask, v);
-        }
+    bgpo_store_tile(acc, rows, c, ldc, cols, accumulate);
 }
 
 __attribute__((target("avx512f")))
 void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, int accumulate,
                           int first_panel, int end_panel) {
     int blocks = (k + KC_MAX - 1) / KC_MAX, per = (k + blocks - 1) / blocks;
-    for (int kc = 0; kc < k; kc += per) {
-        int depth = k - kc < per ? k - kc : per, add = accumulate || kc > 0;
-        for (int mc = 0; mc < m; mc += MC) {
-            int block_rows = m - mc < MC ? m - mc : MC;
-            for (int panel = first_panel; panel < end_panel; panel++) {
-                const float *b = packed + ((size_t)panel * k + kc) * NR;
-                int cols = n - panel * NR < NR ? n - panel * NR : NR;
-                int r = 0;
-                for (; r + MR <= block_rows; r += MR)
-                    tile(MR, depth, a + (size_t)(mc + r) * k + kc, k, b, y + (size_t)(mc + r) * n + panel * NR, n,
-                         cols, add);
-                const float *ar = a + (size_t)(mc + r) * k + kc;
-                float *yr = y + (size_t)(mc + r) * n + panel * NR;
-                switch (block_rows - r) {
-                case 5: tile(5, depth, ar, k, b, yr, n, cols, add); break;
-                case 4: tile(4, depth, ar, k, b, yr, n, cols, add); break;
-                case 3: tile(3, depth, ar, k, b, yr, n, cols, add); break;
-                case 2: tile(2, depth, ar, k, b, yr, n, cols, add); break;
-                case 1: tile(1, depth, ar, k, b, yr, n, cols, add); break;
-                default: break;
-                }
-            }
-        }
-    }
+#define F32_TILE(rows, row, panel, kc, depth, add)                                                              \
+    tile(rows, depth, a + (size_t)(row) * k + (kc), k, packed + ((size_t)(panel) * k + (kc)) * NR,              \
+         y + (size_t)(row) * n + (panel) * NR, n, n - (panel) * NR < NR ? n - (panel) * NR : NR, add)
+    BGPO_FOR_EACH_TILE(m, k, per, MC, first_panel, end_panel, accumulate, F32_TILE)
+#undef F32_TILE
 }
 
 #else /* not x86-64: no kernels; callers check the CPU first */

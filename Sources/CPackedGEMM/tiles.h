@@ -1,0 +1,67 @@
+// What both packed kernels share (bf16gemm.c, f32gemm.c; x86-64 only): a tile's accumulators,
+// zeroed and stored, and the loop over tiles: the inner dimension in blocks of `k_block` (the
+// last one shorter), then the rows in blocks of `row_block` (a block of the input stays in L2
+// while the panels stream past it), then output panels [first_panel, end_panel), each block of
+// rows through the panel in tiles of 6 rows and one tile of the rows left.
+//
+// TILE(rows, row, panel, kc, depth, add) is the caller's macro for one tile: `rows` (1-6, a
+// constant, so that the tile's loops unroll) from row `row`, output panel `panel`, inner
+// dimension kc ..< kc + depth; `add` when the tile adds to the output (`accumulate`, or a k block
+// after the first).
+#ifndef BGPO_TILES_H
+#define BGPO_TILES_H
+
+#include <stddef.h>
+#include <immintrin.h>
+
+/* A tile's accumulators: 6 rows of 64 output columns, 4 zmm of 16 each. */
+typedef __m512 bgpo_tile_acc[6][4];
+
+/* Zeroes a tile's accumulators. */
+__attribute__((always_inline, target("avx512f")))
+static inline void bgpo_zero_tile(bgpo_tile_acc acc) {
+#pragma GCC unroll 8
+    for (int r = 0; r < 6; r++)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) acc[r][j] = _mm512_setzero_ps();
+}
+
+/* C[rows, cols] = the accumulators' first rows and columns (C += them when `accumulate`); C's row
+ * stride is ldc. */
+__attribute__((always_inline, target("avx512f")))
+static inline void bgpo_store_tile(bgpo_tile_acc acc, const int rows, float *c, size_t ldc, int cols, int accumulate) {
+#pragma GCC unroll 8
+    for (int r = 0; r < rows; r++)
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            int left = cols - 16 * j;
+            if (left <= 0) break;
+            __mmask16 mask = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+            float *cp = c + r * ldc + 16 * j;
+            __m512 v = acc[r][j];
+            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, cp));
+            _mm512_mask_storeu_ps(cp, mask, v);
+        }
+}
+
+#define BGPO_FOR_EACH_TILE(m, k, k_block, row_block, first_panel, end_panel, accumulate, TILE)                   \
+    for (int kc = 0; kc < (k); kc += (k_block)) {                                                                \
+        int depth = (k) - kc < (k_block) ? (k) - kc : (k_block), add = (accumulate) || kc > 0;                  \
+        for (int mc = 0; mc < (m); mc += (row_block)) {                                                          \
+            int block_rows = (m) - mc < (row_block) ? (m) - mc : (row_block);                                    \
+            for (int panel = (first_panel); panel < (end_panel); panel++) {                                      \
+                int r = 0;                                                                                       \
+                for (; r + 6 <= block_rows; r += 6) TILE(6, mc + r, panel, kc, depth, add);                      \
+                switch (block_rows - r) {                                                                        \
+                case 5: TILE(5, mc + r, panel, kc, depth, add); break;                                           \
+                case 4: TILE(4, mc + r, panel, kc, depth, add); break;                                           \
+                case 3: TILE(3, mc + r, panel, kc, depth, add); break;                                           \
+                case 2: TILE(2, mc + r, panel, kc, depth, add); break;                                           \
+                case 1: TILE(1, mc + r, panel, kc, depth, add); break;                                           \
+                default: break;                                                                                  \
+                }                                                                                                \
+            }                                                                                                    \
+        }                                                                                                        \
+    }
+
+#endif

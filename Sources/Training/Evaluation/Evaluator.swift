@@ -87,12 +87,15 @@ public struct Evaluator {
         }
     }
 
-    /// Decodes and scores `problems` with `model`; every rank must call it with the same problems.
+    /// Decodes and scores `problems` with `model` as F32 rollouts run it (on an AVX-512 CPU over its
+    /// matrices packed once for this evaluation: ``ComputeType/forwardModel(_:key:)``); every rank
+    /// must call it with the same problems.
     public func evaluate(model: any ForwardModel, problems: [TaskProblem]) throws -> EvaluationResult {
         let local = stride(from: communicator.rank, to: problems.count, by: communicator.size).map { problems[$0] }
         let evaluator = TaskEvaluator(task: task, tokenizer: tokenizer, options: config.rollout.evaluationOptions,
                                       batchSize: config.train.microBatchSize)
-        let completions = try evaluator.evaluate(model: model, problems: local,
+        let pass = try ComputeType.f32.forwardModel(model, key: "rollout.compute_dtype")
+        let completions = try evaluator.evaluate(model: pass, problems: local,
                                                  seed: UInt64(config.train.seed)).completions
         let ownSums = EvaluationSums(accuracy: AccuracySums(scores: completions.lazy.map { (correct: $0.correct, total: $0.total) }),
                                      reward: completions.reduce(0) { $0 + $1.reward })

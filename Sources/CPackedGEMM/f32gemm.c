@@ -28,6 +28,18 @@ void bgpo_f32_pack(const float *w, int n, int k, float *packed) {
     }
 }
 
+void bgpo_f32_pack_transposed(const float *w, int n, int k, float *packed) {
+    /* Row i of w holds input i's values for every output column: each panel's slice is a copy. */
+    for (int panel = 0; panel * NR < n; panel++) {
+        int cols = n - panel * NR < NR ? n - panel * NR : NR;
+        float *out = packed + (size_t)panel * k * NR;
+        for (int i = 0; i < k; i++) {
+            memcpy(out + (size_t)i * NR, w + (size_t)i * n + (size_t)panel * NR, (size_t)cols * sizeof(float));
+            memset(out + (size_t)i * NR + cols, 0, (size_t)(NR - cols) * sizeof(float));
+        }
+    }
+}
+
 /* C[rows, cols] (=|+=) A[rows, depth] . B-panel[depth, 64], rows <= 6 (tiles.h: 6 x 4 accumulators), cols <= NR. */
 __attribute__((always_inline, target("avx512f")))
 static inline void tile(const int rows, int depth, const float *a, size_t lda, const float *b, float *c, size_t ldc,
@@ -65,6 +77,7 @@ void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int
 
 size_t bgpo_f32_packed_count(int n, int k) { (void)n; (void)k; return 0; }
 void bgpo_f32_pack(const float *w, int n, int k, float *packed) { (void)w; (void)n; (void)k; (void)packed; }
+void bgpo_f32_pack_transposed(const float *w, int n, int k, float *packed) { (void)w; (void)n; (void)k; (void)packed; }
 void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, int accumulate,
                           int first_panel, int end_panel) {
     (void)a; (void)m; (void)k; (void)packed; (void)n; (void)y; (void)accumulate; (void)first_panel; (void)end_panel;

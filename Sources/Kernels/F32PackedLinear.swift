@@ -12,14 +12,26 @@ public final class F32PackedMatrix: PackedMatrix {
 
     /// Packs the weight at `weight` ([outFeatures, inFeatures]). Needs ``ProductPrecision/f32``'s
     /// ``ProductPrecision/isSupported``.
-    public init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int) {
+    public convenience init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int) {
+        self.init(outFeatures: outFeatures, inFeatures: inFeatures)
+        bgpo_f32_pack(weight, Int32(outFeatures), Int32(inFeatures), storage.assumingMemoryBound(to: Float.self))
+    }
+
+    /// Packs the transpose of the weight at `weight` ([inFeatures, outFeatures]): the products are
+    /// `y = x W` with W as stored (a linear layer's input gradient `dX = dY W`). Needs
+    /// ``ProductPrecision/f32``'s ``ProductPrecision/isSupported``.
+    public convenience init(transposeOf weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int) {
+        self.init(outFeatures: outFeatures, inFeatures: inFeatures)
+        bgpo_f32_pack_transposed(weight, Int32(outFeatures), Int32(inFeatures), storage.assumingMemoryBound(to: Float.self))
+    }
+
+    private init(outFeatures: Int, inFeatures: Int) {
         precondition(ProductPrecision.f32.isSupported, "F32PackedMatrix: this CPU has no AVX-512")
         checkPackedShape("F32PackedMatrix", outFeatures: outFeatures, inFeatures: inFeatures)
         self.outFeatures = outFeatures
         self.inFeatures = inFeatures
         let count = bgpo_f32_packed_count(Int32(outFeatures), Int32(inFeatures))
         storage = .allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
-        bgpo_f32_pack(weight, Int32(outFeatures), Int32(inFeatures), storage.assumingMemoryBound(to: Float.self))
     }
 
     deinit { storage.deallocate() }

@@ -47,8 +47,19 @@ public func linearBackward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>
                            rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool = true) {
     linearInputBackward(weight: weight, dY: dY, dX: dX, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures,
                         accumulate: accumulate)
+    linearWeightBackward(x: x, dY: dY, dWeight: dWeight, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures)
+}
+
+/// The weight half of ``linearBackward(x:weight:dY:dX:dWeight:rows:inFeatures:outFeatures:accumulate:)``:
+/// `dWeight += dY^T x`.
+///
+/// x: [rows, inFeatures]; dY: [rows, outFeatures] with row stride `dYStride` (default
+/// outFeatures: a column slice of a wider dY otherwise); dWeight: [outFeatures, inFeatures].
+@inline(__always)
+public func linearWeightBackward(x: UnsafePointer<Float>, dY: UnsafePointer<Float>, dYStride: Int? = nil,
+                                 dWeight: UnsafeMutablePointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int) {
     sgemm(.transposed, .none, m: outFeatures, n: inFeatures, k: rows,
-          a: dY, lda: outFeatures, b: x, ldb: inFeatures, beta: 1, c: dWeight, ldc: inFeatures)
+          a: dY, lda: dYStride ?? outFeatures, b: x, ldb: inFeatures, beta: 1, c: dWeight, ldc: inFeatures)
 }
 
 /// The input half of ``linearBackward(x:weight:dY:dX:dWeight:rows:inFeatures:outFeatures:accumulate:)``, for

@@ -21,6 +21,10 @@ size_t bgpo_f32_packed_count(int n, int k);
 /// Packs the weight `w` [n, k] (row stride k) into `packed` (bgpo_f32_packed_count(n, k) elements).
 void bgpo_f32_pack(const float *w, int n, int k, float *packed);
 
+/// Packs the transpose of `w` [k, n] (row stride n) into `packed` (bgpo_f32_packed_count(n, k)
+/// elements): the weight of y = a . w, as bgpo_f32_pack packs the weight of y = a . W^T.
+void bgpo_f32_pack_transposed(const float *w, int n, int k, float *packed);
+
 /// Output panels [first_panel, end_panel) of y = a . W^T (or y += a . W^T when `accumulate`):
 /// a [m, k] (row stride k), `packed` from bgpo_f32_pack for the [n, k] weight, y [m, n] (row
 /// stride n). Disjoint panel ranges may run in parallel.

@@ -92,12 +92,16 @@ final class PackedWeights {
     /// The packed matrices by their offset in the layout.
     private let matrices: [Int: any PackedMatrix]
 
-    /// Packs every two-dimensional tensor of `layout` except the embedding with `pack`.
+    /// Packs every matrix of ``packedEntries(of:)`` with `pack`.
     init(layout: ParameterLayout, vectors: Vectors, pack: (TensorEntry) -> any PackedMatrix) {
         self.vectors = vectors
-        matrices = Dictionary(uniqueKeysWithValues: layout.entries
-            .filter { $0.shape.count == 2 && $0.offset != layout.embedding }
-            .map { ($0.offset, pack($0)) })
+        matrices = Dictionary(uniqueKeysWithValues: Self.packedEntries(of: layout).map { ($0.offset, pack($0)) })
+    }
+
+    /// The tensors a packed model packs: every two-dimensional one but the embedding table (read
+    /// row by row).
+    static func packedEntries(of layout: ParameterLayout) -> [TensorEntry] {
+        layout.entries.filter { $0.shape.count == 2 && $0.offset != layout.embedding }
     }
 
     func embed(tokens: UnsafePointer<Int32>, tableAt offset: Int, out: UnsafeMutablePointer<Float>,

@@ -133,9 +133,12 @@ public final class RLTrainer {
         try Stopwatch.time(&timing.allreduce) { try table.gather(over: communicator) }
 
         let miniBatches = config.train.miniBatches
+        // The likelihood passes read the weights through a snapshot (``DLLM/trainingPasses(of:)``:
+        // packed on an AVX-512 CPU) made at the rollout weights and again after every update.
+        var passes = trainingPasses(of: model)
         let inputs = try Stopwatch.time(&timing.likelihood) {
             let shares = try (0..<miniBatches).map { try share(of: table, miniBatch: $0, step: step) }
-            return objective.inputs(of: shares, model: model, iterations: config.objective.numIterations,
+            return objective.inputs(of: shares, model: passes, iterations: config.objective.numIterations,
                                     offPolicy: updatesPerStep > 1)
         }
         let rollout = rolloutSums(of: groups, step: step)
@@ -147,11 +150,13 @@ public final class RLTrainer {
         for iteration in 0..<config.objective.numIterations {
             for miniBatch in 0..<miniBatches {
                 update.zeroGradients()
+                let first = iteration == 0 && miniBatch == 0
                 let statistics = Stopwatch.time(&timing.likelihood) {
+                    if !first { passes = trainingPasses(of: model) }
                     // The step's first update runs at the rollout parameters: on-policy exactly
                     // (d = 0, rho = 1), without the old-policy values.
-                    objective.accumulate(inputs[miniBatch], iteration: iteration, onPolicy: iteration == 0 && miniBatch == 0,
-                                         model: model, gradients: update.gradients)
+                    return objective.accumulate(inputs[miniBatch], iteration: iteration, onPolicy: first,
+                                                model: passes, gradients: update.gradients)
                 }
                 let local = StepScalars(statistics: statistics, units: units(of: groups, miniBatch: miniBatch),
                                         stopVotes: stopRequested() ? 1 : 0, rollout: rollout)

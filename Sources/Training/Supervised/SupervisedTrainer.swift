@@ -152,19 +152,21 @@ public final class SupervisedTrainer {
         update.zeroGradients()
         // Every micro-batch is padded to `micro` sequences of the step's longest example, so a
         // resumed run pads, and rounds, as the uninterrupted one did.
-        let passes = lanes.run(units: firsts.count, model: model, gradients: update.gradients) { u, pool, gradients in
+        // The passes read this step's weights through a snapshot (packed on an AVX-512 CPU).
+        let trained = trainingPasses(of: model)
+        let passes = lanes.run(units: firsts.count, model: trained, gradients: update.gradients) { u, pool, gradients in
             let samples = (firsts[u]..<min(firsts[u] + micro, share.upperBound)).map { index in
                 masking.sample(prompt: examples[index].prompt, response: examples[index].response,
                                step: UInt64(number), exampleIndex: UInt64(index))
             }
-            let ws = pool.workspaces(count: 1, model: model, batch: micro, seq: seq)[0]
+            let ws = pool.workspaces(count: 1, model: trained, batch: micro, seq: seq)[0]
             let batch = MaskedBatch(samples: samples, batch: micro, seq: seq, padTokenID: config.padTokenID)
-            model.forward(batch, workspace: ws)
+            trained.forward(batch, workspace: ws)
             let loss = supervisedLossForward(batch, logits: ws.logits, vocab: config.vocabSize, examples: examples.count)
             ws.zeroLogitGradients()
             supervisedLossBackward(batch, logits: ws.logits, vocab: config.vocabSize, examples: examples.count,
                                    dLogits: ws.dLogits)
-            modelBackward(model, workspace: ws, gradients: gradients!)
+            trained.backward(workspace: ws, gradients: gradients!)
             return (loss: loss, tokens: samples.reduce(0) { $0 + $1.tokens.count })
         }
         var loss = 0.0

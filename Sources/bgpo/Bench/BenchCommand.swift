@@ -84,7 +84,7 @@ struct ModelBench: ParsableCommand {
         let trainingGFLOPS = config.trainingFLOPsPerToken(seq: seq) * Double(n) / trainingSeconds / 1e9
         let report = BenchReport(
             preset: preset, batch: batch, seq: seq, threads: threads, runs: runs, blasCore: BLAS.coreName,
-            forwardProducts: timer.forwardProducts,
+            products: timer.products,
             openblasCoretypeEnv: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
             flopsPerTokenFwd: config.forwardFLOPsPerToken(seq: seq),
             flopsPerTokenFwdbwd: config.trainingFLOPsPerToken(seq: seq),
@@ -138,8 +138,8 @@ struct BenchReport: Encodable {
     var preset: String
     var batch, seq, threads, runs: Int
     var blasCore: String
-    /// What the forward (the rollouts' pass) multiplies with: ``ModelTimer/forwardProducts``.
-    var forwardProducts: String
+    /// What the passes multiply with: ``ModelTimer/products``.
+    var products: String
     var openblasCoretypeEnv: String?
     var flopsPerTokenFwd, flopsPerTokenFwdbwd: Double
     var fwdSeconds, fwdbwdSeconds: Double
@@ -163,7 +163,7 @@ struct BenchReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case preset, batch, seq, threads, runs
         case blasCore = "blas_core"
-        case forwardProducts = "forward_products"
+        case products
         case openblasCoretypeEnv = "openblas_coretype_env"
         case flopsPerTokenFwd = "flops_per_token_fwd"
         case flopsPerTokenFwdbwd = "flops_per_token_fwdbwd"
@@ -194,6 +194,7 @@ struct BenchReport: Encodable {
         func f(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", x) }
         print("bgpo bench model: preset \(preset), batch \(batch), seq \(seq), threads \(threads), "
               + "\(BLASCore.current.summary), median of \(runs) runs")
+        print(products)
         print("FLOPs per token: forward \(f(flopsPerTokenFwd / 1e6, 2)) M, forward+backward \(f(flopsPerTokenFwdbwd / 1e6, 2)) M "
               + "(matmuls 2N/6N without the embedding, attention 4LTd/12LTd)")
         /// "38.9% of nominal peak, 81.0% of measured peak" for `gflops`.
@@ -202,7 +203,7 @@ struct BenchReport: Encodable {
                 + (measuredPeakGflops.map { ", \(f(100 * gflops / $0))% of measured peak" } ?? "")
         }
         print("forward:          \(f(fwdTokensPerS, 0)) tokens/s  \(f(gflopsFwd)) GFLOPS  "
-              + "\(ofPeaks(gflopsFwd))  (\(f(fwdSeconds * 1000)) ms per pass; the rollouts' pass: \(forwardProducts))")
+              + "\(ofPeaks(gflopsFwd))  (\(f(fwdSeconds * 1000)) ms per pass)")
         print("forward+backward: \(f(fwdbwdTokensPerS, 0)) tokens/s  \(f(gflopsFwdbwd)) GFLOPS  "
               + "\(ofPeaks(gflopsFwdbwd))  (\(f(fwdbwdSeconds * 1000)) ms per step)")
         /// ", 81.4% of the measured peak of a core" for GFLOPS per busy core, when the peak was measured.

@@ -13,9 +13,9 @@ struct CompareBench: ParsableCommand {
         commandName: "compare",
         abstract: "Time bgpo and the PyTorch reference side by side: forward and forward+backward tokens/s.",
         discussion: """
-            Both sides run the passes of `bgpo bench model` (forward, as rollouts run it: on an AVX-512 \
-            CPU over F32 weights packed once; forward plus backward of the mean \
-            log-probability of fixed targets at every position) on the same weights, written once to a \
+            Both sides run the passes of `bgpo bench model` (forward, as rollouts run it; forward plus \
+            backward of the mean log-probability of fixed targets at every position, as the trainer runs \
+            them; on an AVX-512 CPU bgpo's over F32 weights packed once) on the same weights, written once to a \
             temporary model directory that env/reference/bench_torch.py loads. Each round times bgpo in \
             this process and PyTorch in a fresh Python process, in alternating order; the table shows \
             the median over rounds. The % of peak columns use the nominal peak of `bgpo bench model` and \
@@ -128,7 +128,7 @@ struct CompareBench: ParsableCommand {
         if json {
             for row in rows {
                 print(row.jsonLine(preset: self.model ?? preset, batch: batch, rounds: rounds, runs: runs, attention: attention,
-                                   blasCore: BLAS.coreName, forwardProducts: timer.forwardProducts, coretype: coretype, load: (loadBefore, loadAfter),
+                                   blasCore: BLAS.coreName, products: timer.products, coretype: coretype, load: (loadBefore, loadAfter),
                                    fmaPeakWidth: fmaPeak?.width.key))
             }
             return
@@ -142,7 +142,7 @@ struct CompareBench: ParsableCommand {
         print(String(format: "load average (1 min): %.2f at start, %.2f at end; nominal peak %.0f GFLOPS per core",
                      loadBefore, loadAfter, ModelBench.nominalPeakGFLOPSPerCore))
         print(measuredPeakLine(fmaPeak))
-        print("bgpo forward: the rollouts' pass, \(timer.forwardProducts); forward+backward: the training pass, OpenBLAS products")
+        print("bgpo \(timer.products)")
         CompareRow.printTable(rows)
     }
 

@@ -72,11 +72,11 @@ struct CompareRow {
 
     /// One JSON object with both sides' numbers.
     func jsonLine(preset: String, batch: Int, rounds: Int, runs: Int, attention: String, blasCore: String,
-                  forwardProducts: String, coretype: String?, load: (Double, Double), fmaPeakWidth: String?) -> String {
+                  products: String, coretype: String?, load: (Double, Double), fmaPeakWidth: String?) -> String {
         let n = Double(tokens), gb = gflops(bgpo), gt = gflops(torch)
         let object: [String: Any] = [
             "preset": preset, "batch": batch, "seq": seq, "threads": threads, "rounds": rounds, "runs": runs,
-            "blas_core": blasCore, "bgpo_forward_products": forwardProducts, "openblas_coretype_env": coretype ?? NSNull(), "torch_version": torchVersion,
+            "blas_core": blasCore, "bgpo_products": products, "openblas_coretype_env": coretype ?? NSNull(), "torch_version": torchVersion,
             "torch_cpu_capability": torchCapability, "torch_attention": attention,
             "load_average_start": load.0, "load_average_end": load.1, "peak_gflops": nominalPeak,
             "measured_peak_gflops": measuredPeak ?? NSNull(), "fma_peak_width": fmaPeakWidth ?? NSNull(),

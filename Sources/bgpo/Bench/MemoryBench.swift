@@ -365,7 +365,7 @@ struct MemoryCell {
             let method: ELBOObjective.Method = objective == .bgpo ? .bgpo(clip: nil) : objective == .vrpoOL ? .vrpoOL : .elboExact
             _ = ELBOObjective(method: method, masking: masking, microBatchSize: bench.microBatch, padTokenID: config.padTokenID,
                               lanes: bench.threads)
-                .accumulate(model: model, responses: elboResponses, gradients: gradients)
+                .accumulate(model: trainingPasses(of: model), responses: elboResponses, gradients: gradients)
         case .diffuGRPO:
             let grpo = DiffuGRPOObjective(epsilon: 0.5, beta: 0, promptMaskProbability: 0.15, seed: 1,
                                           maskTokenID: config.maskTokenID, padTokenID: config.padTokenID,
@@ -376,7 +376,7 @@ struct MemoryCell {
             }
             before = ResourceUsage.peakResidentMB
             watch = ContinuousClock.now
-            _ = grpo.accumulate(model: model, responses: inputs, iteration: 0, gradients: gradients)
+            _ = grpo.accumulate(model: trainingPasses(of: model), responses: inputs, iteration: 0, gradients: gradients)
         }
         _ = try update.apply(step: 1, gradientScale: 1 / Float(bench.responses))
         let elapsed = ContinuousClock.now - watch

@@ -7,7 +7,8 @@ import Training
 
 /// The passes `bgpo bench model` and `bgpo bench compare` time: one model, one workspace and the
 /// loss `mean_i log p(target_i)` over every position of a fixed batch. The forward is the pass
-/// rollouts run (F32): on an AVX-512 CPU over the weights packed once, as at each rollout phase.
+/// rollouts run (F32), the forward+backward the trainer's: on an AVX-512 CPU both over weights
+/// packed once, as at each rollout phase and each optimizer update.
 ///
 /// Token i of the flattened batch is `(7 i + 3) mod V` and its target `(5 i + 1) mod V`
 /// (env/reference/bench_torch.py feeds PyTorch the same).
@@ -20,6 +21,11 @@ final class ModelTimer {
     /// Seconds spent packing `rolloutModel`'s weights here (0 when it is `model`): in training,
     /// once per rollout phase.
     let packSeconds: Double
+    /// The model as the trainer's likelihood passes run it (``DLLM/trainingPasses(of:)``): packed,
+    /// with its transposes, on an AVX-512 CPU, else `model` itself.
+    let trainingModel: any TrainableModel
+    /// Seconds spent packing `trainingModel` (0 when it is `model`): in training, once per update.
+    let trainingPackSeconds: Double
     /// The activations of one pass.
     let workspace: Workspace
     private let gradients: FlatBuffer
@@ -35,6 +41,9 @@ final class ModelTimer {
         let start = ContinuousClock.now
         rolloutModel = try ComputeType.f32.forwardModel(model, key: "rollout.compute_dtype")
         packSeconds = rolloutModel === model ? 0 : (ContinuousClock.now - start).seconds
+        let trainingStart = ContinuousClock.now
+        trainingModel = trainingPasses(of: model)
+        trainingPackSeconds = trainingModel === model ? 0 : (ContinuousClock.now - trainingStart).seconds
         workspace = Workspace(config: model.config, batch: batch, seq: seq)
         gradients = FlatBuffer(count: model.layout.totalCount)
         tokens = (0..<n).map { Int32(($0 * 7 + 3) % vocab) }
@@ -43,11 +52,17 @@ final class ModelTimer {
         dLogProbs = [Float](repeating: 1 / Float(n), count: n)
     }
 
-    /// What the forward runs, for the reports: "F32 products over weights packed once (3.1 ms,
-    /// once per rollout phase)" or "OpenBLAS products".
-    var forwardProducts: String {
-        guard packSeconds > 0 else { return "OpenBLAS products" }
-        return String(format: "F32 products over weights packed once (%.1f ms, once per rollout phase)", packSeconds * 1000)
+    /// What the passes multiply with, for the reports: "forward: F32 products over weights packed
+    /// once (3.1 ms, once per rollout phase); forward+backward: ..." or "... OpenBLAS products".
+    var products: String {
+        let forward = packSeconds > 0
+            ? String(format: "F32 products over weights packed once (%.1f ms, once per rollout phase)", packSeconds * 1000)
+            : "OpenBLAS products"
+        let training = trainingPackSeconds > 0
+            ? String(format: "forward and input-gradient products over weights and transposes packed once (%.1f ms, "
+                     + "once per optimizer update), weight gradients through OpenBLAS", trainingPackSeconds * 1000)
+            : "OpenBLAS products"
+        return "forward (the rollouts' pass): \(forward); forward+backward (the trainer's): \(training)"
     }
 
     /// One forward pass, as rollouts run it.
@@ -55,14 +70,14 @@ final class ModelTimer {
         rolloutModel.forward(tokens: tokens, keyMask: nil, workspace: workspace)
     }
 
-    /// One training forward pass (OpenBLAS products, keeping what the backward needs), the loss's
-    /// logit gradient and the backward pass (gradients accumulate).
+    /// One training forward pass (keeping what the backward needs), the loss's logit gradient and
+    /// the backward pass (gradients accumulate), as the trainer's likelihood passes run them.
     func forwardBackward() {
-        modelForward(model, tokens: tokens, keyMask: nil, workspace: workspace)
+        trainingModel.forward(tokens: tokens, keyMask: nil, workspace: workspace)
         workspace.zeroLogitGradients()
         tokenLogProbBackward(logits: workspace.logits, vocab: model.config.vocabSize, rows: rows, targets: targets,
                              count: tokenCount, dLogProbs: dLogProbs, dLogits: workspace.dLogits)
-        modelBackward(model, workspace: workspace, gradients: gradients)
+        trainingModel.backward(workspace: workspace, gradients: gradients)
     }
 
     /// The median wall time and the median process CPU time of `runs` calls of `body`, in seconds.

@@ -37,7 +37,7 @@ public protocol PackedMatrix: AnyObject {
 /// on this thread for one thread, else one share per thread (at most one per 6-row tile) at the
 /// same time. Each share reads its own rows of the input and writes its own rows of the output,
 /// and reads the whole packed weight.
-func forEachRowShare(rows: Int, threads: Int, _ body: @Sendable (_ first: Int, _ end: Int) -> Void) {
+public func forEachRowShare(rows: Int, threads: Int, _ body: @Sendable (_ first: Int, _ end: Int) -> Void) {
     let threads = min(threads, rows / 6)
     guard threads > 1 else { return body(0, rows) }
     DispatchQueue.concurrentPerform(iterations: threads) { t in

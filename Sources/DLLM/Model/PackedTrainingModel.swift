@@ -1,5 +1,4 @@
 import Base
-import Dispatch
 import Kernels
 
 /// A ``Model``'s training passes over its matrices packed once (AVX-512): the forward's products
@@ -95,10 +94,8 @@ struct PackedGradients: ParameterGradients {
         }
         weight.product(x: dY, y: dX, rows: rows, accumulate: accumulate, threads: threads)
         // dW[o0..<o1] += dY[:, o0..<o1]^T x, one share of the output rows per thread.
-        let shares = min(threads, outFeatures)
         nonisolated(unsafe) let (input, gradient, dW) = (x, dY, full.gradients + offset)
-        DispatchQueue.concurrentPerform(iterations: shares) { t in
-            let first = outFeatures * t / shares, end = outFeatures * (t + 1) / shares
+        forEachRowShare(rows: outFeatures, threads: threads) { first, end in
             linearWeightBackward(x: input, dY: gradient + first, dYStride: outFeatures, dWeight: dW + first * inFeatures,
                                  rows: rows, inFeatures: inFeatures, outFeatures: end - first)
         }

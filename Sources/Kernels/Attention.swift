@@ -5,91 +5,108 @@
 /// keyMask: [batch * seq], 1 = real token, 0 = padding key never attended to (nil = all real);
 /// probs: [batch, heads, seq, seq] receives the attention probabilities the backward needs.
 /// A query row whose keys are all padding gets all-zero probabilities (and output).
-/// `kvHeads` must divide `heads`.
+/// `kvHeads` must divide `heads`. The (sequence, key/value head) pairs are shared among `threads`
+/// threads, the result the same whatever their number; with more than one, call it with OpenBLAS
+/// single-threaded (``BLAS/singleThreaded(_:)``).
 public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                              keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>,
                              out: UnsafeMutablePointer<Float>,
-                             batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int) {
+                             batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int, threads: Int = 1) {
     attentionForward(q: q, k: k, v: v, keyMask: keyMask, probs: probs, out: out, batch: batch, queries: seq, seq: seq,
-                     heads: heads, kvHeads: kvHeads, headDim: headDim)
+                     heads: heads, kvHeads: kvHeads, headDim: headDim, threads: threads)
 }
 
-/// ``attentionForward(q:k:v:keyMask:probs:out:batch:seq:heads:kvHeads:headDim:)`` for `queries` query
-/// rows per sequence attending to all `seq` keys of their sequence (a forward-only pass that needs
-/// the outputs of some positions only).
+/// ``attentionForward(q:k:v:keyMask:probs:out:batch:seq:heads:kvHeads:headDim:threads:)`` for
+/// `queries` query rows per sequence attending to all `seq` keys of their sequence (a forward-only
+/// pass that needs the outputs of some positions only).
 ///
 /// q, out: [batch * queries, heads * headDim]; k, v: [batch * seq, kvHeads * headDim];
 /// keyMask: [batch * seq] or nil; probs: [batch, heads, queries, seq].
 public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                              keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>,
                              out: UnsafeMutablePointer<Float>,
-                             batch: Int, queries: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int) {
+                             batch: Int, queries: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int,
+                             threads: Int = 1) {
     precondition(kvHeads > 0 && heads % kvHeads == 0, "attentionForward: kvHeads \(kvHeads) must divide heads \(heads)")
     let group = heads / kvHeads
     let qStride = heads * headDim, kvStride = kvHeads * headDim
     let scale = 1 / Float(headDim).squareRoot()
-    for b in 0..<batch {
-        let mask = keyMask.map { $0 + b * seq }
-        for h in 0..<heads {
-            let g = h / group
-            let qh = q + b * queries * qStride + h * headDim
-            let kg = k + b * seq * kvStride + g * headDim
-            let vg = v + b * seq * kvStride + g * headDim
-            let p = probs + (b * heads + h) * queries * seq
-            // scores: [queries, seq] = scale * q_h k_g^T
-            sgemm(.none, .transposed, m: queries, n: seq, k: headDim, alpha: scale,
-                  a: qh, lda: qStride, b: kg, ldb: kvStride, beta: 0, c: p, ldc: seq)
-            for i in 0..<queries { maskedSoftmaxRow(p + i * seq, mask, seq) }
-            // out_h: [queries, headDim] = p v_g
-            sgemm(.none, .none, m: queries, n: headDim, k: seq,
-                  a: p, lda: seq, b: vg, ldb: kvStride, beta: 0, c: out + b * queries * qStride + h * headDim, ldc: qStride)
+    // Pair (b, g) writes the probabilities and outputs of its group's heads only.
+    nonisolated(unsafe) let (q, k, v, keyMask, probs, out) = (q, k, v, keyMask, probs, out)
+    forEachShare(of: batch * kvHeads, threads: threads) { first, end in
+        for pair in first..<end {
+            let (b, g) = pair.quotientAndRemainder(dividingBy: kvHeads)
+            let mask = keyMask.map { $0 + b * seq }
+            for h in g * group ..< (g + 1) * group {
+                let qh = q + b * queries * qStride + h * headDim
+                let kg = k + b * seq * kvStride + g * headDim
+                let vg = v + b * seq * kvStride + g * headDim
+                let p = probs + (b * heads + h) * queries * seq
+                // scores: [queries, seq] = scale * q_h k_g^T
+                sgemm(.none, .transposed, m: queries, n: seq, k: headDim, alpha: scale,
+                      a: qh, lda: qStride, b: kg, ldb: kvStride, beta: 0, c: p, ldc: seq)
+                for i in 0..<queries { maskedSoftmaxRow(p + i * seq, mask, seq) }
+                // out_h: [queries, headDim] = p v_g
+                sgemm(.none, .none, m: queries, n: headDim, k: seq,
+                      a: p, lda: seq, b: vg, ldb: kvStride, beta: 0, c: out + b * queries * qStride + h * headDim,
+                      ldc: qStride)
+            }
         }
     }
 }
 
-/// Backward of ``attentionForward(q:k:v:keyMask:probs:out:batch:seq:heads:kvHeads:headDim:)``:
+/// Backward of ``attentionForward(q:k:v:keyMask:probs:out:batch:seq:heads:kvHeads:headDim:threads:)``:
 /// accumulates into dQ, dK and dV.
 ///
 /// q, dOut, dQ: [batch * seq, heads * headDim]; k, v, dK, dV: [batch * seq, kvHeads * headDim];
 /// probs: [batch, heads, seq, seq] from the forward (masked keys have probability 0, so the mask
-/// is not needed again); scratch: [seq, seq], overwritten.
+/// is not needed again). The (sequence, key/value head) pairs are shared among `threads` threads,
+/// the result the same whatever their number; with more than one, call it with OpenBLAS
+/// single-threaded (``BLAS/singleThreaded(_:)``).
 public func attentionBackward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                               probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                               dQ: UnsafeMutablePointer<Float>, dK: UnsafeMutablePointer<Float>,
-                              dV: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
-                              batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int) {
+                              dV: UnsafeMutablePointer<Float>,
+                              batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int, threads: Int = 1) {
     precondition(kvHeads > 0 && heads % kvHeads == 0, "attentionBackward: kvHeads \(kvHeads) must divide heads \(heads)")
     let group = heads / kvHeads
     let qStride = heads * headDim, kvStride = kvHeads * headDim
     let scale = 1 / Float(headDim).squareRoot()
-    for b in 0..<batch {
-        for h in 0..<heads {
-            let g = h / group
-            let qOffset = b * seq * qStride + h * headDim
+    // Pair (b, g) writes its group's heads' rows of dQ and its own rows of dK and dV only.
+    nonisolated(unsafe) let (q, k, v, probs, dOut, dQ, dK, dV) = (q, k, v, probs, dOut, dQ, dK, dV)
+    forEachShare(of: batch * kvHeads, threads: threads) { first, end in
+        // dP, then dS: [seq, seq], one per share.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: seq * seq)
+        defer { scratch.deallocate() }
+        for pair in first..<end {
+            let (b, g) = pair.quotientAndRemainder(dividingBy: kvHeads)
             let kvOffset = b * seq * kvStride + g * headDim
-            let p = probs + (b * heads + h) * seq * seq
-            // dP: [seq, seq] = dOut_h v_g^T
-            sgemm(.none, .transposed, m: seq, n: seq, k: headDim,
-                  a: dOut + qOffset, lda: qStride, b: v + kvOffset, ldb: kvStride, beta: 0, c: scratch, ldc: seq)
-            // dV_g += p^T dOut_h
-            sgemm(.transposed, .none, m: seq, n: headDim, k: seq,
-                  a: p, lda: seq, b: dOut + qOffset, ldb: qStride, beta: 1, c: dV + kvOffset, ldc: kvStride)
-            // dS = p * (dP - rowsum(p * dP)) * scale, in place in scratch
-            for i in 0..<seq {
-                let pr = p + i * seq
-                let dr = scratch + i * seq
-                let rowDot = dot(pr, dr, seq)
-                for o in stride(from: 0, to: seq, by: FloatVector.scalarCount) {
-                    let lanes = min(FloatVector.scalarCount, seq - o)
-                    let pv = loadVector(pr + o, lanes)
-                    storeVector(pv * (loadVector(dr + o, lanes) - rowDot) * scale, dr + o, lanes)
+            for h in g * group ..< (g + 1) * group {
+                let qOffset = b * seq * qStride + h * headDim
+                let p = probs + (b * heads + h) * seq * seq
+                // dP: [seq, seq] = dOut_h v_g^T
+                sgemm(.none, .transposed, m: seq, n: seq, k: headDim,
+                      a: dOut + qOffset, lda: qStride, b: v + kvOffset, ldb: kvStride, beta: 0, c: scratch, ldc: seq)
+                // dV_g += p^T dOut_h
+                sgemm(.transposed, .none, m: seq, n: headDim, k: seq,
+                      a: p, lda: seq, b: dOut + qOffset, ldb: qStride, beta: 1, c: dV + kvOffset, ldc: kvStride)
+                // dS = p * (dP - rowsum(p * dP)) * scale, in place in scratch
+                for i in 0..<seq {
+                    let pr = p + i * seq
+                    let dr = scratch + i * seq
+                    let rowDot = dot(pr, dr, seq)
+                    for o in stride(from: 0, to: seq, by: FloatVector.scalarCount) {
+                        let lanes = min(FloatVector.scalarCount, seq - o)
+                        let pv = loadVector(pr + o, lanes)
+                        storeVector(pv * (loadVector(dr + o, lanes) - rowDot) * scale, dr + o, lanes)
+                    }
                 }
+                // dQ_h += dS k_g; dK_g += dS^T q_h
+                sgemm(.none, .none, m: seq, n: headDim, k: seq,
+                      a: scratch, lda: seq, b: k + kvOffset, ldb: kvStride, beta: 1, c: dQ + qOffset, ldc: qStride)
+                sgemm(.transposed, .none, m: seq, n: headDim, k: seq,
+                      a: scratch, lda: seq, b: q + qOffset, ldb: qStride, beta: 1, c: dK + kvOffset, ldc: kvStride)
             }
-            // dQ_h += dS k_g; dK_g += dS^T q_h
-            sgemm(.none, .none, m: seq, n: headDim, k: seq,
-                  a: scratch, lda: seq, b: k + kvOffset, ldb: kvStride, beta: 1, c: dQ + qOffset, ldc: qStride)
-            sgemm(.transposed, .none, m: seq, n: headDim, k: seq,
-                  a: scratch, lda: seq, b: q + qOffset, ldb: qStride, beta: 1, c: dK + kvOffset, ldc: kvStride)
         }
     }
 }

@@ -1,5 +1,4 @@
 import Base
-import Dispatch
 
 /// The precision of the products of a weight packed once for many products (the rollout forward).
 public enum ProductPrecision: String, Sendable, CaseIterable {
@@ -31,18 +30,6 @@ public protocol PackedMatrix: AnyObject {
     ///
     /// x: [rows, inFeatures]; y: [rows, outFeatures].
     func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool, threads: Int)
-}
-
-/// Runs `body(first, end)` for shares `first ..< end` of a product's `rows` input rows: all of them
-/// on this thread for one thread, else one share per thread (at most one per 6-row tile) at the
-/// same time. Each share reads its own rows of the input and writes its own rows of the output,
-/// and reads the whole packed weight.
-public func forEachRowShare(rows: Int, threads: Int, _ body: @Sendable (_ first: Int, _ end: Int) -> Void) {
-    let threads = min(threads, rows / 6)
-    guard threads > 1 else { return body(0, rows) }
-    DispatchQueue.concurrentPerform(iterations: threads) { t in
-        body(rows * t / threads, rows * (t + 1) / threads)
-    }
 }
 
 /// Checks a packed weight's shape: both sizes in 1...Int32.max (the kernels' integer width).

@@ -36,7 +36,13 @@ import Testing
         for n in [1, 8] {
             #expect(try value(try cell("bgpo", n), "relative_std") == value(try cell("vrpo-ol", n), "relative_std"))
         }
-        #expect(try value(try cell("bgpo", 8), "bias") < value(try cell("bgpo", 1), "bias"))
+        // BGPO's gradient is unbiased at n_t dividing the response length: what separates its mean
+        // from the reference is the noise of both (at 4 repeats and a 2-pass reference, within a
+        // factor of 2 of the noise floor; which of n_t 1 and 8 lies closer is chance here).
+        for n in [1, 8] {
+            let (bias, floor) = (try value(try cell("bgpo", n), "bias"), try value(try cell("bgpo", n), "noise_floor"))
+            #expect(bias > 0 && bias < 2 * floor, "n_t \(n): bias \(bias), noise floor \(floor)")
+        }
         let reference = try #require(report["reference"] as? [String: Any])
         #expect(reference["samples_per_pass"] as? Int == 32 && reference["passes"] as? Int == 2, "\(reference)")
 

@@ -62,14 +62,13 @@ func attentionForwardAndBackward(heads: Int, kvHeads: Int) {
                    reference: reference,
                    backward: { inputs, dOut, grads in
                        let probs = FlatBuffer(count: batch * heads * seq * seq)
-                       let out = FlatBuffer(count: q.count), scratch = FlatBuffer(count: seq * seq)
+                       let out = FlatBuffer(count: q.count)
                        attentionForward(q: inputs[0].pointer, k: inputs[1].pointer, v: inputs[2].pointer, keyMask: mask,
                                         probs: probs.pointer, out: out.pointer,
                                         batch: batch, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim)
                        attentionBackward(q: inputs[0].pointer, k: inputs[1].pointer, v: inputs[2].pointer,
                                          probs: probs.pointer, dOut: dOut.pointer,
                                          dQ: grads[0].pointer, dK: grads[1].pointer, dV: grads[2].pointer,
-                                         scratch: scratch.pointer,
                                          batch: batch, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim)
                    })
 }
@@ -87,4 +86,71 @@ func attentionForwardAndBackward(heads: Int, kvHeads: Int) {
     attentionForward(q: q.pointer, k: k.pointer, v: v.pointer, keyMask: ones, probs: probs.pointer, out: b.pointer,
                      batch: batch, seq: seq, heads: heads, kvHeads: heads, headDim: headDim)
     #expect(a.array == b.array)
+}
+
+/// Threads share (sequence, key/value head) pairs bit for bit, for all queries and for the last 9
+/// (the compact pass), which match the reference.
+@Test func attentionForwardThreadsBitForBit() {
+    let batch = 3, seq = 70, heads = 4, kvHeads = 2, headDim = 72, queries = 9
+    let mask: [UInt8] = (0..<(batch * seq)).map { $0 % seq < 3 && $0 >= seq ? 0 : 1 }
+    let q = randomValues(batch * seq * heads * headDim, seed: 70)
+    let k = randomValues(batch * seq * kvHeads * headDim, seed: 71)
+    let v = randomValues(batch * seq * kvHeads * headDim, seed: 72)
+    let expected = referenceAttention(q: q.map(Double.init), k: k.map(Double.init), v: v.map(Double.init), mask: mask,
+                                      batch: batch, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim)
+    func run(threads: Int) -> (out: [Float], compact: [Float]) {
+        let probs = FlatBuffer(count: batch * heads * seq * seq)
+        let out = FlatBuffer(count: q.count), compact = FlatBuffer(count: batch * queries * heads * headDim)
+        // The last `queries` query rows of every sequence.
+        let lastQueries = lastRows(q, of: batch, seq: seq, count: queries, width: heads * headDim)
+        BLAS.singleThreaded {
+            attentionForward(q: q, k: k, v: v, keyMask: mask, probs: probs.pointer, out: out.pointer, batch: batch,
+                             seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim, threads: threads)
+            attentionForward(q: lastQueries, k: k, v: v, keyMask: mask, probs: probs.pointer, out: compact.pointer,
+                             batch: batch, queries: queries, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim,
+                             threads: threads)
+        }
+        return (out.array, compact.array)
+    }
+    let one = run(threads: 1)
+    #expect(relativeError(one.out, expected) < 1e-5)
+    let expectedCompact = lastRows(expected, of: batch, seq: seq, count: queries, width: heads * headDim)
+    #expect(relativeError(one.compact, expectedCompact) < 1e-5)
+    let three = run(threads: 3)
+    #expect(three.out == one.out && three.compact == one.compact)
+}
+
+/// The last `count` rows of each of the `batch` sequences of `seq` rows of `width` values in `x`.
+func lastRows<T>(_ x: [T], of batch: Int, seq: Int, count: Int, width: Int) -> [T] {
+    var rows: [T] = []
+    for b in 0..<batch {
+        let end = (b + 1) * seq * width
+        rows += x[(end - count * width)..<end]
+    }
+    return rows
+}
+
+/// The backward's gradients are the same bit for bit whatever the number of threads sharing its
+/// (sequence, key/value head) pairs.
+@Test func attentionBackwardThreadsBitForBit() {
+    let batch = 2, seq = 21, heads = 4, kvHeads = 2, headDim = 8
+    let q = randomValues(batch * seq * heads * headDim, seed: 73)
+    let k = randomValues(batch * seq * kvHeads * headDim, seed: 74)
+    let v = randomValues(batch * seq * kvHeads * headDim, seed: 75)
+    let dOut = randomValues(q.count, seed: 76)
+    let probs = FlatBuffer(count: batch * heads * seq * seq), out = FlatBuffer(count: q.count)
+    attentionForward(q: q, k: k, v: v, keyMask: nil, probs: probs.pointer, out: out.pointer, batch: batch, seq: seq,
+                     heads: heads, kvHeads: kvHeads, headDim: headDim)
+    func gradients(threads: Int) -> [[Float]] {
+        let dQ = FlatBuffer(count: q.count), dK = FlatBuffer(count: k.count), dV = FlatBuffer(count: v.count)
+        BLAS.singleThreaded {
+            attentionBackward(q: q, k: k, v: v, probs: probs.pointer, dOut: dOut, dQ: dQ.pointer, dK: dK.pointer,
+                              dV: dV.pointer, batch: batch, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim,
+                              threads: threads)
+        }
+        return [dQ.array, dK.array, dV.array]
+    }
+    let one = gradients(threads: 1)
+    #expect(one.allSatisfy { $0.contains { $0 != 0 } })
+    #expect(gradients(threads: 4) == one)
 }

@@ -16,6 +16,14 @@ protocol ForwardWeights {
     /// x: [rows, inFeatures]; y: [rows, outFeatures].
     func linear(x: UnsafePointer<Float>, weightAt offset: Int, y: UnsafeMutablePointer<Float>,
                 rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool)
+    /// The threads among which the pass shares its own work (attention's sequences and heads),
+    /// OpenBLAS running single-threaded meanwhile; 1 when OpenBLAS runs with its own threads.
+    var threads: Int { get }
+}
+
+extension ForwardWeights {
+    /// One: the pass's own work on the calling thread, OpenBLAS's products on its own threads.
+    var threads: Int { 1 }
 }
 
 /// The weights of a ``Model``: its F32 buffer, used in place.

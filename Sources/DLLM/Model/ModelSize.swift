@@ -27,8 +27,7 @@ extension ModelConfig {
         let layer = checkedSum(checkedProduct(4, n, d), checkedProduct(2, n), checkedProduct(2, n, hd),
                                checkedProduct(2, n, kvd), checkedProduct(batch, nHeads, seq, seq), checkedProduct(3, n, m))
         let rest = checkedSum(checkedProduct(4, n, d), n, checkedProduct(2, n, vocabSize), checkedProduct(seq, headDim),
-                              checkedProduct(2, n, hd), checkedProduct(3, n, kvd), checkedProduct(3, n, m),
-                              checkedProduct(seq, seq))
+                              checkedProduct(2, n, hd), checkedProduct(3, n, kvd), checkedProduct(3, n, m))
         let floats = checkedSum(layer.flatMap { checkedProduct($0, nLayers) }, rest)
         return checkedSum(floats.flatMap { checkedProduct($0, MemoryLayout<Float>.stride) }, checkedProduct(n, 4))
     }

@@ -19,6 +19,14 @@ protocol ParameterGradients {
     /// tokens: [count]; dOut: [count, dim].
     func embedding(tokens: UnsafePointer<Int32>, dOut: UnsafePointer<Float>, tableAt offset: Int, count: Int,
                    vocab: Int, dim: Int)
+    /// The threads among which the backward shares its own work (attention's sequences and heads),
+    /// OpenBLAS running single-threaded meanwhile; 1 when OpenBLAS runs with its own threads.
+    var threads: Int { get }
+}
+
+extension ParameterGradients {
+    /// One: the backward's own work on the calling thread, OpenBLAS's products on its own threads.
+    var threads: Int { 1 }
 }
 
 /// Full fine-tuning: every weight of the F32 buffer gets its gradient, in the same layout.

@@ -63,7 +63,7 @@ func compactAttention<W: ForwardWeights>(config c: ModelConfig, layout: Paramete
                   headDim: c.headDim)
     attentionForward(q: a + act.q, k: a + act.k, v: a + act.v, keyMask: keyMask, probs: a + act.probs,
                      out: a + act.context, batch: ws.batch, queries: r, seq: ws.seq, heads: c.nHeads,
-                     kvHeads: c.nKVHeads, headDim: c.headDim)
+                     kvHeads: c.nKVHeads, headDim: c.headDim, threads: w.threads)
     w.linear(x: a + act.context, weightAt: p.attnOut, y: a + act.hidden, rows: nr, inFeatures: hd, outFeatures: d,
              accumulate: true)
 }

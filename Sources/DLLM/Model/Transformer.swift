@@ -94,7 +94,7 @@ func attentionHalfForward<W: ForwardWeights>(config c: ModelConfig, layout: Para
                   batch: ws.batch, seq: ws.seq, heads: c.nHeads, headDim: c.headDim)
     attentionForward(q: a + act.q, k: a + act.k, v: a + act.v, keyMask: keyMask, probs: a + act.probs,
                      out: a + act.context, batch: ws.batch, seq: ws.seq, heads: c.nHeads, kvHeads: c.nKVHeads,
-                     headDim: c.headDim)
+                     headDim: c.headDim, threads: w.threads)
     (a + act.hidden).update(from: a + act.input, count: n * d)
     w.linear(x: a + act.context, weightAt: p.attnOut, y: a + act.hidden, rows: n, inFeatures: hd, outFeatures: d,
              accumulate: true)
@@ -132,8 +132,9 @@ func attentionHalfBackward<P: ParameterGradients>(config c: ModelConfig, layout:
     (a + s.dK).update(repeating: 0, count: n * kvd)
     (a + s.dV).update(repeating: 0, count: n * kvd)
     attentionBackward(q: a + act.q, k: a + act.k, v: a + act.v, probs: a + act.probs, dOut: a + s.dContext,
-                      dQ: a + s.dQ, dK: a + s.dK, dV: a + s.dV, scratch: a + s.attention,
-                      batch: ws.batch, seq: ws.seq, heads: c.nHeads, kvHeads: c.nKVHeads, headDim: c.headDim)
+                      dQ: a + s.dQ, dK: a + s.dK, dV: a + s.dV,
+                      batch: ws.batch, seq: ws.seq, heads: c.nHeads, kvHeads: c.nKVHeads, headDim: c.headDim,
+                      threads: g.threads)
     // Undo the rotary embedding; dContext now holds the gradient of the un-rotated queries.
     (a + s.dContext).update(repeating: 0, count: n * hd)
     (a + s.dKRotated).update(repeating: 0, count: n * kvd)

@@ -61,8 +61,7 @@ public final class Workspace {
         scratch = ScratchSlices(dResidual: carver.take(n * d), dNormed: carver.take(n * d),
                                 dQ: carver.take(n * hd), dK: carver.take(n * kvd), dV: carver.take(n * kvd),
                                 dContext: carver.take(n * hd), dKRotated: carver.take(n * kvd),
-                                dGate: carver.take(n * m), dUp: carver.take(n * m), dAct: carver.take(n * m),
-                                attention: carver.take(seq * seq))
+                                dGate: carver.take(n * m), dUp: carver.take(n * m), dAct: carver.take(n * m))
         adapterSlices = adapters.map { AdapterSlices(layout: $0, rows: n, carver: &carver) }
         storage = FlatBuffer(count: carver.count)
         logits = storage.pointer + logitsOffset
@@ -135,8 +134,6 @@ struct ScratchSlices {
     var dKRotated: Int
     /// [n, m] each: gradients of the gate, up and SwiGLU output.
     var dGate: Int, dUp: Int, dAct: Int
-    /// [seq, seq], attention backward scratch.
-    var attention: Int
 }
 
 /// Hands out consecutive 64-byte aligned slices of a buffer that is allocated afterwards.

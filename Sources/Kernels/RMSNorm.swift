@@ -1,16 +1,20 @@
 /// RMSNorm in fp32: `y = x * rsqrt(mean(x^2) + eps) * weight`, row by row.
 ///
 /// x, y: [rows, dim]; weight: [dim]; rstd: [rows] receives `rsqrt(mean(x^2) + eps)` for the backward.
+/// The rows are shared among `threads` threads (row by row: the same result).
 public func rmsnormForward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                           rstd: UnsafeMutablePointer<Float>, rows: Int, dim: Int, eps: Float) {
-    for r in 0..<rows {
-        let xr = x + r * dim
-        let yr = y + r * dim
-        let s = 1 / (dot(xr, xr, dim) / Float(dim) + eps).squareRoot()
-        rstd[r] = s
-        for o in stride(from: 0, to: dim, by: FloatVector.scalarCount) {
-            let lanes = min(FloatVector.scalarCount, dim - o)
-            storeVector(loadVector(xr + o, lanes) * s * loadVector(weight + o, lanes), yr + o, lanes)
+                           rstd: UnsafeMutablePointer<Float>, rows: Int, dim: Int, eps: Float, threads: Int = 1) {
+    nonisolated(unsafe) let (x, weight, y, rstd) = (x, weight, y, rstd)
+    forEachShare(of: rows, threads: threads, minimumShare: 16) { first, end in
+        for r in first..<end {
+            let xr = x + r * dim
+            let yr = y + r * dim
+            let s = 1 / (dot(xr, xr, dim) / Float(dim) + eps).squareRoot()
+            rstd[r] = s
+            for o in stride(from: 0, to: dim, by: FloatVector.scalarCount) {
+                let lanes = min(FloatVector.scalarCount, dim - o)
+                storeVector(loadVector(xr + o, lanes) * s * loadVector(weight + o, lanes), yr + o, lanes)
+            }
         }
     }
 }

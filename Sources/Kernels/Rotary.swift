@@ -24,23 +24,27 @@ public func rotaryTables(cos cosTable: UnsafeMutablePointer<Float>, sin sinTable
 /// with `rotate_half(x) = concat(-x[half...], x[..<half])`.
 ///
 /// x, y: [batch * seq, heads * headDim] (`y` may be `x`: the rotation is done in place);
-/// cos, sin: [seq, headDim / 2] from ``rotaryTables(cos:sin:seq:headDim:theta:)``.
+/// cos, sin: [seq, headDim / 2] from ``rotaryTables(cos:sin:seq:headDim:theta:)``. The rows are
+/// shared among `threads` threads (row by row: the same result).
 public func rotaryForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                           cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>,
-                          batch: Int, seq: Int, heads: Int, headDim: Int) {
+                          batch: Int, seq: Int, heads: Int, headDim: Int, threads: Int = 1) {
     let half = headDim / 2
-    for row in 0..<(batch * seq) {
-        let c = cosTable + (row % seq) * half
-        let s = sinTable + (row % seq) * half
-        for h in 0..<heads {
-            let xh = x + (row * heads + h) * headDim
-            let yh = y + (row * heads + h) * headDim
-            for o in stride(from: 0, to: half, by: FloatVector.scalarCount) {
-                let lanes = min(FloatVector.scalarCount, half - o)
-                let cv = loadVector(c + o, lanes), sv = loadVector(s + o, lanes)
-                let x1 = loadVector(xh + o, lanes), x2 = loadVector(xh + half + o, lanes)
-                storeVector(x1 * cv - x2 * sv, yh + o, lanes)
-                storeVector(x2 * cv + x1 * sv, yh + half + o, lanes)
+    nonisolated(unsafe) let (x, y, cosTable, sinTable) = (x, y, cosTable, sinTable)
+    forEachShare(of: batch * seq, threads: threads, minimumShare: 16) { first, end in
+        for row in first..<end {
+            let c = cosTable + (row % seq) * half
+            let s = sinTable + (row % seq) * half
+            for h in 0..<heads {
+                let xh = x + (row * heads + h) * headDim
+                let yh = y + (row * heads + h) * headDim
+                for o in stride(from: 0, to: half, by: FloatVector.scalarCount) {
+                    let lanes = min(FloatVector.scalarCount, half - o)
+                    let cv = loadVector(c + o, lanes), sv = loadVector(s + o, lanes)
+                    let x1 = loadVector(xh + o, lanes), x2 = loadVector(xh + half + o, lanes)
+                    storeVector(x1 * cv - x2 * sv, yh + o, lanes)
+                    storeVector(x2 * cv + x1 * sv, yh + half + o, lanes)
+                }
             }
         }
     }
@@ -48,23 +52,27 @@ public func rotaryForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float
 
 /// Backward of ``rotaryForward(x:y:cos:sin:batch:seq:heads:headDim:)``: `dX += R^T dY`.
 ///
-/// dY, dX: [batch * seq, heads * headDim]; cos, sin: [seq, headDim / 2].
+/// dY, dX: [batch * seq, heads * headDim]; cos, sin: [seq, headDim / 2]; the rows shared among
+/// `threads` threads (row by row: the same result).
 public func rotaryBackward(dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>,
                            cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>,
-                           batch: Int, seq: Int, heads: Int, headDim: Int) {
+                           batch: Int, seq: Int, heads: Int, headDim: Int, threads: Int = 1) {
     let half = headDim / 2
-    for row in 0..<(batch * seq) {
-        let c = cosTable + (row % seq) * half
-        let s = sinTable + (row % seq) * half
-        for h in 0..<heads {
-            let gh = dY + (row * heads + h) * headDim
-            let dh = dX + (row * heads + h) * headDim
-            for o in stride(from: 0, to: half, by: FloatVector.scalarCount) {
-                let lanes = min(FloatVector.scalarCount, half - o)
-                let cv = loadVector(c + o, lanes), sv = loadVector(s + o, lanes)
-                let g1 = loadVector(gh + o, lanes), g2 = loadVector(gh + half + o, lanes)
-                storeVector(loadVector(dh + o, lanes) + g1 * cv + g2 * sv, dh + o, lanes)
-                storeVector(loadVector(dh + half + o, lanes) + g2 * cv - g1 * sv, dh + half + o, lanes)
+    nonisolated(unsafe) let (dY, dX, cosTable, sinTable) = (dY, dX, cosTable, sinTable)
+    forEachShare(of: batch * seq, threads: threads, minimumShare: 16) { first, end in
+        for row in first..<end {
+            let c = cosTable + (row % seq) * half
+            let s = sinTable + (row % seq) * half
+            for h in 0..<heads {
+                let gh = dY + (row * heads + h) * headDim
+                let dh = dX + (row * heads + h) * headDim
+                for o in stride(from: 0, to: half, by: FloatVector.scalarCount) {
+                    let lanes = min(FloatVector.scalarCount, half - o)
+                    let cv = loadVector(c + o, lanes), sv = loadVector(s + o, lanes)
+                    let g1 = loadVector(gh + o, lanes), g2 = loadVector(gh + half + o, lanes)
+                    storeVector(loadVector(dh + o, lanes) + g1 * cv + g2 * sv, dh + o, lanes)
+                    storeVector(loadVector(dh + half + o, lanes) + g2 * cv - g1 * sv, dh + half + o, lanes)
+                }
             }
         }
     }

@@ -1,29 +1,36 @@
 /// SwiGLU gating: `out = silu(gate) * up` with `silu(g) = g * sigmoid(g)`.
 ///
-/// gate, up, out: [count].
+/// gate, up, out: [count], in shares among `threads` threads (element-wise: the same result).
 public func swigluForward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
-                          count: Int) {
-    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
-        let lanes = min(FloatVector.scalarCount, count - o)
-        let g = loadVector(gate + o, lanes)
-        let s = 1 / (1 + vectorExp(-g))
-        storeVector(g * s * loadVector(up + o, lanes), out + o, lanes)
+                          count: Int, threads: Int = 1) {
+    nonisolated(unsafe) let (gate, up, out) = (gate, up, out)
+    forEachVectorShare(of: count, threads: threads) { range in
+        for o in stride(from: range.lowerBound, to: range.upperBound, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, range.upperBound - o)
+            let g = loadVector(gate + o, lanes)
+            let s = 1 / (1 + vectorExp(-g))
+            storeVector(g * s * loadVector(up + o, lanes), out + o, lanes)
+        }
     }
 }
 
 /// Backward of ``swigluForward(gate:up:out:count:)``:
 /// `dGate += dOut * up * s * (1 + g * (1 - s))` and `dUp += dOut * silu(g)`, with `s = sigmoid(g)`.
 ///
-/// gate, up, dOut, dGate, dUp: [count].
+/// gate, up, dOut, dGate, dUp: [count], in shares among `threads` threads (element-wise: the same result).
 public func swigluBackward(gate: UnsafePointer<Float>, up: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
-                           dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int) {
-    for o in stride(from: 0, to: count, by: FloatVector.scalarCount) {
-        let lanes = min(FloatVector.scalarCount, count - o)
-        let g = loadVector(gate + o, lanes)
-        let d = loadVector(dOut + o, lanes)
-        let s = 1 / (1 + vectorExp(-g))
-        let dg = d * loadVector(up + o, lanes) * s * (1 + g * (1 - s))
-        storeVector(loadVector(dGate + o, lanes) + dg, dGate + o, lanes)
-        storeVector(loadVector(dUp + o, lanes) + d * g * s, dUp + o, lanes)
+                           dGate: UnsafeMutablePointer<Float>, dUp: UnsafeMutablePointer<Float>, count: Int,
+                           threads: Int = 1) {
+    nonisolated(unsafe) let (gate, up, dOut, dGate, dUp) = (gate, up, dOut, dGate, dUp)
+    forEachVectorShare(of: count, threads: threads) { range in
+        for o in stride(from: range.lowerBound, to: range.upperBound, by: FloatVector.scalarCount) {
+            let lanes = min(FloatVector.scalarCount, range.upperBound - o)
+            let g = loadVector(gate + o, lanes)
+            let d = loadVector(dOut + o, lanes)
+            let s = 1 / (1 + vectorExp(-g))
+            let dg = d * loadVector(up + o, lanes) * s * (1 + g * (1 - s))
+            storeVector(loadVector(dGate + o, lanes) + dg, dGate + o, lanes)
+            storeVector(loadVector(dUp + o, lanes) + d * g * s, dUp + o, lanes)
+        }
     }
 }

@@ -12,3 +12,13 @@ public func forEachShare(of count: Int, threads: Int, minimumShare: Int = 1,
         body(count * t / threads, count * (t + 1) / threads)
     }
 }
+
+/// Runs `body(range)` for shares of the elements `0 ..< count` of element-wise work, each share
+/// whole vectors (``FloatVector``) but the last, among `threads` threads (at most one per 16,384
+/// elements, below which a thread costs more than it saves).
+public func forEachVectorShare(of count: Int, threads: Int, _ body: @Sendable (_ range: Range<Int>) -> Void) {
+    let width = FloatVector.scalarCount, vectors = (count + width - 1) / width
+    forEachShare(of: vectors, threads: threads, minimumShare: 16_384 / width) { first, end in
+        body(first * width ..< min(end * width, count))
+    }
+}

@@ -16,7 +16,7 @@ protocol ForwardWeights {
     /// x: [rows, inFeatures]; y: [rows, outFeatures].
     func linear(x: UnsafePointer<Float>, weightAt offset: Int, y: UnsafeMutablePointer<Float>,
                 rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool)
-    /// The threads among which the pass shares its own work (attention's sequences and heads),
+    /// The threads among which the pass shares its own work (attention, norms, rotary, SwiGLU),
     /// OpenBLAS running single-threaded meanwhile; 1 when OpenBLAS runs with its own threads.
     var threads: Int { get }
 }

@@ -19,7 +19,7 @@ protocol ParameterGradients {
     /// tokens: [count]; dOut: [count, dim].
     func embedding(tokens: UnsafePointer<Int32>, dOut: UnsafePointer<Float>, tableAt offset: Int, count: Int,
                    vocab: Int, dim: Int)
-    /// The threads among which the backward shares its own work (attention's sequences and heads),
+    /// The threads among which the backward shares its own work (attention, rotary, SwiGLU),
     /// OpenBLAS running single-threaded meanwhile; 1 when OpenBLAS runs with its own threads.
     var threads: Int { get }
 }

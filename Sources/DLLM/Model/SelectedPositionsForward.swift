@@ -60,7 +60,7 @@ func compactAttention<W: ForwardWeights>(config c: ModelConfig, layout: Paramete
     w.linear(x: normed, weightAt: p.q, y: a + act.q, rows: nr, inFeatures: d, outFeatures: hd, accumulate: false)
     rotaryForward(x: a + act.q, y: a + act.q, cos: a + ws.cos + positions.lowerBound * half,
                   sin: a + ws.sin + positions.lowerBound * half, batch: ws.batch, seq: r, heads: c.nHeads,
-                  headDim: c.headDim)
+                  headDim: c.headDim, threads: w.threads)
     attentionForward(q: a + act.q, k: a + act.k, v: a + act.v, keyMask: keyMask, probs: a + act.probs,
                      out: a + act.context, batch: ws.batch, queries: r, seq: ws.seq, heads: c.nHeads,
                      kvHeads: c.nKVHeads, headDim: c.headDim, threads: w.threads)

@@ -91,7 +91,7 @@ func attentionHalfForward<W: ForwardWeights>(config c: ModelConfig, layout: Para
     normedKeysAndValues(config: c, layout: layout, weights: w, layer: l, workspace: ws)
     w.linear(x: a + act.attnNormed, weightAt: p.q, y: a + act.q, rows: n, inFeatures: d, outFeatures: hd, accumulate: false)
     rotaryForward(x: a + act.q, y: a + act.q, cos: a + ws.cos, sin: a + ws.sin,
-                  batch: ws.batch, seq: ws.seq, heads: c.nHeads, headDim: c.headDim)
+                  batch: ws.batch, seq: ws.seq, heads: c.nHeads, headDim: c.headDim, threads: w.threads)
     attentionForward(q: a + act.q, k: a + act.k, v: a + act.v, keyMask: keyMask, probs: a + act.probs,
                      out: a + act.context, batch: ws.batch, seq: ws.seq, heads: c.nHeads, kvHeads: c.nKVHeads,
                      headDim: c.headDim, threads: w.threads)
@@ -109,11 +109,11 @@ func normedKeysAndValues<W: ForwardWeights>(config c: ModelConfig, layout: Param
     let a = ws.storage.pointer, p = layout.blocks[l], act = ws.layers[l]
     let n = ws.batch * ws.seq, d = c.dModel, kvd = c.nKVHeads * c.headDim
     rmsnormForward(x: a + act.input, weight: w.vector(at: p.attnNorm, count: d), y: a + act.attnNormed,
-                   rstd: a + act.attnRstd, rows: n, dim: d, eps: c.normEps)
+                   rstd: a + act.attnRstd, rows: n, dim: d, eps: c.normEps, threads: w.threads)
     w.linear(x: a + act.attnNormed, weightAt: p.k, y: a + act.k, rows: n, inFeatures: d, outFeatures: kvd, accumulate: false)
     w.linear(x: a + act.attnNormed, weightAt: p.v, y: a + act.v, rows: n, inFeatures: d, outFeatures: kvd, accumulate: false)
     rotaryForward(x: a + act.k, y: a + act.k, cos: a + ws.cos, sin: a + ws.sin,
-                  batch: ws.batch, seq: ws.seq, heads: c.nKVHeads, headDim: c.headDim)
+                  batch: ws.batch, seq: ws.seq, heads: c.nKVHeads, headDim: c.headDim, threads: w.threads)
 }
 
 /// Backward of ``attentionHalfForward(config:layout:weights:layer:keyMask:workspace:)``: on entry
@@ -139,9 +139,9 @@ func attentionHalfBackward<P: ParameterGradients>(config c: ModelConfig, layout:
     (a + s.dContext).update(repeating: 0, count: n * hd)
     (a + s.dKRotated).update(repeating: 0, count: n * kvd)
     rotaryBackward(dY: a + s.dQ, dX: a + s.dContext, cos: a + ws.cos, sin: a + ws.sin,
-                   batch: ws.batch, seq: ws.seq, heads: c.nHeads, headDim: c.headDim)
+                   batch: ws.batch, seq: ws.seq, heads: c.nHeads, headDim: c.headDim, threads: g.threads)
     rotaryBackward(dY: a + s.dK, dX: a + s.dKRotated, cos: a + ws.cos, sin: a + ws.sin,
-                   batch: ws.batch, seq: ws.seq, heads: c.nKVHeads, headDim: c.headDim)
+                   batch: ws.batch, seq: ws.seq, heads: c.nKVHeads, headDim: c.headDim, threads: g.threads)
     g.linear(x: a + act.attnNormed, weightAt: p.q, dY: a + s.dContext, dX: dNormed,
              rows: n, inFeatures: d, outFeatures: hd, accumulate: false)
     g.linear(x: a + act.attnNormed, weightAt: p.k, dY: a + s.dKRotated, dX: dNormed,
@@ -164,11 +164,11 @@ func feedForwardHalfForward<W: ForwardWeights>(config c: ModelConfig, layout: Pa
     let a = ws.storage.pointer, p = layout.blocks[l], act = ws.layers[l]
     let d = c.dModel, m = c.mlpHidden
     rmsnormForward(x: hidden, weight: w.vector(at: p.ffNorm, count: d), y: a + act.ffNormed, rstd: a + act.ffRstd,
-                   rows: n, dim: d, eps: c.normEps)
+                   rows: n, dim: d, eps: c.normEps, threads: w.threads)
     w.linear(x: a + act.ffNormed, weightAt: p.ffProj, y: a + act.gate, rows: n, inFeatures: d, outFeatures: m,
              accumulate: false)
     w.linear(x: a + act.ffNormed, weightAt: p.up, y: a + act.up, rows: n, inFeatures: d, outFeatures: m, accumulate: false)
-    swigluForward(gate: a + act.gate, up: a + act.up, out: a + act.act, count: n * m)
+    swigluForward(gate: a + act.gate, up: a + act.up, out: a + act.act, count: n * m, threads: w.threads)
     out.update(from: hidden, count: n * d)
     w.linear(x: a + act.act, weightAt: p.ffOut, y: out, rows: n, inFeatures: m, outFeatures: d, accumulate: true)
 }
@@ -188,7 +188,7 @@ func feedForwardHalfBackward<P: ParameterGradients>(config c: ModelConfig, layou
     (a + s.dGate).update(repeating: 0, count: n * m)
     (a + s.dUp).update(repeating: 0, count: n * m)
     swigluBackward(gate: a + act.gate, up: a + act.up, dOut: a + s.dAct, dGate: a + s.dGate, dUp: a + s.dUp,
-                   count: n * m)
+                   count: n * m, threads: g.threads)
     g.linear(x: a + act.ffNormed, weightAt: p.ffProj, dY: a + s.dGate, dX: dNormed,
              rows: n, inFeatures: d, outFeatures: m, accumulate: false)
     g.linear(x: a + act.ffNormed, weightAt: p.up, dY: a + s.dUp, dX: dNormed,
@@ -207,7 +207,7 @@ func headForward<W: ForwardWeights>(config c: ModelConfig, layout: ParameterLayo
                                     workspace ws: Workspace, rows n: Int) {
     let a = ws.storage.pointer, d = c.dModel
     rmsnormForward(x: a + ws.finalInput, weight: w.vector(at: layout.finalNorm, count: d), y: a + ws.finalNormed,
-                   rstd: a + ws.finalRstd, rows: n, dim: d, eps: c.normEps)
+                   rstd: a + ws.finalRstd, rows: n, dim: d, eps: c.normEps, threads: w.threads)
     w.linear(x: a + ws.finalNormed, weightAt: layout.head, y: ws.logits, rows: n, inFeatures: d, outFeatures: c.vocabSize,
              accumulate: false)
 }

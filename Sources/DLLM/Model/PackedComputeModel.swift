@@ -64,7 +64,8 @@ extension PackedComputeModel: ForwardModel {
     public var allowsConcurrentPasses: Bool { (source as? any ForwardModel)?.allowsConcurrentPasses ?? false }
 
     /// The pass with packed matrix products, their rows shared among ``Kernels/BLAS/threads``
-    /// threads. OpenBLAS's own products (attention's) run on the calling thread meanwhile, so that
+    /// threads, and attention's (sequence, head) pairs and the element-wise steps' rows shared the
+    /// same way. OpenBLAS (attention's products) runs single-threaded inside each share, so that
     /// none of its workers waits spinning on a core the packed products need (which costs up to a
     /// third of the pass on two cores).
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,

@@ -51,8 +51,9 @@ extension PackedTrainingModel: TrainableModel {
     public var trainableLayout: any TensorLayout { model.layout }
 
     /// The pass over the packed matrices, their rows shared among ``Kernels/BLAS/threads`` threads,
-    /// OpenBLAS's own products (attention) on the calling thread meanwhile (as in
-    /// ``PackedComputeModel``: none of its workers spins on a core the packed products need).
+    /// attention and the element-wise steps shared the same way, OpenBLAS single-threaded inside
+    /// each share (as in ``PackedComputeModel``: none of its workers spins on a core the packed
+    /// products need).
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
                         scope: ForwardScope) {
         precondition(ws.config == config, "PackedTrainingModel.forward: workspace was built for another model configuration")

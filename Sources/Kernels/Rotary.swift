@@ -30,27 +30,16 @@ public func rotaryForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float
                           cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>,
                           batch: Int, seq: Int, heads: Int, headDim: Int, threads: Int = 1) {
     let half = headDim / 2
-    nonisolated(unsafe) let (x, y, cosTable, sinTable) = (x, y, cosTable, sinTable)
-    forEachShare(of: batch * seq, threads: threads, minimumShare: 16) { first, end in
-        for row in first..<end {
-            let c = cosTable + (row % seq) * half
-            let s = sinTable + (row % seq) * half
-            for h in 0..<heads {
-                let xh = x + (row * heads + h) * headDim
-                let yh = y + (row * heads + h) * headDim
-                for o in stride(from: 0, to: half, by: FloatVector.scalarCount) {
-                    let lanes = min(FloatVector.scalarCount, half - o)
-                    let cv = loadVector(c + o, lanes), sv = loadVector(s + o, lanes)
-                    let x1 = loadVector(xh + o, lanes), x2 = loadVector(xh + half + o, lanes)
-                    storeVector(x1 * cv - x2 * sv, yh + o, lanes)
-                    storeVector(x2 * cv + x1 * sv, yh + half + o, lanes)
-                }
-            }
-        }
+    nonisolated(unsafe) let (x, y) = (x, y)
+    forEachRotaryLane(cos: cosTable, sin: sinTable, rows: batch * seq, seq: seq, heads: heads, headDim: headDim,
+                      threads: threads) { cv, sv, i, lanes in
+        let x1 = loadVector(x + i, lanes), x2 = loadVector(x + half + i, lanes)
+        storeVector(x1 * cv - x2 * sv, y + i, lanes)
+        storeVector(x2 * cv + x1 * sv, y + half + i, lanes)
     }
 }
 
-/// Backward of ``rotaryForward(x:y:cos:sin:batch:seq:heads:headDim:)``: `dX += R^T dY`.
+/// Backward of ``rotaryForward(x:y:cos:sin:batch:seq:heads:headDim:threads:)``: `dX += R^T dY`.
 ///
 /// dY, dX: [batch * seq, heads * headDim]; cos, sin: [seq, headDim / 2]; the rows shared among
 /// `threads` threads (row by row: the same result).
@@ -58,20 +47,34 @@ public func rotaryBackward(dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Fl
                            cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>,
                            batch: Int, seq: Int, heads: Int, headDim: Int, threads: Int = 1) {
     let half = headDim / 2
-    nonisolated(unsafe) let (dY, dX, cosTable, sinTable) = (dY, dX, cosTable, sinTable)
-    forEachShare(of: batch * seq, threads: threads, minimumShare: 16) { first, end in
+    nonisolated(unsafe) let (dY, dX) = (dY, dX)
+    forEachRotaryLane(cos: cosTable, sin: sinTable, rows: batch * seq, seq: seq, heads: heads, headDim: headDim,
+                      threads: threads) { cv, sv, i, lanes in
+        let g1 = loadVector(dY + i, lanes), g2 = loadVector(dY + half + i, lanes)
+        storeVector(loadVector(dX + i, lanes) + g1 * cv + g2 * sv, dX + i, lanes)
+        storeVector(loadVector(dX + half + i, lanes) + g2 * cv - g1 * sv, dX + half + i, lanes)
+    }
+}
+
+/// Calls `body(cos, sin, i, lanes)` for every vector of the first half of every head of every row,
+/// `i` the offset of its first element in the `[rows, heads * headDim]` buffer (the second half's
+/// is `i + headDim / 2`) and `cos`, `sin` the row's angles for those lanes; the rows shared among
+/// `threads` threads, each share's rows in order.
+@inline(__always)
+private func forEachRotaryLane(cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>, rows: Int,
+                               seq: Int, heads: Int, headDim: Int, threads: Int,
+                               _ body: @Sendable (FloatVector, FloatVector, Int, Int) -> Void) {
+    let half = headDim / 2
+    nonisolated(unsafe) let (cosTable, sinTable) = (cosTable, sinTable)
+    forEachShare(of: rows, threads: threads, minimumShare: 16) { first, end in
         for row in first..<end {
             let c = cosTable + (row % seq) * half
             let s = sinTable + (row % seq) * half
             for h in 0..<heads {
-                let gh = dY + (row * heads + h) * headDim
-                let dh = dX + (row * heads + h) * headDim
+                let head = (row * heads + h) * headDim
                 for o in stride(from: 0, to: half, by: FloatVector.scalarCount) {
                     let lanes = min(FloatVector.scalarCount, half - o)
-                    let cv = loadVector(c + o, lanes), sv = loadVector(s + o, lanes)
-                    let g1 = loadVector(gh + o, lanes), g2 = loadVector(gh + half + o, lanes)
-                    storeVector(loadVector(dh + o, lanes) + g1 * cv + g2 * sv, dh + o, lanes)
-                    storeVector(loadVector(dh + half + o, lanes) + g2 * cv - g1 * sv, dh + half + o, lanes)
+                    body(loadVector(c + o, lanes), loadVector(s + o, lanes), head + o, lanes)
                 }
             }
         }

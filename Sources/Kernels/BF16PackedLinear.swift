@@ -44,7 +44,7 @@ public final class BF16PackedMatrix: PackedMatrix {
             bgpo_bf16_convert_rows(x, Int32(rows), k, scratch.baseAddress!)
             // Each share reads and writes its own rows; the pointers are shared, not the data they write.
             nonisolated(unsafe) let a = UnsafePointer(scratch.baseAddress!), packed = UnsafePointer(storage.baseAddress!), out = y
-            forEachShare(of: rows, threads: threads, minimumShare: 6) { first, end in
+            forEachShare(of: rows, threads: threads, minimumShare: packedTileRows) { first, end in
                 bgpo_bf16_gemm_panels(a + first * padded, Int32(end - first), k, packed, n, out + first * Int(n), add, 0, panels)
             }
         }

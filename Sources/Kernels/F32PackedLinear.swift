@@ -43,7 +43,7 @@ public final class F32PackedMatrix: PackedMatrix {
         let panels = Int32((outFeatures + Int(bgpo_f32_panel) - 1) / Int(bgpo_f32_panel))
         // Each share reads and writes its own rows; the pointers are shared, not the data they write.
         nonisolated(unsafe) let a = x, packed = UnsafePointer(storage.assumingMemoryBound(to: Float.self)), out = y
-        forEachShare(of: rows, threads: threads, minimumShare: 6) { first, end in
+        forEachShare(of: rows, threads: threads, minimumShare: packedTileRows) { first, end in
             bgpo_f32_gemm_panels(a + first * width, Int32(end - first), k, packed, n, out + first * Int(n), add, 0, panels)
         }
     }

@@ -32,6 +32,10 @@ public protocol PackedMatrix: AnyObject {
     func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool, threads: Int)
 }
 
+/// Rows of one tile of the packed kernels (CPackedGEMM's `tiles.h`): the least a thread's share of a
+/// product's rows is worth giving it.
+public let packedTileRows = 6
+
 /// Checks a packed weight's shape: both sizes in 1...Int32.max (the kernels' integer width).
 func checkPackedShape(_ type: String, outFeatures: Int, inFeatures: Int) {
     precondition(outFeatures > 0 && inFeatures > 0 && outFeatures <= Int(Int32.max) && inFeatures <= Int(Int32.max),

@@ -96,7 +96,7 @@ struct PackedGradients: ParameterGradients {
         weight.product(x: dY, y: dX, rows: rows, accumulate: accumulate, threads: threads)
         // dW[o0..<o1] += dY[:, o0..<o1]^T x, one share of the output rows per thread.
         nonisolated(unsafe) let (input, gradient, dW) = (x, dY, full.gradients + offset)
-        forEachShare(of: outFeatures, threads: threads, minimumShare: 6) { first, end in
+        forEachShare(of: outFeatures, threads: threads, minimumShare: packedTileRows) { first, end in
             linearWeightBackward(x: input, dY: gradient + first, dYStride: outFeatures, dWeight: dW + first * inFeatures,
                                  rows: rows, inFeatures: inFeatures, outFeatures: end - first)
         }

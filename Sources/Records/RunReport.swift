@@ -34,6 +34,8 @@ public struct RunReport: Sendable {
     /// The plots the page draws, in order.
     public static let panels: [Panel] = [
         Panel(key: "reward", title: "Mean reward"),
+        Panel(key: "rollout/accuracy", title: "Rollout accuracy (at the rollout temperature)"),
+        Panel(key: "frac_reward_zero_std", title: "Share of groups with equal rewards (no gradient)"),
         Panel(key: "eval/accuracy", title: "Evaluation accuracy"),
         Panel(key: "loss", title: "Loss"),
         Panel(key: "grad_norm", title: "Gradient norm (before clipping)"),

@@ -37,7 +37,8 @@ private func tinyTrainArguments(_ directory: URL, steps: Int = 2) -> [String] {
     #expect(lines[0]["eval/accuracy"] != nil)
     #expect(lines[0]["eval/accuracy_se"] is NSNumber && lines[0]["eval/problems"] as? Int == 4)
     #expect(lines[2]["eval/accuracy_se"] is NSNumber && lines[2]["eval/problems"] as? Int == 4)
-    let keys = ["reward", "reward_std", "frac_reward_zero_std", "loss", "kl", "clip_ratio", "completions/mean_length",
+    let keys = ["reward", "reward_std", "frac_reward_zero_std", "rollout/accuracy", "rollout/frac_all_solved",
+                "rollout/frac_none_solved", "loss", "kl", "clip_ratio", "completions/mean_length",
                 "grad_norm", "learning_rate", "step_time", "timing_s/rollout", "timing_s/likelihood", "timing_s/allreduce",
                 "timing_s/optimizer", "timing_s/checkpoint", "tokens_per_s", "max_rss_mb"]
     for line in lines.dropFirst() {

@@ -7,7 +7,8 @@ import RunConfig
 import Testing
 import Training
 
-private let stepKeys = ["reward", "reward_std", "rewards/digit/mean", "frac_reward_zero_std", "loss", "kl", "clip_ratio",
+private let stepKeys = ["reward", "reward_std", "rewards/digit/mean", "frac_reward_zero_std", "rollout/accuracy",
+                        "rollout/frac_all_solved", "rollout/frac_none_solved", "loss", "kl", "clip_ratio",
                         "completions/mean_length", "grad_norm", "learning_rate", "step_time", "timing_s/rollout",
                         "timing_s/likelihood", "timing_s/allreduce", "timing_s/optimizer", "tokens_per_s", "max_rss_mb"]
 

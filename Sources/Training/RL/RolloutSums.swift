@@ -14,6 +14,12 @@ public struct RolloutSums: Sendable, Equatable {
     public var groups = 0.0
     /// The number of groups whose rewards were all equal.
     public var zeroStdGroups = 0.0
+    /// The sums of the responses' ``TaskScore/correct`` and ``TaskScore/total``.
+    public var correctSum = 0.0, totalSum = 0.0
+    /// The number of groups every response of which solved its problem whole (`correct == total`),
+    /// and of those none of which did: the two kinds of equal-reward group a task with a solved /
+    /// unsolved reward has.
+    public var allSolvedGroups = 0.0, noneSolvedGroups = 0.0
     /// The sum of the responses' scored lengths (up to and including the first EOS).
     public var scoredLengthSum = 0.0
     /// Per reward component of the task, in its `rewardNames` order, the sum of its values.
@@ -39,6 +45,11 @@ public struct RolloutSums: Sendable, Equatable {
         groupStdSum += variance.squareRoot()
         groups += 1
         zeroStdGroups += isZeroStd ? 1 : 0
+        correctSum += scores.reduce(0) { $0 + $1.correct }
+        totalSum += scores.reduce(0) { $0 + $1.total }
+        let solved = scores.filter { $0.correct == $0.total }.count
+        allSolvedGroups += solved == scores.count ? 1 : 0
+        noneSolvedGroups += solved == 0 ? 1 : 0
         scoredLengthSum += scoredLengths.reduce(0) { $0 + Double($1) }
         for (c, name) in rewardNames.enumerated() {
             componentSums[c] += scores.reduce(0) { $0 + ($1.components[name] ?? 0) }
@@ -54,6 +65,9 @@ public struct RolloutSums: Sendable, Equatable {
             metrics["rewards/\(name)/mean"] = componentSums[c] / responses
         }
         metrics["frac_reward_zero_std"] = zeroStdGroups / groups
+        metrics["rollout/accuracy"] = totalSum > 0 ? correctSum / totalSum : 0
+        metrics["rollout/frac_all_solved"] = allSolvedGroups / groups
+        metrics["rollout/frac_none_solved"] = noneSolvedGroups / groups
         metrics["completions/mean_length"] = scoredLengthSum / responses
         metrics["rollout_hash"] = RolloutDigest.combine(digestSlots)
     }

@@ -30,7 +30,8 @@ public struct StepScalars: Sendable, Equatable {
     private static var fixedFields: [WritableKeyPath<StepScalars, Double>] {
         [\.statistics.lossSum, \.statistics.clippedCount, \.statistics.clipCandidates, \.statistics.klSum,
          \.statistics.klCount, \.units, \.stopVotes, \.rollout.rewardSum, \.rollout.responses, \.rollout.groupStdSum,
-         \.rollout.groups, \.rollout.zeroStdGroups, \.rollout.scoredLengthSum]
+         \.rollout.groups, \.rollout.zeroStdGroups, \.rollout.correctSum, \.rollout.totalSum,
+         \.rollout.allSolvedGroups, \.rollout.noneSolvedGroups, \.rollout.scoredLengthSum]
     }
 
     /// The scalars as one vector: the fixed fields, then ``RolloutSums/componentSums``, then

@@ -1,5 +1,6 @@
 // What both packed kernels share (bf16gemm.c, f32gemm.c; x86-64 only): a tile's accumulators,
-// zeroed and stored, and the loop over tiles: the inner dimension in blocks of `k_block` (the
+// zeroed and stored; the F32 tile (f32gemm.c's products over a packed weight, and attention's over
+// packed keys and values); and the loop over tiles: the inner dimension in blocks of `k_block` (the
 // last one shorter), then the rows in blocks of `row_block` (a block of the input stays in L2
 // while the panels stream past it), then output panels [first_panel, end_panel), each block of
 // rows through the panel in tiles of 6 rows and one tile of the rows left.
@@ -42,6 +43,30 @@ static inline void bgpo_store_tile(bgpo_tile_acc acc, const int rows, float *c, 
             if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, cp));
             _mm512_mask_storeu_ps(cp, mask, v);
         }
+}
+
+/* C[rows, cols] (=|+=) A[rows, depth] . B[depth, 64] in F32: rows <= 6, cols <= 64; A's row stride
+ * lda; B a panel of 64 columns per depth step, zero past `cols` (a packed weight's panel, or keys
+ * or values packed for attention); C's row stride ldc. */
+__attribute__((always_inline, target("avx512f")))
+static inline void bgpo_f32_tile(const int rows, int depth, const float *a, size_t lda, const float *b, float *c,
+                                 size_t ldc, int cols, int accumulate) {
+    bgpo_tile_acc acc;
+    bgpo_zero_tile(acc);
+    for (int p = 0; p < depth; p++) {
+        const float *bp = b + (size_t)p * 64;
+        __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+        __m512 b2 = _mm512_loadu_ps(bp + 32), b3 = _mm512_loadu_ps(bp + 48);
+#pragma GCC unroll 8
+        for (int r = 0; r < rows; r++) {
+            __m512 x = _mm512_set1_ps(a[r * lda + p]);
+            acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
+            acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
+            acc[r][2] = _mm512_fmadd_ps(x, b2, acc[r][2]);
+            acc[r][3] = _mm512_fmadd_ps(x, b3, acc[r][3]);
+        }
+    }
+    bgpo_store_tile(acc, rows, c, ldc, cols, accumulate);
 }
 
 #define BGPO_FOR_EACH_TILE(m, k, k_block, row_block, first_panel, end_panel, accumulate, TILE)                   \

@@ -1,3 +1,5 @@
+import CPackedGEMM
+
 /// Bidirectional multi-head attention with a key padding mask and grouped key/value heads:
 /// `out_h = softmax(q_h k_g^T / sqrt(headDim) + mask) v_g` for head `h` and its group `g = h / (heads / kvHeads)`.
 ///
@@ -20,36 +22,61 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
 /// `queries` query rows per sequence attending to all `seq` keys of their sequence (a forward-only
 /// pass that needs the outputs of some positions only).
 ///
+/// On an AVX-512 CPU (`packed`, the default there) each key/value head's keys and values are
+/// packed once per sequence and every head of its group runs six query rows at a time through
+/// bgpo's F32 kernel (scores, softmax and outputs while the rows' probabilities are in L1);
+/// otherwise each head's two products are OpenBLAS's sgemm. Both are F32 products, summed in
+/// different orders.
+///
 /// q, out: [batch * queries, heads * headDim]; k, v: [batch * seq, kvHeads * headDim];
 /// keyMask: [batch * seq] or nil; probs: [batch, heads, queries, seq].
 public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
                              keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>,
                              out: UnsafeMutablePointer<Float>,
                              batch: Int, queries: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int,
-                             threads: Int = 1) {
+                             threads: Int = 1, packed: Bool = ProductPrecision.f32.isSupported) {
     precondition(kvHeads > 0 && heads % kvHeads == 0, "attentionForward: kvHeads \(kvHeads) must divide heads \(heads)")
+    precondition(!packed || ProductPrecision.f32.isSupported, "attentionForward: packed products need AVX-512")
     let group = heads / kvHeads
     let qStride = heads * headDim, kvStride = kvHeads * headDim
     let scale = 1 / Float(headDim).squareRoot()
     // Pair (b, g) writes the probabilities and outputs of its group's heads only.
     nonisolated(unsafe) let (q, k, v, keyMask, probs, out) = (q, k, v, keyMask, probs, out)
     forEachShare(of: batch * kvHeads, threads: threads) { first, end in
+        // The pair's keys and values packed (bgpo_f32_attention_head), one buffer each per share.
+        let keyCount = packed ? bgpo_f32_packed_count(Int32(seq), Int32(headDim)) : 0
+        let valueCount = packed ? bgpo_f32_packed_count(Int32(headDim), Int32(seq)) : 0
+        let packedKeys = UnsafeMutableRawPointer.allocate(byteCount: keyCount * 4, alignment: 64).assumingMemoryBound(to: Float.self)
+        let packedValues = UnsafeMutableRawPointer.allocate(byteCount: valueCount * 4, alignment: 64).assumingMemoryBound(to: Float.self)
+        defer {
+            packedKeys.deallocate()
+            packedValues.deallocate()
+        }
         for pair in first..<end {
             let (b, g) = pair.quotientAndRemainder(dividingBy: kvHeads)
             let mask = keyMask.map { $0 + b * seq }
+            let kg = k + b * seq * kvStride + g * headDim
+            let vg = v + b * seq * kvStride + g * headDim
+            if packed {
+                bgpo_f32_pack(kg, Int32(seq), Int32(headDim), kvStride, packedKeys)
+                bgpo_f32_pack_transposed(vg, Int32(headDim), Int32(seq), kvStride, packedValues)
+            }
             for h in g * group ..< (g + 1) * group {
                 let qh = q + b * queries * qStride + h * headDim
-                let kg = k + b * seq * kvStride + g * headDim
-                let vg = v + b * seq * kvStride + g * headDim
                 let p = probs + (b * heads + h) * queries * seq
+                let outh = out + b * queries * qStride + h * headDim
+                if packed {
+                    bgpo_f32_attention_head(qh, Int32(queries), qStride, packedKeys, packedValues, Int32(seq),
+                                            Int32(headDim), scale, mask, p, outh, qStride)
+                    continue
+                }
                 // scores: [queries, seq] = scale * q_h k_g^T
                 sgemm(.none, .transposed, m: queries, n: seq, k: headDim, alpha: scale,
                       a: qh, lda: qStride, b: kg, ldb: kvStride, beta: 0, c: p, ldc: seq)
                 for i in 0..<queries { maskedSoftmaxRow(p + i * seq, mask, seq) }
                 // out_h: [queries, headDim] = p v_g
                 sgemm(.none, .none, m: queries, n: headDim, k: seq,
-                      a: p, lda: seq, b: vg, ldb: kvStride, beta: 0, c: out + b * queries * qStride + h * headDim,
-                      ldc: qStride)
+                      a: p, lda: seq, b: vg, ldb: kvStride, beta: 0, c: outh, ldc: qStride)
             }
         }
     }

@@ -14,7 +14,7 @@ public final class F32PackedMatrix: PackedMatrix {
     /// ``ProductPrecision/isSupported``.
     public convenience init(weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int) {
         self.init(outFeatures: outFeatures, inFeatures: inFeatures)
-        bgpo_f32_pack(weight, Int32(outFeatures), Int32(inFeatures), storage.assumingMemoryBound(to: Float.self))
+        bgpo_f32_pack(weight, Int32(outFeatures), Int32(inFeatures), inFeatures, storage.assumingMemoryBound(to: Float.self))
     }
 
     /// Packs the transpose of the weight at `weight` ([inFeatures, outFeatures]): the products are
@@ -22,7 +22,7 @@ public final class F32PackedMatrix: PackedMatrix {
     /// ``ProductPrecision/f32``'s ``ProductPrecision/isSupported``.
     public convenience init(transposeOf weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int) {
         self.init(outFeatures: outFeatures, inFeatures: inFeatures)
-        bgpo_f32_pack_transposed(weight, Int32(outFeatures), Int32(inFeatures), storage.assumingMemoryBound(to: Float.self))
+        bgpo_f32_pack_transposed(weight, Int32(outFeatures), Int32(inFeatures), outFeatures, storage.assumingMemoryBound(to: Float.self))
     }
 
     private init(outFeatures: Int, inFeatures: Int) {

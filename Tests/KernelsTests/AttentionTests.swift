@@ -88,9 +88,14 @@ func attentionForwardAndBackward(heads: Int, kvHeads: Int) {
     #expect(a.array == b.array)
 }
 
+/// The forward's products: OpenBLAS's sgemm, and bgpo's packed kernel where the CPU runs it.
+let attentionProductPaths = [false] + (ProductPrecision.f32.isSupported ? [true] : [])
+
 /// Threads share (sequence, key/value head) pairs bit for bit, for all queries and for the last 9
-/// (the compact pass), which match the reference.
-@Test func attentionForwardThreadsBitForBit() {
+/// (the compact pass), which match the reference, through either product path (several key
+/// panels and a partial value panel: seq 70, headDim 72).
+@Test(arguments: attentionProductPaths)
+func attentionForwardThreadsBitForBit(packed: Bool) {
     let batch = 3, seq = 70, heads = 4, kvHeads = 2, headDim = 72, queries = 9
     let mask: [UInt8] = (0..<(batch * seq)).map { $0 % seq < 3 && $0 >= seq ? 0 : 1 }
     let q = randomValues(batch * seq * heads * headDim, seed: 70)
@@ -105,10 +110,11 @@ func attentionForwardAndBackward(heads: Int, kvHeads: Int) {
         let lastQueries = lastRows(q, of: batch, seq: seq, count: queries, width: heads * headDim)
         BLAS.singleThreaded {
             attentionForward(q: q, k: k, v: v, keyMask: mask, probs: probs.pointer, out: out.pointer, batch: batch,
-                             seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim, threads: threads)
+                             queries: seq, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim, threads: threads,
+                             packed: packed)
             attentionForward(q: lastQueries, k: k, v: v, keyMask: mask, probs: probs.pointer, out: compact.pointer,
                              batch: batch, queries: queries, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim,
-                             threads: threads)
+                             threads: threads, packed: packed)
         }
         return (out.array, compact.array)
     }
@@ -118,6 +124,27 @@ func attentionForwardAndBackward(heads: Int, kvHeads: Int) {
     #expect(relativeError(one.compact, expectedCompact) < 1e-5)
     let three = run(threads: 3)
     #expect(three.out == one.out && three.compact == one.compact)
+}
+
+/// A sequence whose every key is padding gets all-zero probabilities and outputs; the padding keys
+/// of the other get probability exactly 0; either product path.
+@Test(arguments: attentionProductPaths)
+func attentionOverPaddingKeys(packed: Bool) {
+    let batch = 2, seq = 11, heads = 2, headDim = 16
+    let mask: [UInt8] = (0..<(batch * seq)).map { $0 < seq || $0 % seq < 4 ? 0 : 1 }
+    let q = randomValues(batch * seq * heads * headDim, seed: 77)
+    let k = randomValues(q.count, seed: 78), v = randomValues(q.count, seed: 79)
+    let probs = FlatBuffer(count: batch * heads * seq * seq), out = FlatBuffer(count: q.count)
+    probs.pointer.update(repeating: .nan, count: probs.count)
+    attentionForward(q: q, k: k, v: v, keyMask: mask, probs: probs.pointer, out: out.pointer, batch: batch, queries: seq,
+                     seq: seq, heads: heads, kvHeads: heads, headDim: headDim, packed: packed)
+    let firstSequence = heads * seq * seq
+    #expect(probs.array[..<firstSequence].allSatisfy { $0 == 0 } && out.array[..<(q.count / 2)].allSatisfy { $0 == 0 })
+    let second = Array(probs.array[firstSequence...])
+    #expect((0..<(heads * seq)).allSatisfy { row in (0..<4).allSatisfy { second[row * seq + $0] == 0 } })
+    let expected = referenceAttention(q: q.map(Double.init), k: k.map(Double.init), v: v.map(Double.init), mask: mask,
+                                      batch: batch, seq: seq, heads: heads, kvHeads: heads, headDim: headDim)
+    #expect(relativeError(Array(out.array[(q.count / 2)...]), Array(expected[(q.count / 2)...])) < 1e-5)
 }
 
 /// The last `count` rows of each of the `batch` sequences of `seq` rows of `width` values in `x`.

@@ -1,4 +1,5 @@
-// F32 matrix products over a weight packed once, for the rollout forward on AVX-512 CPUs: the same
+// F32 matrix products over a weight packed once, for the rollout forward on AVX-512 CPUs, and
+// attention's products over its keys and values packed per head: the same
 // products as OpenBLAS's sgemm (F32 inputs, F32 fused multiply-adds, F32 results), summed in
 // another order, without packing the weight again at every call.
 //
@@ -18,17 +19,28 @@ enum { bgpo_f32_panel = 64 };
 /// Elements (float) of the packed form of an [n, k] weight.
 size_t bgpo_f32_packed_count(int n, int k);
 
-/// Packs the weight `w` [n, k] (row stride k) into `packed` (bgpo_f32_packed_count(n, k) elements).
-void bgpo_f32_pack(const float *w, int n, int k, float *packed);
+/// Packs the weight `w` [n, k] (row stride ldw >= k) into `packed` (bgpo_f32_packed_count(n, k) elements).
+void bgpo_f32_pack(const float *w, int n, int k, size_t ldw, float *packed);
 
-/// Packs the transpose of `w` [k, n] (row stride n) into `packed` (bgpo_f32_packed_count(n, k)
+/// Packs the transpose of `w` [k, n] (row stride ldw >= n) into `packed` (bgpo_f32_packed_count(n, k)
 /// elements): the weight of y = a . w, as bgpo_f32_pack packs the weight of y = a . W^T.
-void bgpo_f32_pack_transposed(const float *w, int n, int k, float *packed);
+void bgpo_f32_pack_transposed(const float *w, int n, int k, size_t ldw, float *packed);
 
 /// Output panels [first_panel, end_panel) of y = a . W^T (or y += a . W^T when `accumulate`):
 /// a [m, k] (row stride k), `packed` from bgpo_f32_pack for the [n, k] weight, y [m, n] (row
 /// stride n). Disjoint panel ranges may run in parallel.
 void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, int accumulate,
                           int first_panel, int end_panel);
+
+/// One attention head over one sequence, its products over packed keys and values:
+/// probs[queries, seq] = softmax(scale * q . k^T) with the keys whose `key_mask` byte is 0 left out
+/// (probability 0; NULL: every key real; a row with no real key gets zeros), and
+/// out[queries, head_dim] = probs . v.
+/// q: [queries, head_dim] (row stride ldq); `keys`: k [seq, head_dim] packed by
+/// bgpo_f32_pack(k, seq, head_dim, ldk, keys); `values`: v [seq, head_dim] packed by
+/// bgpo_f32_pack_transposed(v, head_dim, seq, ldv, values); probs: row stride seq; out: row stride ldo.
+void bgpo_f32_attention_head(const float *q, int queries, size_t ldq, const float *keys, const float *values, int seq,
+                             int head_dim, float scale, const unsigned char *key_mask, float *probs, float *out,
+                             size_t ldo);
 
 #endif

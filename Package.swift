@@ -38,13 +38,13 @@ let package = Package(
         // The rollouts' matrix products over weights packed once per phase: F32 (AVX-512) and
         // bfloat16 (AVX512_BF16, `rollout.compute_dtype = "bf16"`), target attributes, chosen at run
         // time; optimised in debug builds too, like CPeak.
-        .target(name: "CPackedGEMM", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
 
         // The project's base: exit statuses, counter-based random streams, flat buffers, BF16, standard
         // streams, checked arithmetic, the machine (cpuid, FMA peak).
         .target(name: "Base", dependencies: ["CPeak", "CCPUID"], swiftSettings: codegen),
         // No errno from sqrt in the kernels: Float.squareRoot() then becomes one instruction that vectorises.
-        .target(name: "Kernels", dependencies: ["Base", "COpenBLAS", "CPackedGEMM"],
+        .target(name: "Kernels", dependencies: ["Base", "COpenBLAS", "CKernels"],
                 swiftSettings: codegen + [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "DLLM", dependencies: ["Base", "Kernels"], swiftSettings: codegen),
         .target(name: "Tasks", dependencies: ["Base"],

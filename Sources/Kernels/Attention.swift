@@ -1,4 +1,4 @@
-import CPackedGEMM
+import CKernels
 
 /// Bidirectional multi-head attention with a key padding mask and grouped key/value heads:
 /// `out_h = softmax(q_h k_g^T / sqrt(headDim) + mask) v_g` for head `h` and its group `g = h / (heads / kvHeads)`.
@@ -22,11 +22,10 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
 /// `queries` query rows per sequence attending to all `seq` keys of their sequence (a forward-only
 /// pass that needs the outputs of some positions only).
 ///
-/// On an AVX-512 CPU (`packed`, the default there) each key/value head's keys and values are
-/// packed once per sequence and every head of its group runs six query rows at a time through
-/// bgpo's F32 kernel (scores, softmax and outputs while the rows' probabilities are in L1);
-/// otherwise each head's two products are OpenBLAS's sgemm. Both are F32 products, summed in
-/// different orders.
+/// On the `avx512` path (the default where the CPU has it) each key/value head's keys and values
+/// are packed once per sequence and every head of its group runs six query rows at a time through
+/// `CKernels`' attention (scores, softmax and outputs while the rows' probabilities are in L1); on
+/// the `portable` path each head's two products are OpenBLAS's sgemm and its softmax Swift's.
 ///
 /// q, out: [batch * queries, heads * headDim]; k, v: [batch * seq, kvHeads * headDim];
 /// keyMask: [batch * seq] or nil; probs: [batch, heads, queries, seq].
@@ -34,9 +33,9 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
                              keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>,
                              out: UnsafeMutablePointer<Float>,
                              batch: Int, queries: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int,
-                             threads: Int = 1, packed: Bool = ProductPrecision.f32.isSupported) {
+                             threads: Int = 1, path: KernelPath = .best) {
     precondition(kvHeads > 0 && heads % kvHeads == 0, "attentionForward: kvHeads \(kvHeads) must divide heads \(heads)")
-    precondition(!packed || ProductPrecision.f32.isSupported, "attentionForward: packed products need AVX-512")
+    precondition(path.isSupported, "attentionForward: this CPU does not run the \(path) path")
     let group = heads / kvHeads
     let qStride = heads * headDim, kvStride = kvHeads * headDim
     let scale = 1 / Float(headDim).squareRoot()
@@ -44,6 +43,7 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
     nonisolated(unsafe) let (q, k, v, keyMask, probs, out) = (q, k, v, keyMask, probs, out)
     forEachShare(of: batch * kvHeads, threads: threads) { first, end in
         // The pair's keys and values packed (bgpo_f32_attention_head), one buffer each per share.
+        let packed = path == .avx512
         let keyCount = packed ? bgpo_f32_packed_count(Int32(seq), Int32(headDim)) : 0
         let valueCount = packed ? bgpo_f32_packed_count(Int32(headDim), Int32(seq)) : 0
         let packedKeys = UnsafeMutableRawPointer.allocate(byteCount: keyCount * 4, alignment: 64).assumingMemoryBound(to: Float.self)

@@ -1,5 +1,5 @@
 import Base
-import CPackedGEMM
+import CKernels
 
 /// A `[outFeatures, inFeatures]` weight rounded to bfloat16 and packed for bfloat16 products
 /// (AVX512_BF16): panels of 64 output columns, the two values of each pair of inputs side by side.

@@ -1,5 +1,5 @@
 import Base
-import CPackedGEMM
+import CKernels
 
 /// A `[outFeatures, inFeatures]` weight packed for F32 products (AVX-512): panels of 64 output
 /// columns, each input's 64 values side by side, 64-byte aligned. The products are OpenBLAS's

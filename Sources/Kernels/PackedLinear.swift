@@ -32,7 +32,7 @@ public protocol PackedMatrix: AnyObject {
     func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool, threads: Int)
 }
 
-/// Rows of one tile of the packed kernels (CPackedGEMM's `tiles.h`): the least a thread's share of a
+/// Rows of one tile of the packed kernels (CKernels's `tiles.h`): the least a thread's share of a
 /// product's rows is worth giving it.
 public let packedTileRows = 6
 

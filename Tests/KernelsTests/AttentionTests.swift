@@ -88,14 +88,11 @@ func attentionForwardAndBackward(heads: Int, kvHeads: Int) {
     #expect(a.array == b.array)
 }
 
-/// The forward's products: OpenBLAS's sgemm, and bgpo's packed kernel where the CPU runs it.
-let attentionProductPaths = [false] + (ProductPrecision.f32.isSupported ? [true] : [])
-
 /// Threads share (sequence, key/value head) pairs bit for bit, for all queries and for the last 9
-/// (the compact pass), which match the reference, through either product path (several key
+/// (the compact pass), which match the reference, on every path this CPU runs (several key
 /// panels and a partial value panel: seq 70, headDim 72).
-@Test(arguments: attentionProductPaths)
-func attentionForwardThreadsBitForBit(packed: Bool) {
+@Test(arguments: KernelPath.available)
+func attentionForwardThreadsBitForBit(path: KernelPath) {
     let batch = 3, seq = 70, heads = 4, kvHeads = 2, headDim = 72, queries = 9
     let mask: [UInt8] = (0..<(batch * seq)).map { $0 % seq < 3 && $0 >= seq ? 0 : 1 }
     let q = randomValues(batch * seq * heads * headDim, seed: 70)
@@ -111,10 +108,10 @@ func attentionForwardThreadsBitForBit(packed: Bool) {
         BLAS.singleThreaded {
             attentionForward(q: q, k: k, v: v, keyMask: mask, probs: probs.pointer, out: out.pointer, batch: batch,
                              queries: seq, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim, threads: threads,
-                             packed: packed)
+                             path: path)
             attentionForward(q: lastQueries, k: k, v: v, keyMask: mask, probs: probs.pointer, out: compact.pointer,
                              batch: batch, queries: queries, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim,
-                             threads: threads, packed: packed)
+                             threads: threads, path: path)
         }
         return (out.array, compact.array)
     }
@@ -127,9 +124,9 @@ func attentionForwardThreadsBitForBit(packed: Bool) {
 }
 
 /// A sequence whose every key is padding gets all-zero probabilities and outputs; the padding keys
-/// of the other get probability exactly 0; either product path.
-@Test(arguments: attentionProductPaths)
-func attentionOverPaddingKeys(packed: Bool) {
+/// of the other get probability exactly 0; every path this CPU runs.
+@Test(arguments: KernelPath.available)
+func attentionOverPaddingKeys(path: KernelPath) {
     let batch = 2, seq = 11, heads = 2, headDim = 16
     let mask: [UInt8] = (0..<(batch * seq)).map { $0 < seq || $0 % seq < 4 ? 0 : 1 }
     let q = randomValues(batch * seq * heads * headDim, seed: 77)
@@ -137,7 +134,7 @@ func attentionOverPaddingKeys(packed: Bool) {
     let probs = FlatBuffer(count: batch * heads * seq * seq), out = FlatBuffer(count: q.count)
     probs.pointer.update(repeating: .nan, count: probs.count)
     attentionForward(q: q, k: k, v: v, keyMask: mask, probs: probs.pointer, out: out.pointer, batch: batch, queries: seq,
-                     seq: seq, heads: heads, kvHeads: heads, headDim: headDim, packed: packed)
+                     seq: seq, heads: heads, kvHeads: heads, headDim: headDim, path: path)
     let firstSequence = heads * seq * seq
     #expect(probs.array[..<firstSequence].allSatisfy { $0 == 0 } && out.array[..<(q.count / 2)].allSatisfy { $0 == 0 })
     let second = Array(probs.array[firstSequence...])

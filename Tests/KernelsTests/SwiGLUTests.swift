@@ -8,18 +8,21 @@ func referenceSwiGLU(_ gate: [Double], _ up: [Double]) -> [Double] {
     zip(gate, up).map { g, u in g / (1 + exp(-g)) * u }
 }
 
-@Test func swigluForwardAndBackward() {
+/// Both paths (the AVX-512 one where the CPU has it) against the Double formula and its gradient;
+/// 45 elements: two full vectors and a partial one.
+@Test(arguments: KernelPath.available)
+func swigluForwardAndBackward(path: KernelPath) {
     let count = 45
     // Gates cover the saturated ends of the sigmoid as well as its middle.
     let gate = randomValues(count, seed: 70, scale: 12), up = randomValues(count, seed: 71)
     let out = FlatBuffer(count: count)
-    swigluForward(gate: gate, up: up, out: out.pointer, count: count)
+    swigluForward(gate: gate, up: up, out: out.pointer, count: count, path: path)
     #expect(relativeError(out.array, referenceSwiGLU(gate.map(Double.init), up.map(Double.init))) < 1e-6)
 
     checkGradients(inputs: [gate, up], wrt: [0, 1], names: ["gate", "up"], seed: 72,
                    reference: { referenceSwiGLU($0[0], $0[1]) },
                    backward: { inputs, dOut, grads in
                        swigluBackward(gate: inputs[0].pointer, up: inputs[1].pointer, dOut: dOut.pointer,
-                                      dGate: grads[0].pointer, dUp: grads[1].pointer, count: count)
+                                      dGate: grads[0].pointer, dUp: grads[1].pointer, count: count, path: path)
                    })
 }

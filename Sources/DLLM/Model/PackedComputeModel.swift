@@ -65,9 +65,9 @@ extension PackedComputeModel: ForwardModel {
 
     /// The pass with packed matrix products, their rows shared among ``Kernels/BLAS/threads``
     /// threads, and attention's (sequence, head) pairs and the element-wise steps' rows shared the
-    /// same way. OpenBLAS (attention's products) runs single-threaded inside each share, so that
-    /// none of its workers waits spinning on a core the packed products need (which costs up to a
-    /// third of the pass on two cores).
+    /// same way. Any OpenBLAS product inside a share runs single-threaded, so that none of its
+    /// workers waits spinning on a core the packed products need (which costs up to a third of the
+    /// pass on two cores).
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
                         scope: ForwardScope) {
         let pass = PackedPass(weights: weights, threads: BLAS.threads)

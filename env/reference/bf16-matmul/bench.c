@@ -9,7 +9,7 @@
  *   dnnl32  oneDNN matmul, f32 src/weights/dst (reference).
  *   dnnl16  oneDNN matmul, bf16 src/weights, f32 dst, INCLUDING the f32->bf16 conversion of x every call.
  *   dnnl16n the same primitive WITHOUT the conversion (x already bf16).
- *   hand16  bgpo's own _mm512_dpbf16_ps kernel (Sources/CPackedGEMM; optional, --hand), including the conversion.
+ *   hand16  bgpo's own _mm512_dpbf16_ps kernel (Sources/CKernels; optional, --hand), including the conversion.
  * Weights are converted / reordered once, ahead of timing; primitives are created once per shape.
  *
  * Usage: bench [--threads T] [--set all|wide] [--reps R] [--min-time S] [--hand] [--probe] [--peak] [--corename]
@@ -165,7 +165,7 @@ static void side_d16(Case *c) {
     to_bf16(c->x, c->xb, (size_t)c->M * c->K, c->nthr);
     side_d16n(c);
 }
-/* bgpo's own kernel (Sources/CPackedGEMM, the one `rollout.compute_dtype = "bf16"` runs), its output panels
+/* bgpo's own kernel (Sources/CKernels, the one `rollout.compute_dtype = "bf16"` runs), its output panels
  * shared among the threads. */
 static void side_hand(Case *c) {
     bgpo_bf16_convert_rows(c->x, c->M, c->K, c->xb);

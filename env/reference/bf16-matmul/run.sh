@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# BF16 matmul (oneDNN, and bgpo's own VDPBF16PS kernel, Sources/CPackedGEMM) vs OpenBLAS F32 sgemm at the projection
+# BF16 matmul (oneDNN, and bgpo's own VDPBF16PS kernel, Sources/CKernels) vs OpenBLAS F32 sgemm at the projection
 # shapes of bgpo's rollout forward pass (issue 15, part 4). About 7 minutes on the 2-vCPU machine.
 #
 #   bash env/reference/bf16-matmul/run.sh
@@ -30,7 +30,7 @@ done
 build=$(mktemp -d)
 trap 'rm -rf "$build"' EXIT
 repo=$(cd "$here/../../.." && pwd)
-gcc -O2 -fopenmp -Wall -o "$build/bench" "$here/bench.c" "$repo/Sources/CPackedGEMM/bf16gemm.c" -I"$repo/Sources/CPackedGEMM/include" \
+gcc -O2 -fopenmp -Wall -o "$build/bench" "$here/bench.c" "$repo/Sources/CKernels/bf16gemm.c" -I"$repo/Sources/CKernels/include" \
     -I/usr/include/x86_64-linux-gnu -lopenblas -ldnnl -lm
 bench=$build/bench
 

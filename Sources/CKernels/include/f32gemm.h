@@ -1,5 +1,4 @@
-// F32 matrix products over a weight packed once, for the rollout forward on AVX-512 CPUs, and
-// attention's products over its keys and values packed per head: the same
+// F32 matrix products over a weight packed once, for the rollout forward on AVX-512 CPUs: the same
 // products as OpenBLAS's sgemm (F32 inputs, F32 fused multiply-adds, F32 results), summed in
 // another order, without packing the weight again at every call.
 //
@@ -31,16 +30,5 @@ void bgpo_f32_pack_transposed(const float *w, int n, int k, size_t ldw, float *p
 /// stride n). Disjoint panel ranges may run in parallel.
 void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, int accumulate,
                           int first_panel, int end_panel);
-
-/// One attention head over one sequence, its products over packed keys and values:
-/// probs[queries, seq] = softmax(scale * q . k^T) with the keys whose `key_mask` byte is 0 left out
-/// (probability 0; NULL: every key real; a row with no real key gets zeros), and
-/// out[queries, head_dim] = probs . v.
-/// q: [queries, head_dim] (row stride ldq); `keys`: k [seq, head_dim] packed by
-/// bgpo_f32_pack(k, seq, head_dim, ldk, keys); `values`: v [seq, head_dim] packed by
-/// bgpo_f32_pack_transposed(v, head_dim, seq, ldv, values); probs: row stride seq; out: row stride ldo.
-void bgpo_f32_attention_head(const float *q, int queries, size_t ldq, const float *keys, const float *values, int seq,
-                             int head_dim, float scale, const unsigned char *key_mask, float *probs, float *out,
-                             size_t ldo);
 
 #endif

@@ -53,7 +53,8 @@ final class ModelTimer {
     }
 
     /// What the passes multiply with, for the reports: "forward: F32 products over weights packed
-    /// once (3.1 ms, once per rollout phase); forward+backward: ..." or "... OpenBLAS products".
+    /// once (3.1 ms, once per rollout phase); forward+backward: ..." or "... OpenBLAS products", and
+    /// which ``Kernels/KernelPath`` attention and SwiGLU run.
     var products: String {
         let forward = packSeconds > 0
             ? String(format: "F32 products over weights packed once (%.1f ms, once per rollout phase)", packSeconds * 1000)
@@ -62,7 +63,9 @@ final class ModelTimer {
             ? String(format: "forward and input-gradient products over weights and transposes packed once (%.1f ms, "
                      + "once per optimizer update), weight gradients through OpenBLAS", trainingPackSeconds * 1000)
             : "OpenBLAS products"
-        return "forward (the rollouts' pass): \(forward); forward+backward (the trainer's): \(training)"
+        let kernels = KernelPath.best == .avx512
+            ? "attention's forward and SwiGLU through bgpo's AVX-512 kernels" : "attention and SwiGLU in portable code"
+        return "forward (the rollouts' pass): \(forward); forward+backward (the trainer's): \(training); \(kernels)"
     }
 
     /// One forward pass, as rollouts run it.

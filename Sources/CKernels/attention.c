@@ -1,7 +1,5 @@
 #include "attention.h"
 
-#include <string.h>
-
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -12,7 +10,7 @@
 #define NR bgpo_f32_panel /* keys per packed key panel, head dimensions per packed value panel */
 
 /* row[0..<n] = softmax(scale * row), keys whose mask byte is 0 excluded (probability 0); an
- * all-padding row becomes all zeros. */
+ * all-padding row becomes all zeros, a row with a NaN score all NaN. */
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 static void softmax_row(float *row, int n, float scale, const unsigned char *mask) {
     const __m512 minus_inf = _mm512_set1_ps(-__builtin_inff());
@@ -29,7 +27,10 @@ static void softmax_row(float *row, int n, float scale, const unsigned char *mas
     }
     float m = _mm512_reduce_max_ps(top);
     if (m == -__builtin_inff()) {
-        memset(row, 0, (size_t)n * sizeof(float));
+        /* No key above -inf: all padding (zeros), or NaN scores (NaN, as a partly NaN row gets). */
+        int nan = 0;
+        for (int j = 0; j < n; j++) nan |= row[j] != row[j];
+        for (int j = 0; j < n; j++) row[j] = nan ? __builtin_nanf("") : 0.0f;
         return;
     }
     __m512 sum = _mm512_setzero_ps(), shift = _mm512_set1_ps(m);

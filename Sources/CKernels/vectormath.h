@@ -7,7 +7,7 @@
 
 /* e^x for 16 lanes: Cephes' range reduction x = n ln 2 + r, |r| <= ln 2 / 2, a degree-6 polynomial
  * for e^r and 2^n built in the exponent bits (Kernels' vectorExp, with fused multiply-adds);
- * 0 below -87.33 (so e^-inf = 0), e^88 above 88. */
+ * 0 below -87.33 (so e^-inf = 0), e^88 above 88, NaN for NaN (as vectorExp). */
 __attribute__((always_inline, target("avx512f")))
 static inline __m512 bgpo_exp16(__m512 x) {
     const __m512 low = _mm512_set1_ps(-87.33f), magic = _mm512_set1_ps(12582912.0f); /* 1.5 * 2^23 */
@@ -25,7 +25,8 @@ static inline __m512 bgpo_exp16(__m512 x) {
     p = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
     __m512i exponent = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(magic));
     __m512 two_n = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(exponent, _mm512_set1_epi32(127)), 23));
-    return _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(x, low, _CMP_GE_OQ), p, two_n);
+    __m512 e = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(x, low, _CMP_GE_OQ), p, two_n);
+    return _mm512_mask_mov_ps(e, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x); /* NaN stays NaN */
 }
 
 /* The lanes of the (at most 16) elements from `j` of `n`. */

@@ -138,7 +138,8 @@ public func attentionBackward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, 
     }
 }
 
-/// Softmax of one score row in place, with padding keys (mask byte 0) given probability 0.
+/// Softmax of one score row in place, with padding keys (mask byte 0) given probability 0; a row of
+/// padding only becomes zeros, a row with a NaN score NaN.
 ///
 /// row: [count]; mask: [count] or nil.
 @inline(__always)
@@ -152,7 +153,9 @@ func maskedSoftmaxRow(_ row: UnsafeMutablePointer<Float>, _ mask: UnsafePointer<
     }
     let m = maxElement(row, count)
     guard m > -.infinity else {
-        row.update(repeating: 0, count: count)
+        // No key above -inf: all padding (zeros), or NaN scores (NaN, as a partly NaN row gets).
+        let nan = (0..<count).contains { row[$0].isNaN }
+        row.update(repeating: nan ? .nan : 0, count: count)
         return
     }
     var sum = FloatVector()

@@ -144,6 +144,27 @@ func attentionOverPaddingKeys(path: KernelPath) {
     #expect(relativeError(Array(out.array[(q.count / 2)...]), Array(expected[(q.count / 2)...])) < 1e-5)
 }
 
+/// A NaN in one query makes that query's probabilities and output NaN, and a NaN in one key makes
+/// every query's (a NaN score never becomes probability 0), on every path.
+@Test(arguments: KernelPath.available)
+func attentionPropagatesNaN(path: KernelPath) {
+    let seq = 10, headDim = 16
+    func attention(nanInQuery: Bool) -> (probs: [Float], out: [Float]) {
+        var q = randomValues(seq * headDim, seed: 80), k = randomValues(seq * headDim, seed: 81)
+        if nanInQuery { q[3 * headDim + 5] = .nan } else { k[6 * headDim + 2] = .nan }
+        let v = randomValues(q.count, seed: 82)
+        let probs = FlatBuffer(count: seq * seq), out = FlatBuffer(count: q.count)
+        attentionForward(q: q, k: k, v: v, keyMask: nil, probs: probs.pointer, out: out.pointer, batch: 1, queries: seq,
+                         seq: seq, heads: 1, kvHeads: 1, headDim: headDim, path: path)
+        return (probs.array, out.array)
+    }
+    let query = attention(nanInQuery: true)
+    #expect(query.probs[(3 * seq)..<(4 * seq)].allSatisfy(\.isNaN) && query.out[(3 * headDim)..<(4 * headDim)].allSatisfy(\.isNaN))
+    #expect(query.probs[..<(3 * seq)].allSatisfy(\.isFinite) && query.out[(4 * headDim)...].allSatisfy(\.isFinite))
+    let key = attention(nanInQuery: false)
+    #expect(key.probs.allSatisfy(\.isNaN) && key.out.allSatisfy(\.isNaN))
+}
+
 /// The last `count` rows of each of the `batch` sequences of `seq` rows of `width` values in `x`.
 func lastRows<T>(_ x: [T], of batch: Int, seq: Int, count: Int, width: Int) -> [T] {
     var rows: [T] = []

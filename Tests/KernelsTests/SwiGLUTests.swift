@@ -26,3 +26,18 @@ func swigluForwardAndBackward(path: KernelPath) {
                                       dGate: grads[0].pointer, dUp: grads[1].pointer, count: count, path: path)
                    })
 }
+
+/// A NaN gate gives a NaN output and NaN gradients on every path (a diverged run shows, never
+/// turns into zeros); the other elements are untouched.
+@Test(arguments: KernelPath.available)
+func swigluPropagatesNaN(path: KernelPath) {
+    let count = 20
+    var gate = randomValues(count, seed: 73)
+    gate[17] = .nan
+    let up = randomValues(count, seed: 74), dOut = randomValues(count, seed: 75)
+    let out = FlatBuffer(count: count), dGate = FlatBuffer(count: count), dUp = FlatBuffer(count: count)
+    swigluForward(gate: gate, up: up, out: out.pointer, count: count, path: path)
+    swigluBackward(gate: gate, up: up, dOut: dOut, dGate: dGate.pointer, dUp: dUp.pointer, count: count, path: path)
+    #expect(out.array[17].isNaN && dGate.array[17].isNaN && dUp.array[17].isNaN)
+    #expect(out.array.enumerated().allSatisfy { $0.offset == 17 || $0.element.isFinite })
+}

@@ -30,6 +30,8 @@ import Testing
         for line in lines {
             let core = try #require(line["blas_core"] as? String)
             #expect(line["cpu_model"] as? String == cpu.model)
+            // bgpo's own AVX-512 kernels exactly where the CPU runs AVX-512.
+            #expect(line["kernel_path"] as? String == (cpu.instructionSet >= .avx512 ? "avx512" : "portable"))
             // Whether bf16 rollouts pay here: a measured ratio exactly where the CPU has the instruction.
             #expect((line["bf16_dot_ratio"] as? Double).map { $0 > 0 } ?? !cpu.hasAVX512BF16, "\(line)")
             #expect((line["bf16_dot_ratio"] != nil) == cpu.hasAVX512BF16)

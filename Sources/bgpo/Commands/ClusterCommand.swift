@@ -310,6 +310,9 @@ private struct RankReport: Encodable {
     var openblasCoretype: String?
     var cpuModel: String
     var cpuFeatures: String
+    /// Which ``Kernels/KernelPath`` attention's forward and SwiGLU run: `avx512` (bgpo's kernels)
+    /// or `portable`.
+    var kernelPath: String
     /// This core's measured F32 FMA peak, GFLOPS.
     var fmaPeakGflops: Double?
     /// Its bfloat16 dot-product rate over the FMA peak (nil without AVX512_BF16): above 1,
@@ -351,6 +354,7 @@ private struct RankReport: Encodable {
         openblasCoretype = environment["OPENBLAS_CORETYPE"]
         cpuModel = core.cpu.model
         cpuFeatures = core.cpu.features
+        kernelPath = KernelPath.best.description
         let peak = FMAPeak.measure()
         fmaPeakGflops = peak?.gflopsPerCore
         bf16DotRatio = peak?.bf16DotRatio

@@ -3,8 +3,9 @@ import TestSupport
 import Testing
 
 /// The results page (docs/results.md) against the runs committed beside it: `bgpo report --study`
-/// over docs/runs/countdown-table1, sudoku-table1 and countdown-table3 reproduces each committed
-/// table JSON, and every number of the page's Tables 1 (both tasks) and 3 is those reports'.
+/// over docs/runs/countdown-table1, sudoku-table1 and countdown-table3, and `bgpo report
+/// --by-config` over countdown-table2, reproduce each committed table JSON, and every number of
+/// the page's Tables 1 (both tasks), 2 and 3 is those reports'.
 @Suite struct ResultsPageTests {
     static let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("docs")
@@ -60,6 +61,52 @@ import Testing
             let text = "\(Self.signed(difference)) points" + (half.map { String(format: " ± %.1f", $0 * 100) } ?? " (one seed)")
             let onPage = page.contains(text)
             #expect(onPage, "comparison: \(text) is not on the page")
+        }
+    }
+
+    /// Table 2 (n_t): `bgpo report --by-config` over the committed runs of docs/runs/countdown-table2
+    /// and Table 1's BGPO cell (its n_t 16 row) reproduces the committed table2.json, and each row
+    /// of the page's table has its group's gain at step 30, interval and per-seed gains as the
+    /// report has them.
+    @Test func tableTwoIsWhatTheReportOfTheCommittedRunsSays() throws {
+        let runs = try ["countdown-table2", "countdown-table1/bgpo-nt16"].flatMap { folder -> [String] in
+            let root = Self.docs.appendingPathComponent("runs/\(folder)")
+            let groups = folder.hasSuffix("bgpo-nt16") ? [root] : try FileManager.default
+                .contentsOfDirectory(at: root, includingPropertiesForKeys: nil).filter(\.hasDirectoryPath)
+            return try groups.flatMap { group in
+                try FileManager.default.contentsOfDirectory(at: group, includingPropertiesForKeys: nil)
+                    .filter { $0.lastPathComponent.hasPrefix("seed-") }.map(\.path)
+            }.sorted()  // as the page's command lists them: Table 2's runs, then Table 1's (so nt1 is the baseline)
+        }
+        let scratch = try temporaryDirectory("bgpo-results-page")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let json = scratch.appendingPathComponent("table2.json")
+        let report = try runBGPO(["report", "--by-config"] + runs + ["--step", "30", "--table", "--json", json.path,
+                                                                    "--out", scratch.appendingPathComponent("table2.html").path])
+        try #require(report.status == 0, "\(report.stderr)")
+        let fresh = try Self.tables(try Data(contentsOf: json))
+        let committed = try Self.tables(try Data(contentsOf: Self.docs.appendingPathComponent("runs/countdown-table2/table2.json")))
+        #expect(NSArray(array: fresh.cells).isEqual(to: committed.cells), "table2.json is not the report of the committed runs")
+        #expect(NSArray(array: fresh.comparisons).isEqual(to: committed.comparisons))
+
+        let page = try String(contentsOf: Self.docs.appendingPathComponent("results.md"), encoding: .utf8)
+        let gains = fresh.cells.filter { $0["kind"] as? String == "gain step" }
+        #expect(Set(gains.compactMap { $0["group"] as? String }) == ["nt1", "nt2", "nt4", "nt8", "bgpo-nt16", "nt32"])
+        for cell in gains {
+            let group = try #require(cell["group"] as? String), mean = try #require(cell["mean"] as? Double)
+            // The row of n_t 16 is Table 1's cell, given with its interval; the others with ± half-width.
+            let nt = group == "bgpo-nt16" ? "16" : String(group.dropFirst(2))
+            let row = try #require(page.split(separator: "\n").first { $0.hasPrefix("| \(nt) ") }, "no row for n_t \(nt)")
+            let text = switch (group, cell["half_width"] as? Double) {
+            case ("bgpo-nt16", let half?): "\(Self.signed(mean)) [\(Self.signed(mean - half)), \(Self.signed(mean + half))]"
+            case (_, let half?): "\(Self.signed(mean)) ± " + String(format: "%.1f", half * 100)
+            case (_, nil): "\(Self.signed(mean)) (one seed)"
+            }
+            #expect(row.contains(text), "n_t \(nt): \(text) is not in its row")
+            let values = try #require(cell["values"] as? [String: Double])
+            for (seed, value) in values {
+                #expect(row.contains("\(seed): \(Self.signed(value))"), "n_t \(nt) seed \(seed): \(Self.signed(value)) is not in its row")
+            }
         }
     }
 

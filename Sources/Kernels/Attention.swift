@@ -42,43 +42,63 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
     // Pair (b, g) writes the probabilities and outputs of its group's heads only.
     nonisolated(unsafe) let (q, k, v, keyMask, probs, out) = (q, k, v, keyMask, probs, out)
     forEachShare(of: batch * kvHeads, threads: threads) { first, end in
-        // The pair's keys and values packed (bgpo_f32_attention_head), one buffer each per share.
-        let packed = path == .avx512
-        let keyCount = packed ? bgpo_f32_packed_count(Int32(seq), Int32(headDim)) : 0
-        let valueCount = packed ? bgpo_f32_packed_count(Int32(headDim), Int32(seq)) : 0
-        let packedKeys = UnsafeMutableRawPointer.allocate(byteCount: keyCount * 4, alignment: 64).assumingMemoryBound(to: Float.self)
-        let packedValues = UnsafeMutableRawPointer.allocate(byteCount: valueCount * 4, alignment: 64).assumingMemoryBound(to: Float.self)
-        defer {
-            packedKeys.deallocate()
-            packedValues.deallocate()
-        }
+        // The avx512 path packs each pair's keys and values into buffers of its share.
+        let packed = path == .avx512 ? PackedKeysAndValues(seq: seq, headDim: headDim) : nil
         for pair in first..<end {
             let (b, g) = pair.quotientAndRemainder(dividingBy: kvHeads)
             let mask = keyMask.map { $0 + b * seq }
             let kg = k + b * seq * kvStride + g * headDim
             let vg = v + b * seq * kvStride + g * headDim
-            if packed {
-                bgpo_f32_pack(kg, Int32(seq), Int32(headDim), kvStride, packedKeys)
-                bgpo_f32_pack_transposed(vg, Int32(headDim), Int32(seq), kvStride, packedValues)
-            }
+            packed?.pack(keys: kg, values: vg, stride: kvStride)
             for h in g * group ..< (g + 1) * group {
                 let qh = q + b * queries * qStride + h * headDim
                 let p = probs + (b * heads + h) * queries * seq
                 let outh = out + b * queries * qStride + h * headDim
-                if packed {
-                    bgpo_f32_attention_head(qh, Int32(queries), qStride, packedKeys, packedValues, Int32(seq),
+                if let packed {
+                    bgpo_f32_attention_head(qh, Int32(queries), qStride, packed.keys, packed.values, Int32(seq),
                                             Int32(headDim), scale, mask, p, outh, qStride)
-                    continue
+                } else {
+                    // scores: [queries, seq] = scale * q_h k_g^T
+                    sgemm(.none, .transposed, m: queries, n: seq, k: headDim, alpha: scale,
+                          a: qh, lda: qStride, b: kg, ldb: kvStride, beta: 0, c: p, ldc: seq)
+                    for i in 0..<queries { maskedSoftmaxRow(p + i * seq, mask, seq) }
+                    // out_h: [queries, headDim] = p v_g
+                    sgemm(.none, .none, m: queries, n: headDim, k: seq,
+                          a: p, lda: seq, b: vg, ldb: kvStride, beta: 0, c: outh, ldc: qStride)
                 }
-                // scores: [queries, seq] = scale * q_h k_g^T
-                sgemm(.none, .transposed, m: queries, n: seq, k: headDim, alpha: scale,
-                      a: qh, lda: qStride, b: kg, ldb: kvStride, beta: 0, c: p, ldc: seq)
-                for i in 0..<queries { maskedSoftmaxRow(p + i * seq, mask, seq) }
-                // out_h: [queries, headDim] = p v_g
-                sgemm(.none, .none, m: queries, n: headDim, k: seq,
-                      a: p, lda: seq, b: vg, ldb: kvStride, beta: 0, c: outh, ldc: qStride)
             }
         }
+    }
+}
+
+/// One key/value head's keys and values of one sequence packed for `CKernels`' attention
+/// (`bgpo_f32_attention_head`), in 64-byte aligned buffers reused from pair to pair.
+private final class PackedKeysAndValues {
+    let seq: Int, headDim: Int
+    /// k [seq, headDim] packed as bgpo_f32_pack packs a weight; v [seq, headDim] as
+    /// bgpo_f32_pack_transposed packs one.
+    let keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>
+
+    init(seq: Int, headDim: Int) {
+        self.seq = seq
+        self.headDim = headDim
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Float> {
+            UnsafeMutableRawPointer.allocate(byteCount: count * MemoryLayout<Float>.stride, alignment: 64)
+                .bindMemory(to: Float.self, capacity: count)
+        }
+        keys = buffer(bgpo_f32_packed_count(Int32(seq), Int32(headDim)))
+        values = buffer(bgpo_f32_packed_count(Int32(headDim), Int32(seq)))
+    }
+
+    deinit {
+        keys.deallocate()
+        values.deallocate()
+    }
+
+    /// Packs the keys and values at `keys` and `values`, rows `stride` apart.
+    func pack(keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>, stride: Int) {
+        bgpo_f32_pack(k, Int32(seq), Int32(headDim), stride, keys)
+        bgpo_f32_pack_transposed(v, Int32(headDim), Int32(seq), stride, values)
     }
 }
 

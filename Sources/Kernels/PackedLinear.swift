@@ -12,7 +12,7 @@ public enum ProductPrecision: String, Sendable, CaseIterable {
     /// for `bf16`.
     public var isSupported: Bool {
         switch self {
-        case .f32: CPUInfo.current.instructionSet >= .avx512
+        case .f32: KernelPath.avx512.isSupported
         case .bf16: CPUInfo.current.hasAVX512BF16
         }
     }

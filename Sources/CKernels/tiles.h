@@ -45,28 +45,39 @@ static inline void bgpo_store_tile(bgpo_tile_acc acc, const int rows, float *c, 
         }
 }
 
-/* C[rows, cols] (=|+=) A[rows, depth] . B[depth, 64] in F32: rows <= 6, cols <= 64; A's row stride
- * lda; B a panel of 64 columns per depth step, zero past `cols` (a packed weight's panel, or keys
- * or values packed for attention); C's row stride ldc. */
+/* bgpo_f32_tile over the first `vectors` (1-4, a constant) vectors of 16 of B's 64 columns. */
 __attribute__((always_inline, target("avx512f")))
-static inline void bgpo_f32_tile(const int rows, int depth, const float *a, size_t lda, const float *b, float *c,
-                                 size_t ldc, int cols, int accumulate) {
+static inline void bgpo_f32_tile_vectors(const int rows, const int vectors, int depth, const float *a, size_t lda,
+                                         const float *b, float *c, size_t ldc, int cols, int accumulate) {
     bgpo_tile_acc acc;
     bgpo_zero_tile(acc);
     for (int p = 0; p < depth; p++) {
-        const float *bp = b + (size_t)p * 64;
-        __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
-        __m512 b2 = _mm512_loadu_ps(bp + 32), b3 = _mm512_loadu_ps(bp + 48);
+        __m512 bp[4];
+#pragma GCC unroll 4
+        for (int j = 0; j < vectors; j++) bp[j] = _mm512_loadu_ps(b + (size_t)p * 64 + 16 * j);
 #pragma GCC unroll 8
         for (int r = 0; r < rows; r++) {
             __m512 x = _mm512_set1_ps(a[r * lda + p]);
-            acc[r][0] = _mm512_fmadd_ps(x, b0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(x, b1, acc[r][1]);
-            acc[r][2] = _mm512_fmadd_ps(x, b2, acc[r][2]);
-            acc[r][3] = _mm512_fmadd_ps(x, b3, acc[r][3]);
+#pragma GCC unroll 4
+            for (int j = 0; j < vectors; j++) acc[r][j] = _mm512_fmadd_ps(x, bp[j], acc[r][j]);
         }
     }
     bgpo_store_tile(acc, rows, c, ldc, cols, accumulate);
+}
+
+/* C[rows, cols] (=|+=) A[rows, depth] . B[depth, 64] in F32: rows <= 6, cols <= 64; A's row stride
+ * lda; B a panel of 64 columns per depth step, zero past `cols` (a packed weight's panel, or keys
+ * or values packed for attention); C's row stride ldc. A panel's columns past `cols` cost nothing
+ * beyond their last vector of 16: a weight's last panel (1,376 = 21.5 panels) runs at its width. */
+__attribute__((always_inline, target("avx512f")))
+static inline void bgpo_f32_tile(const int rows, int depth, const float *a, size_t lda, const float *b, float *c,
+                                 size_t ldc, int cols, int accumulate) {
+    switch ((cols + 15) / 16) {
+    case 1: bgpo_f32_tile_vectors(rows, 1, depth, a, lda, b, c, ldc, cols, accumulate); break;
+    case 2: bgpo_f32_tile_vectors(rows, 2, depth, a, lda, b, c, ldc, cols, accumulate); break;
+    case 3: bgpo_f32_tile_vectors(rows, 3, depth, a, lda, b, c, ldc, cols, accumulate); break;
+    default: bgpo_f32_tile_vectors(rows, 4, depth, a, lda, b, c, ldc, cols, accumulate); break;
+    }
 }
 
 #define BGPO_FOR_EACH_TILE(m, k, k_block, row_block, first_panel, end_panel, accumulate, TILE)                   \

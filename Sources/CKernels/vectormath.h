@@ -1,4 +1,4 @@
-// Vector math shared by the AVX-512 kernels (attention.c, elementwise.c; x86-64 only).
+// Vector math shared by the AVX-512 kernels (attention.c, elementwise.c, f32gemm.c; x86-64 only).
 #ifndef BGPO_VECTORMATH_H
 #define BGPO_VECTORMATH_H
 

@@ -29,9 +29,10 @@ private func product(_ weight: any PackedMatrix, _ x: FlatBuffer, rows: Int, thr
 struct PackedLinearTests {
     /// Shapes with every tail: every remainder of rows after the 6-row tiles, rows beyond the 96-row block, an odd
     /// input width (bf16 pads it), widths above bf16's 256-wide k block and above the F32 kernel's
-    /// 768 (cut into equal blocks), outputs not a multiple of 16 or 64.
+    /// 768 (cut into equal blocks), outputs not a multiple of 16 or 64: a last panel of every width in
+    /// vectors of 16 (1 to 4: 70, 17, 110, 60).
     static let shapes = [(rows: 1, inFeatures: 1, outFeatures: 1), (11, 13, 70), (9, 300, 129), (100, 256, 64),
-                         (6, 2, 65), (97, 515, 17), (20, 1601, 80), (101, 40, 130)]
+                         (6, 2, 65), (97, 515, 17), (20, 1601, 80), (101, 40, 130), (7, 33, 110), (13, 70, 60)]
 
     /// The product equals a Double product of the inputs (rounded to bfloat16 for `bf16`) up to F32
     /// summation error (the products of two bfloat16 values are exact in F32).

@@ -115,10 +115,16 @@ import Testing
         let a = try deterministicMetrics(one), b = try deterministicMetrics(two)
         #expect(a.map { $0["rollout_hash"] } == b.map { $0["rollout_hash"] })
         #expect(a.dropFirst().contains { ($0["grad_norm"] ?? 0) > 0 }, "the adapters must get a gradient")
-        // The checkpoints hold the adapters only; after two updates at lr 1e-2 they agree to rounding.
+        // The checkpoints hold the adapters only. AdamW's first updates move a weight by about
+        // lr * sign(g) whatever |g| (much above epsilon), so the ranks' other summation order shows
+        // only where a gradient cancels to near epsilon: A's first gradient (step 2, B just off
+        // zero) has such components, which then move by another fraction of lr (observed: 7.6e-6
+        // and, with a softmax rounded otherwise, 1.6e-5, in lora_A). A rank's gradient share lost
+        // or counted twice changes the direction of whole tensors: differences of order lr = 1e-2.
+        // Tolerance lr / 100.
         let w1 = try exportedWeights(one, step: 2), w2 = try exportedWeights(two, step: 2)
         #expect(w1.keys.allSatisfy { $0.contains(".lora_") }, "\(w1.keys.sorted().prefix(3))")
-        #expect(try largestDifference(w1, w2) <= 1e-5)
+        #expect(try largestDifference(w1, w2) <= 1e-4)
         let moved = w1.filter { $0.key.contains("lora_B") }.values.flatMap { $0 }.map(abs).max() ?? 0
         #expect(moved > 1e-3, "B must move away from zero for the comparison to count: \(moved)")
     }

@@ -23,9 +23,18 @@ import Testing
 
     /// Each table: its study (docs/studies/STUDY.toml, runs and the committed NAME.json in
     /// docs/runs/STUDY) and baseline.
-    @Test(arguments: [("countdown-table1", "bgpo-nt16", "table1"), ("sudoku-table1", "bgpo-nt32", "table1"),
-                      ("countdown-table3", "both", "table3")])
-    func theTablesAreWhatTheReportOfTheCommittedRunsSays(study: String, baseline: String, name: String) throws {
+    /// The part of results.md from the heading that starts with `heading` to the next `## `.
+    static func section(_ page: String, heading: String) throws -> Substring {
+        let start = try #require(page.range(of: "\n" + heading), "no section \(heading) on the page")
+        let rest = page[start.upperBound...]
+        return rest[..<(rest.range(of: "\n## ")?.lowerBound ?? rest.endIndex)]
+    }
+
+    @Test(arguments: [("countdown-table1", "bgpo-nt16", "table1", "## Table 1 on Countdown"),
+                      ("sudoku-table1", "bgpo-nt32", "table1", "## Table 1 on Sudoku"),
+                      ("countdown-table3", "both", "table3", "## Table 3 on Countdown")])
+    func theTablesAreWhatTheReportOfTheCommittedRunsSays(study: String, baseline: String, name: String,
+                                                         heading: String) throws {
         let table = Self.docs.appendingPathComponent("runs/\(study)")
         let scratch = try temporaryDirectory("bgpo-results-page")
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -41,8 +50,11 @@ import Testing
         #expect(NSArray(array: fresh.cells).isEqual(to: committed.cells), "\(name).json is not the report of the committed runs")
         #expect(NSArray(array: fresh.comparisons).isEqual(to: committed.comparisons))
 
-        // Every cell's accuracy, gain interval and each comparison are on the page as the report has them.
+        // Every cell's accuracy and gain interval are in the rows of the section's table, each comparison
+        // in the section, as the report has them.
         let page = try String(contentsOf: Self.docs.appendingPathComponent("results.md"), encoding: .utf8)
+        let section = try Self.section(page, heading: heading)
+        let rows = section.split(separator: "\n").filter { $0.hasPrefix("|") }.joined(separator: "\n")
         // A cell of one seed has no interval (null): the page gives its value alone.
         for cell in fresh.cells {
             let mean = try #require(cell["mean"] as? Double), half = cell["half_width"] as? Double
@@ -53,14 +65,14 @@ import Testing
             case (false, let half?): "\(Self.signed(mean)) [\(Self.signed(mean - half)), \(Self.signed(mean + half))]"
             case (false, nil): "\(Self.signed(mean)) (one seed)"
             }
-            let onPage = page.contains(text)
-            #expect(onPage, "\(group) \(kind): \(text) is not on the page")
+            let inTable = rows.contains(text)
+            #expect(inTable, "\(group) \(kind): \(text) is not in the table of \(heading)")
         }
         for comparison in fresh.comparisons {
             let difference = try #require(comparison["difference"] as? Double), half = comparison["half_width"] as? Double
             let text = "\(Self.signed(difference)) points" + (half.map { String(format: " ± %.1f", $0 * 100) } ?? " (one seed)")
-            let onPage = page.contains(text)
-            #expect(onPage, "comparison: \(text) is not on the page")
+            let inSection = section.contains(text)
+            #expect(inSection, "comparison: \(text) is not in \(heading)")
         }
     }
 

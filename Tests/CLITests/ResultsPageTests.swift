@@ -21,8 +21,6 @@ import Testing
         (value < 0 ? "\u{2212}" : "+") + String(format: "%.1f", abs(value) * 100)
     }
 
-    /// Each table: its study (docs/studies/STUDY.toml, runs and the committed NAME.json in
-    /// docs/runs/STUDY) and baseline.
     /// The part of results.md from the heading that starts with `heading` to the next `## `.
     static func section(_ page: String, heading: String) throws -> Substring {
         let start = try #require(page.range(of: "\n" + heading), "no section \(heading) on the page")
@@ -30,6 +28,8 @@ import Testing
         return rest[..<(rest.range(of: "\n## ")?.lowerBound ?? rest.endIndex)]
     }
 
+    /// Each table: its study (docs/studies/STUDY.toml, runs and the committed NAME.json in
+    /// docs/runs/STUDY), baseline and the heading of its section on the page.
     @Test(arguments: [("countdown-table1", "bgpo-nt16", "table1", "## Table 1 on Countdown"),
                       ("sudoku-table1", "bgpo-nt32", "table1", "## Table 1 on Sudoku"),
                       ("countdown-table3", "both", "table3", "## Table 3 on Countdown")])

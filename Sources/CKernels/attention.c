@@ -49,21 +49,21 @@ static void softmax_row(float *row, int n, float scale, const unsigned char *mas
 
 __attribute__((target("avx512f,avx512bw,avx512vl")))
 void bgpo_f32_attention_head(const float *q, int queries, size_t ldq, const float *keys, const float *values, int seq,
-                             int head_dim, float scale, const unsigned char *key_mask, float *probs, float *out,
-                             size_t ldo) {
+                             int head_dim, float scale, const unsigned char *key_mask, float *probs, float *rows_scratch,
+                             float *out, size_t ldo) {
     int key_panels = (seq + NR - 1) / NR, value_panels = (head_dim + NR - 1) / NR;
     /* Six query rows at a time: their scores against every key, their softmax, then their outputs,
-     * the rows' probabilities still in L1. */
+     * the rows' probabilities still in L1 (in `probs`, or in `rows_scratch` when they are not kept). */
 #define SCORES_AND_OUTPUTS(rows, i)                                                                            \
     do {                                                                                                       \
-        float *p = probs + (size_t)(i) * seq;                                                                  \
+        float *p = probs ? probs + (size_t)(i) * seq : rows_scratch;                                           \
         for (int panel = 0; panel < key_panels; panel++)                                                       \
             bgpo_f32_tile(rows, head_dim, q + (size_t)(i) * ldq, ldq, keys + (size_t)panel * head_dim * NR,    \
-                          p + panel * NR, seq, seq - panel * NR < NR ? seq - panel * NR : NR, 0);              \
+                          p + panel * NR, seq, seq - panel * NR < NR ? seq - panel * NR : NR, NULL);           \
         for (int r = 0; r < (rows); r++) softmax_row(p + (size_t)r * seq, seq, scale, key_mask);               \
         for (int panel = 0; panel < value_panels; panel++)                                                     \
             bgpo_f32_tile(rows, seq, p, seq, values + (size_t)panel * seq * NR, out + (size_t)(i) * ldo + panel * NR, \
-                          ldo, head_dim - panel * NR < NR ? head_dim - panel * NR : NR, 0);                    \
+                          ldo, head_dim - panel * NR < NR ? head_dim - panel * NR : NR, NULL);                 \
     } while (0)
     int i = 0;
     for (; i + 6 <= queries; i += 6) SCORES_AND_OUTPUTS(6, i);
@@ -81,9 +81,9 @@ void bgpo_f32_attention_head(const float *q, int queries, size_t ldq, const floa
 #else /* not x86-64: no kernels; callers check the CPU first */
 
 void bgpo_f32_attention_head(const float *q, int queries, size_t ldq, const float *keys, const float *values, int seq,
-                             int head_dim, float scale, const unsigned char *key_mask, float *probs, float *out,
-                             size_t ldo) {
+                             int head_dim, float scale, const unsigned char *key_mask, float *probs, float *rows_scratch,
+                             float *out, size_t ldo) {
     (void)q; (void)queries; (void)ldq; (void)keys; (void)values; (void)seq; (void)head_dim; (void)scale;
-    (void)key_mask; (void)probs; (void)out; (void)ldo;
+    (void)key_mask; (void)probs; (void)rows_scratch; (void)out; (void)ldo;
 }
 #endif

@@ -58,10 +58,11 @@ void bgpo_bf16_convert_rows(const float *x, int m, int k, uint16_t *out) {
     }
 }
 
-/* C[rows, cols] (=|+=) A[rows, 2 * pairs] . B-panel, rows <= 6 (tiles.h: 6 x 4 accumulators), cols <= NR. */
+/* C[rows, cols] = addend + A[rows, 2 * pairs] . B-panel (addend as tiles.h's bgpo_store_tile's), rows
+ * <= 6 (tiles.h: 6 x 4 accumulators), cols <= NR. */
 __attribute__((always_inline, target("avx512f,avx512bw,avx512bf16")))
 static inline void tile(const int rows, int pairs, const uint16_t *a, size_t lda, const uint16_t *b, float *c,
-                        size_t ldc, int cols, int accumulate) {
+                        size_t ldc, int cols, const float *addend) {
     bgpo_tile_acc acc;
     bgpo_zero_tile(acc);
     for (int p = 0; p < pairs; p++) {
@@ -81,17 +82,18 @@ static inline void tile(const int rows, int pairs, const uint16_t *a, size_t lda
             acc[r][3] = _mm512_dpbf16_ps(acc[r][3], x, b3);
         }
     }
-    bgpo_store_tile(acc, rows, c, ldc, cols, accumulate);
+    bgpo_store_tile(acc, rows, c, ldc, cols, addend);
 }
 
 __attribute__((target("avx512f,avx512bw,avx512bf16")))
 void bgpo_bf16_gemm_panels(const uint16_t *a, int m, int k, const uint16_t *packed, int n, float *y,
-                           int accumulate, int first_panel, int end_panel) {
+                           const float *addend, int first_panel, int end_panel) {
     int kp = bgpo_bf16_padded(k), pairs = kp / 2;
-#define BF16_TILE(rows, row, panel, kc, depth, add)                                                             \
+#define BF16_TILE(rows, row, panel, kc, depth)                                                                  \
     tile(rows, (depth) / 2, a + (size_t)(row) * kp + (kc), kp, packed + ((size_t)(panel) * pairs + (size_t)(kc) / 2) * (NR * 2), \
-         y + (size_t)(row) * n + (panel) * NR, n, n - (panel) * NR < NR ? n - (panel) * NR : NR, add)
-    BGPO_FOR_EACH_TILE(m, kp, KC, MC, first_panel, end_panel, accumulate, BF16_TILE)
+         y + (size_t)(row) * n + (panel) * NR, n, n - (panel) * NR < NR ? n - (panel) * NR : NR,               \
+         BGPO_TILE_ADDEND(y, addend, n, row, panel, kc))
+    BGPO_FOR_EACH_TILE(m, kp, KC, MC, first_panel, end_panel, BF16_TILE)
 #undef BF16_TILE
 }
 
@@ -101,8 +103,8 @@ size_t bgpo_bf16_packed_count(int n, int k) { (void)n; (void)k; return 0; }
 void bgpo_bf16_pack_f32(const float *w, int n, int k, uint16_t *packed) { (void)w; (void)n; (void)k; (void)packed; }
 void bgpo_bf16_pack_bf16(const uint16_t *w, int n, int k, uint16_t *packed) { (void)w; (void)n; (void)k; (void)packed; }
 void bgpo_bf16_convert_rows(const float *x, int m, int k, uint16_t *out) { (void)x; (void)m; (void)k; (void)out; }
-void bgpo_bf16_gemm_panels(const uint16_t *a, int m, int k, const uint16_t *packed, int n, float *y, int accumulate,
-                           int first_panel, int end_panel) {
-    (void)a; (void)m; (void)k; (void)packed; (void)n; (void)y; (void)accumulate; (void)first_panel; (void)end_panel;
+void bgpo_bf16_gemm_panels(const uint16_t *a, int m, int k, const uint16_t *packed, int n, float *y,
+                           const float *addend, int first_panel, int end_panel) {
+    (void)a; (void)m; (void)k; (void)packed; (void)n; (void)y; (void)addend; (void)first_panel; (void)end_panel;
 }
 #endif

@@ -83,13 +83,14 @@ void bgpo_f32_pack_transposed(const float *w, int n, int k, size_t ldw, float *p
 }
 
 __attribute__((target("avx512f")))
-void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, int accumulate,
+void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, const float *addend,
                           int first_panel, int end_panel) {
     int blocks = (k + KC_MAX - 1) / KC_MAX, per = (k + blocks - 1) / blocks;
-#define F32_TILE(rows, row, panel, kc, depth, add)                                                              \
+#define F32_TILE(rows, row, panel, kc, depth)                                                                   \
     bgpo_f32_tile(rows, depth, a + (size_t)(row) * k + (kc), k, packed + ((size_t)(panel) * k + (kc)) * NR,     \
-         y + (size_t)(row) * n + (panel) * NR, n, n - (panel) * NR < NR ? n - (panel) * NR : NR, add)
-    BGPO_FOR_EACH_TILE(m, k, per, MC, first_panel, end_panel, accumulate, F32_TILE)
+                  y + (size_t)(row) * n + (panel) * NR, n, n - (panel) * NR < NR ? n - (panel) * NR : NR,       \
+                  BGPO_TILE_ADDEND(y, addend, n, row, panel, kc))
+    BGPO_FOR_EACH_TILE(m, k, per, MC, first_panel, end_panel, F32_TILE)
 #undef F32_TILE
 }
 
@@ -102,8 +103,8 @@ void bgpo_f32_pack(const float *w, int n, int k, size_t ldw, float *packed) {
 void bgpo_f32_pack_transposed(const float *w, int n, int k, size_t ldw, float *packed) {
     (void)w; (void)n; (void)k; (void)ldw; (void)packed;
 }
-void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, int accumulate,
+void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, const float *addend,
                           int first_panel, int end_panel) {
-    (void)a; (void)m; (void)k; (void)packed; (void)n; (void)y; (void)accumulate; (void)first_panel; (void)end_panel;
+    (void)a; (void)m; (void)k; (void)packed; (void)n; (void)y; (void)addend; (void)first_panel; (void)end_panel;
 }
 #endif

@@ -6,12 +6,14 @@
 #include <immintrin.h>
 
 /* e^x for 16 lanes: Cephes' range reduction x = n ln 2 + r, |r| <= ln 2 / 2, a degree-6 polynomial
- * for e^r and 2^n built in the exponent bits (Kernels' vectorExp, with fused multiply-adds);
- * 0 below -87.33 (so e^-inf = 0), e^88 above 88, NaN for NaN (as vectorExp). */
+ * for e^r (Kernels' vectorExp, with fused multiply-adds), times 2^n by scalef. Equal to vectorExp
+ * for -87.33 <= x <= 88; below, the subnormal e^x, 0 from -103.97 on (e^-inf = 0), where vectorExp
+ * gives 0; above 88.72, inf (e^88 from vectorExp); NaN for NaN. */
 __attribute__((always_inline, target("avx512f")))
 static inline __m512 bgpo_exp16(__m512 x) {
-    const __m512 low = _mm512_set1_ps(-87.33f), magic = _mm512_set1_ps(12582912.0f); /* 1.5 * 2^23 */
-    __m512 c = _mm512_min_ps(_mm512_max_ps(x, low), _mm512_set1_ps(88.0f));
+    const __m512 magic = _mm512_set1_ps(12582912.0f); /* 1.5 * 2^23 */
+    /* max and min return their second operand when one is NaN: NaN goes through. */
+    __m512 c = _mm512_min_ps(_mm512_set1_ps(89.0f), _mm512_max_ps(_mm512_set1_ps(-110.0f), x));
     __m512 t = _mm512_fmadd_ps(c, _mm512_set1_ps(1.44269504f), magic); /* n + magic, n = round(x / ln 2) */
     __m512 n = _mm512_sub_ps(t, magic);
     __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), c);
@@ -23,10 +25,7 @@ static inline __m512 bgpo_exp16(__m512 x) {
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.66666655e-1f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001e-1f));
     p = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
-    __m512i exponent = _mm512_sub_epi32(_mm512_castps_si512(t), _mm512_castps_si512(magic));
-    __m512 two_n = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(exponent, _mm512_set1_epi32(127)), 23));
-    __m512 e = _mm512_maskz_mul_ps(_mm512_cmp_ps_mask(x, low, _CMP_GE_OQ), p, two_n);
-    return _mm512_mask_mov_ps(e, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x); /* NaN stays NaN */
+    return _mm512_scalef_ps(p, n);
 }
 
 /* The lanes of the (at most 16) elements from `j` of `n`. */

@@ -5,13 +5,14 @@ import CKernels
 ///
 /// q, out: [batch * seq, heads * headDim]; k, v: [batch * seq, kvHeads * headDim];
 /// keyMask: [batch * seq], 1 = real token, 0 = padding key never attended to (nil = all real);
-/// probs: [batch, heads, seq, seq] receives the attention probabilities the backward needs.
+/// probs: [batch, heads, seq, seq] receives the attention probabilities the backward needs (nil:
+/// not kept, for a pass no backward follows).
 /// A query row whose keys are all padding gets all-zero probabilities (and output).
 /// `kvHeads` must divide `heads`. The (sequence, key/value head) pairs are shared among `threads`
 /// threads, the result the same whatever their number; with more than one, call it with OpenBLAS
 /// single-threaded (``BLAS/singleThreaded(_:)``).
 public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                             keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>,
+                             keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>?,
                              out: UnsafeMutablePointer<Float>,
                              batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int, threads: Int = 1) {
     attentionForward(q: q, k: k, v: v, keyMask: keyMask, probs: probs, out: out, batch: batch, queries: seq, seq: seq,
@@ -24,13 +25,14 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
 ///
 /// On the `avx512` path (the default where the CPU has it) each key/value head's keys and values
 /// are packed once per sequence and every head of its group runs six query rows at a time through
-/// `CKernels`' attention (scores, softmax and outputs while the rows' probabilities are in L1); on
-/// the `portable` path each head's two products are OpenBLAS's sgemm and its softmax Swift's.
+/// `CKernels`' attention (scores, softmax and outputs while the rows' probabilities are in L1, and
+/// only there when `probs` is nil); on the `portable` path each head's two products are OpenBLAS's
+/// sgemm and its softmax Swift's.
 ///
 /// q, out: [batch * queries, heads * headDim]; k, v: [batch * seq, kvHeads * headDim];
-/// keyMask: [batch * seq] or nil; probs: [batch, heads, queries, seq].
+/// keyMask: [batch * seq] or nil; probs: [batch, heads, queries, seq], or nil when not kept.
 public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
-                             keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>,
+                             keyMask: UnsafePointer<UInt8>?, probs: UnsafeMutablePointer<Float>?,
                              out: UnsafeMutablePointer<Float>,
                              batch: Int, queries: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int,
                              threads: Int = 1, path: KernelPath = .best) {
@@ -42,8 +44,11 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
     // Pair (b, g) writes the probabilities and outputs of its group's heads only.
     nonisolated(unsafe) let (q, k, v, keyMask, probs, out) = (q, k, v, keyMask, probs, out)
     forEachShare(of: batch * kvHeads, threads: threads) { first, end in
-        // The avx512 path packs each pair's keys and values into buffers of its share.
+        // The avx512 path packs each pair's keys and values into buffers of its share; the portable
+        // path's scores go through a buffer of the share's when the probabilities are not kept.
         let packed = path == .avx512 ? PackedKeysAndValues(seq: seq, headDim: headDim) : nil
+        let scores = probs == nil && packed == nil ? UnsafeMutablePointer<Float>.allocate(capacity: queries * seq) : nil
+        defer { scores?.deallocate() }
         for pair in first..<end {
             let (b, g) = pair.quotientAndRemainder(dividingBy: kvHeads)
             let mask = keyMask.map { $0 + b * seq }
@@ -52,13 +57,14 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
             packed?.pack(keys: kg, values: vg, stride: kvStride)
             for h in g * group ..< (g + 1) * group {
                 let qh = q + b * queries * qStride + h * headDim
-                let p = probs + (b * heads + h) * queries * seq
+                let kept = probs.map { $0 + (b * heads + h) * queries * seq }
                 let outh = out + b * queries * qStride + h * headDim
                 if let packed {
                     bgpo_f32_attention_head(qh, Int32(queries), qStride, packed.keys, packed.values, Int32(seq),
-                                            Int32(headDim), scale, mask, p, outh, qStride)
+                                            Int32(headDim), scale, mask, kept, packed.rows, outh, qStride)
                 } else {
-                    // scores: [queries, seq] = scale * q_h k_g^T
+                    // scores: [queries, seq] = scale * q_h k_g^T, in probs or the share's buffer
+                    let p = kept ?? scores!
                     sgemm(.none, .transposed, m: queries, n: seq, k: headDim, alpha: scale,
                           a: qh, lda: qStride, b: kg, ldb: kvStride, beta: 0, c: p, ldc: seq)
                     for i in 0..<queries { maskedSoftmaxRow(p + i * seq, mask, seq) }
@@ -72,12 +78,15 @@ public func attentionForward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v
 }
 
 /// One key/value head's keys and values of one sequence packed for `CKernels`' attention
-/// (`bgpo_f32_attention_head`), in 64-byte aligned buffers reused from pair to pair.
+/// (`bgpo_f32_attention_head`), in 64-byte aligned buffers reused from pair to pair, and the
+/// kernel's six rows of probabilities when they are not kept.
 private final class PackedKeysAndValues {
     let seq: Int, headDim: Int
     /// k [seq, headDim] packed as bgpo_f32_pack packs a weight; v [seq, headDim] as
     /// bgpo_f32_pack_transposed packs one.
     let keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>
+    /// [6, seq]: the probability rows of a pass that does not keep them.
+    let rows: UnsafeMutablePointer<Float>
 
     init(seq: Int, headDim: Int) {
         self.seq = seq
@@ -88,11 +97,13 @@ private final class PackedKeysAndValues {
         }
         keys = buffer(bgpo_f32_packed_count(Int32(seq), Int32(headDim)))
         values = buffer(bgpo_f32_packed_count(Int32(headDim), Int32(seq)))
+        rows = buffer(6 * seq)
     }
 
     deinit {
         keys.deallocate()
         values.deallocate()
+        rows.deallocate()
     }
 
     /// Packs the keys and values at `keys` and `values`, rows `stride` apart.

@@ -35,17 +35,20 @@ public final class BF16PackedMatrix: PackedMatrix {
 
     /// The product with `x` rounded to bfloat16 into a buffer of this call's own (products on other
     /// threads have theirs).
-    public func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool, threads: Int) {
+    public func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, adding addend: ProductAddend,
+                        threads: Int) {
         checkPackedRows(rows)
         guard rows > 0 else { return }
-        let k = Int32(inFeatures), n = Int32(outFeatures), add: Int32 = accumulate ? 1 : 0
+        let k = Int32(inFeatures), n = Int32(outFeatures)
         let padded = Int(bgpo_bf16_padded(k)), panels = Int32((outFeatures + Int(bgpo_bf16_panel) - 1) / Int(bgpo_bf16_panel))
         withUnsafeTemporaryAllocation(of: UInt16.self, capacity: rows * padded) { scratch in
             bgpo_bf16_convert_rows(x, Int32(rows), k, scratch.baseAddress!)
             // Each share reads and writes its own rows; the pointers are shared, not the data they write.
             nonisolated(unsafe) let a = UnsafePointer(scratch.baseAddress!), packed = UnsafePointer(storage.baseAddress!), out = y
+            nonisolated(unsafe) let addend = addend
             forEachShare(of: rows, threads: threads, minimumShare: packedTileRows) { first, end in
-                bgpo_bf16_gemm_panels(a + first * padded, Int32(end - first), k, packed, n, out + first * Int(n), add, 0, panels)
+                bgpo_bf16_gemm_panels(a + first * padded, Int32(end - first), k, packed, n, out + first * Int(n),
+                                      addend.row(first, of: out, width: Int(n)), 0, panels)
             }
         }
     }

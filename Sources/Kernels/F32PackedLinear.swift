@@ -36,15 +36,18 @@ public final class F32PackedMatrix: PackedMatrix {
 
     deinit { storage.deallocate() }
 
-    public func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool, threads: Int) {
+    public func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, adding addend: ProductAddend,
+                        threads: Int) {
         checkPackedRows(rows)
         guard rows > 0 else { return }
-        let k = Int32(inFeatures), n = Int32(outFeatures), add: Int32 = accumulate ? 1 : 0, width = inFeatures
+        let k = Int32(inFeatures), n = Int32(outFeatures), width = inFeatures
         let panels = Int32((outFeatures + Int(bgpo_f32_panel) - 1) / Int(bgpo_f32_panel))
         // Each share reads and writes its own rows; the pointers are shared, not the data they write.
         nonisolated(unsafe) let a = x, packed = UnsafePointer(storage.assumingMemoryBound(to: Float.self)), out = y
+        nonisolated(unsafe) let addend = addend
         forEachShare(of: rows, threads: threads, minimumShare: packedTileRows) { first, end in
-            bgpo_f32_gemm_panels(a + first * width, Int32(end - first), k, packed, n, out + first * Int(n), add, 0, panels)
+            bgpo_f32_gemm_panels(a + first * width, Int32(end - first), k, packed, n, out + first * Int(n),
+                                 addend.row(first, of: out, width: Int(n)), 0, panels)
         }
     }
 }

@@ -25,11 +25,36 @@ public protocol PackedMatrix: AnyObject {
     var outFeatures: Int { get }
     /// Columns of the weight: the product's input width.
     var inFeatures: Int { get }
-    /// `y = x W^T`, or `y += x W^T` when `accumulate`, the rows shared among `threads` threads
-    /// (each row's result is the same whatever their number).
+    /// `y = addend + x W^T`, the rows shared among `threads` threads (each row's result is the
+    /// same whatever their number).
     ///
     /// x: [rows, inFeatures]; y: [rows, outFeatures].
-    func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, accumulate: Bool, threads: Int)
+    func product(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, rows: Int, adding addend: ProductAddend,
+                 threads: Int)
+}
+
+/// What a packed product adds `x W^T` to, in the same pass over its output.
+public enum ProductAddend {
+    /// Nothing: `y = x W^T`.
+    case none
+    /// The output itself: `y += x W^T`.
+    case output
+    /// Another matrix of the output's shape, `[rows, outFeatures]` (a residual stream): `y = r + x W^T`.
+    case matrix(UnsafePointer<Float>)
+
+    /// `.output` when `accumulate`, else `.none`.
+    public init(accumulate: Bool) {
+        self = accumulate ? .output : .none
+    }
+
+    /// The addend's row `row` of an output `y` `width` wide (nil for `.none`), as the kernels take it.
+    func row(_ row: Int, of y: UnsafeMutablePointer<Float>, width: Int) -> UnsafePointer<Float>? {
+        switch self {
+        case .none: nil
+        case .output: UnsafePointer(y + row * width)
+        case .matrix(let r): r + row * width
+        }
+    }
 }
 
 /// Rows of one tile of the packed kernels (CKernels's `tiles.h`): the least a thread's share of a

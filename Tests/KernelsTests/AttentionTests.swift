@@ -90,7 +90,8 @@ func attentionForwardAndBackward(heads: Int, kvHeads: Int) {
 
 /// Threads share (sequence, key/value head) pairs bit for bit, for all queries and for the last 9
 /// (the compact pass), which match the reference, on every path this CPU runs (several key
-/// panels and a partial value panel: seq 70, headDim 72).
+/// panels and a partial value panel: seq 70, headDim 72); a pass that keeps no probabilities
+/// gives the same outputs bit for bit.
 @Test(arguments: KernelPath.available)
 func attentionForwardThreadsBitForBit(path: KernelPath) {
     let batch = 3, seq = 70, heads = 4, kvHeads = 2, headDim = 72, queries = 9
@@ -100,16 +101,17 @@ func attentionForwardThreadsBitForBit(path: KernelPath) {
     let v = randomValues(batch * seq * kvHeads * headDim, seed: 72)
     let expected = referenceAttention(q: q.map(Double.init), k: k.map(Double.init), v: v.map(Double.init), mask: mask,
                                       batch: batch, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim)
-    func run(threads: Int) -> (out: [Float], compact: [Float]) {
-        let probs = FlatBuffer(count: batch * heads * seq * seq)
+    func run(threads: Int, keepsProbabilities: Bool = true) -> (out: [Float], compact: [Float]) {
+        let kept = FlatBuffer(count: batch * heads * seq * seq)
+        let probs = keepsProbabilities ? kept.pointer : nil
         let out = FlatBuffer(count: q.count), compact = FlatBuffer(count: batch * queries * heads * headDim)
         // The last `queries` query rows of every sequence.
         let lastQueries = lastRows(q, of: batch, seq: seq, count: queries, width: heads * headDim)
         BLAS.singleThreaded {
-            attentionForward(q: q, k: k, v: v, keyMask: mask, probs: probs.pointer, out: out.pointer, batch: batch,
+            attentionForward(q: q, k: k, v: v, keyMask: mask, probs: probs, out: out.pointer, batch: batch,
                              queries: seq, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim, threads: threads,
                              path: path)
-            attentionForward(q: lastQueries, k: k, v: v, keyMask: mask, probs: probs.pointer, out: compact.pointer,
+            attentionForward(q: lastQueries, k: k, v: v, keyMask: mask, probs: probs, out: compact.pointer,
                              batch: batch, queries: queries, seq: seq, heads: heads, kvHeads: kvHeads, headDim: headDim,
                              threads: threads, path: path)
         }
@@ -121,6 +123,8 @@ func attentionForwardThreadsBitForBit(path: KernelPath) {
     #expect(relativeError(one.compact, expectedCompact) < 1e-5)
     let three = run(threads: 3)
     #expect(three.out == one.out && three.compact == one.compact)
+    let unkept = run(threads: 2, keepsProbabilities: false)
+    #expect(unkept.out == one.out && unkept.compact == one.compact)
 }
 
 /// A sequence whose every key is padding gets all-zero probabilities and outputs; the padding keys

@@ -21,7 +21,7 @@ private func packed(_ precision: ProductPrecision, _ weight: FlatBuffer, outFeat
 /// `x W^T` ([rows, outFeatures]) from a fresh output buffer.
 private func product(_ weight: any PackedMatrix, _ x: FlatBuffer, rows: Int, threads: Int = 1) -> [Float] {
     let y = FlatBuffer(count: rows * weight.outFeatures)
-    weight.product(x: x.pointer, y: y.pointer, rows: rows, accumulate: false, threads: threads)
+    weight.product(x: x.pointer, y: y.pointer, rows: rows, adding: .none, threads: threads)
     return y.array
 }
 
@@ -35,9 +35,11 @@ struct PackedLinearTests {
                          (6, 2, 65), (97, 515, 17), (20, 1601, 80), (101, 40, 130), (7, 33, 110), (13, 70, 60)]
 
     /// The product equals a Double product of the inputs (rounded to bfloat16 for `bf16`) up to F32
-    /// summation error (the products of two bfloat16 values are exact in F32).
-    @Test(arguments: supported, [false, true])
-    func productOfTheInputs(precision: ProductPrecision, accumulate: Bool) {
+    /// summation error (the products of two bfloat16 values are exact in F32), added to nothing, to
+    /// the output's values, or to a residual matrix (the output's values then ignored: NaN here).
+    @Test(arguments: supported, ["none", "output", "residual"])
+    func productOfTheInputs(precision: ProductPrecision, addend: String) {
+        let accumulate = addend != "none"
         func round(_ value: Float) -> Double { precision == .bf16 ? bf16(value) : Double(value) }
         for (rows, inFeatures, outFeatures) in Self.shapes {
             let x = randomValues(rows * inFeatures, seed: 40), w = randomValues(outFeatures * inFeatures, seed: 41)
@@ -58,8 +60,12 @@ struct PackedLinearTests {
                 }
             }
             let weight = packed(precision, FlatBuffer(w), outFeatures: outFeatures, inFeatures: inFeatures)
-            let xb = FlatBuffer(x), yb = FlatBuffer(start)
-            weight.product(x: xb.pointer, y: yb.pointer, rows: rows, accumulate: accumulate, threads: 1)
+            let xb = FlatBuffer(x), residual = FlatBuffer(start)
+            let yb = addend == "residual" ? FlatBuffer([Float](repeating: .nan, count: start.count)) : FlatBuffer(start)
+            weight.product(x: xb.pointer, y: yb.pointer, rows: rows,
+                           adding: addend == "residual" ? .matrix(residual.pointer) : ProductAddend(accumulate: accumulate),
+                           threads: 1)
+            #expect(residual.array == start && !yb.array.contains(where: \.isNaN))
             var worst = 0.0
             for i in expected.indices {
                 // F32 products are rounded too: one more unit roundoff per term.
@@ -67,7 +73,7 @@ struct PackedLinearTests {
                 worst = max(worst, abs(Double(yb.pointer[i]) - expected[i]) / bound)
             }
             let shape = "[\(rows), \(inFeatures)] x [\(outFeatures), \(inFeatures)]^T"
-            #expect(worst <= 1, "\(precision) \(shape), accumulate \(accumulate): error \(worst) x the F32 summation bound")
+            #expect(worst <= 1, "\(precision) \(shape), adding \(addend): error \(worst) x the F32 summation bound")
         }
     }
 

@@ -14,9 +14,11 @@
 /// while their probabilities are in L1).
 /// q: [queries, head_dim] (row stride ldq); `keys`: k [seq, head_dim] packed by
 /// bgpo_f32_pack(k, seq, head_dim, ldk, keys); `values`: v [seq, head_dim] packed by
-/// bgpo_f32_pack_transposed(v, head_dim, seq, ldv, values); probs: row stride seq; out: row stride ldo.
+/// bgpo_f32_pack_transposed(v, head_dim, seq, ldv, values); probs: row stride seq, or NULL when the
+/// probabilities are not kept (a pass no backward follows: six rows' at a time go through
+/// `rows_scratch` [6, seq] instead, and never leave the cache); out: row stride ldo.
 void bgpo_f32_attention_head(const float *q, int queries, size_t ldq, const float *keys, const float *values, int seq,
-                             int head_dim, float scale, const unsigned char *key_mask, float *probs, float *out,
-                             size_t ldo);
+                             int head_dim, float scale, const unsigned char *key_mask, float *probs, float *rows_scratch,
+                             float *out, size_t ldo);
 
 #endif

@@ -34,10 +34,11 @@ void bgpo_bf16_pack_bf16(const uint16_t *w, int n, int k, uint16_t *packed);
 /// (the padding element zero), nearest even.
 void bgpo_bf16_convert_rows(const float *x, int m, int k, uint16_t *out);
 
-/// Output panels [first_panel, end_panel) of y = a . W^T (or y += a . W^T when `accumulate`):
-/// a [m, bgpo_bf16_padded(k)] from bgpo_bf16_convert_rows, `packed` from a pack function for the
-/// [n, k] weight, y [m, n] F32 (row stride n). Disjoint panel ranges may run in parallel.
+/// Output panels [first_panel, end_panel) of y = addend + a . W^T, addend as bgpo_f32_gemm_panels'
+/// (NULL, y itself, or a residual [m, n]): a [m, bgpo_bf16_padded(k)] from bgpo_bf16_convert_rows,
+/// `packed` from a pack function for the [n, k] weight, y [m, n] F32 (row stride n). Disjoint panel
+/// ranges may run in parallel.
 void bgpo_bf16_gemm_panels(const uint16_t *a, int m, int k, const uint16_t *packed, int n, float *y,
-                           int accumulate, int first_panel, int end_panel);
+                           const float *addend, int first_panel, int end_panel);
 
 #endif

@@ -25,10 +25,11 @@ void bgpo_f32_pack(const float *w, int n, int k, size_t ldw, float *packed);
 /// elements): the weight of y = a . w, as bgpo_f32_pack packs the weight of y = a . W^T.
 void bgpo_f32_pack_transposed(const float *w, int n, int k, size_t ldw, float *packed);
 
-/// Output panels [first_panel, end_panel) of y = a . W^T (or y += a . W^T when `accumulate`):
-/// a [m, k] (row stride k), `packed` from bgpo_f32_pack for the [n, k] weight, y [m, n] (row
-/// stride n). Disjoint panel ranges may run in parallel.
-void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, int accumulate,
+/// Output panels [first_panel, end_panel) of y = addend + a . W^T: addend NULL (y = a . W^T), y
+/// itself (y += a . W^T) or another [m, n] matrix (row stride n: a residual stream); a [m, k] (row
+/// stride k), `packed` from bgpo_f32_pack for the [n, k] weight, y [m, n] (row stride n). Disjoint
+/// panel ranges may run in parallel.
+void bgpo_f32_gemm_panels(const float *a, int m, int k, const float *packed, int n, float *y, const float *addend,
                           int first_panel, int end_panel);
 
 #endif

@@ -16,14 +16,31 @@ protocol ForwardWeights {
     /// x: [rows, inFeatures]; y: [rows, outFeatures].
     func linear(x: UnsafePointer<Float>, weightAt offset: Int, y: UnsafeMutablePointer<Float>,
                 rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool)
+    /// `y = residual + x W^T` (a residual connection), W as in the other `linear`.
+    /// x: [rows, inFeatures]; residual, y: [rows, outFeatures], not overlapping.
+    func linear(x: UnsafePointer<Float>, weightAt offset: Int, residual: UnsafePointer<Float>,
+                y: UnsafeMutablePointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int)
     /// The threads among which the pass shares its own work (attention, norms, rotary, SwiGLU),
     /// OpenBLAS running single-threaded meanwhile; 1 when OpenBLAS runs with its own threads.
     var threads: Int { get }
+    /// Whether the pass keeps attention's probabilities in the workspace for a backward: false for
+    /// a pass no backward follows, whose attention then writes none (``Kernels/attentionForward(q:k:v:keyMask:probs:out:batch:queries:seq:heads:kvHeads:headDim:threads:path:)``
+    /// with `probs` nil).
+    var keepsProbabilities: Bool { get }
 }
 
 extension ForwardWeights {
     /// One: the pass's own work on the calling thread, OpenBLAS's products on its own threads.
     var threads: Int { 1 }
+    /// True: a backward may follow.
+    var keepsProbabilities: Bool { true }
+
+    /// The residual copied into `y`, then the product added.
+    func linear(x: UnsafePointer<Float>, weightAt offset: Int, residual: UnsafePointer<Float>,
+                y: UnsafeMutablePointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int) {
+        y.update(from: residual, count: rows * outFeatures)
+        linear(x: x, weightAt: offset, y: y, rows: rows, inFeatures: inFeatures, outFeatures: outFeatures, accumulate: true)
+    }
 }
 
 /// The weights of a ``Model``: its F32 buffer, used in place.

@@ -70,7 +70,7 @@ extension PackedComputeModel: ForwardModel {
     /// pass on two cores).
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
                         scope: ForwardScope) {
-        let pass = PackedPass(weights: weights, threads: BLAS.threads)
+        let pass = PackedPass(weights: weights, threads: BLAS.threads, keepsProbabilities: false)
         BLAS.singleThreaded {
             DLLM.forward(config: config, layout: layout, weights: pass, tokens: tokens, keyMask: keyMask, workspace: ws,
                          scope: scope)
@@ -135,6 +135,8 @@ final class PackedWeights {
 struct PackedPass: ForwardWeights {
     let weights: PackedWeights
     let threads: Int
+    /// False for a forward-only model's passes (``PackedComputeModel``), true for a trainer's.
+    let keepsProbabilities: Bool
 
     func embed(tokens: UnsafePointer<Int32>, tableAt offset: Int, out: UnsafeMutablePointer<Float>,
                count: Int, vocab: Int, dim: Int) {
@@ -146,6 +148,13 @@ struct PackedPass: ForwardWeights {
     func linear(x: UnsafePointer<Float>, weightAt offset: Int, y: UnsafeMutablePointer<Float>,
                 rows: Int, inFeatures: Int, outFeatures: Int, accumulate: Bool) {
         weights.matrix(at: offset, outFeatures: outFeatures, inFeatures: inFeatures)
-            .product(x: x, y: y, rows: rows, accumulate: accumulate, threads: threads)
+            .product(x: x, y: y, rows: rows, adding: ProductAddend(accumulate: accumulate), threads: threads)
+    }
+
+    /// The residual added as the product stores its output (no copy first).
+    func linear(x: UnsafePointer<Float>, weightAt offset: Int, residual: UnsafePointer<Float>,
+                y: UnsafeMutablePointer<Float>, rows: Int, inFeatures: Int, outFeatures: Int) {
+        weights.matrix(at: offset, outFeatures: outFeatures, inFeatures: inFeatures)
+            .product(x: x, y: y, rows: rows, adding: .matrix(residual), threads: threads)
     }
 }

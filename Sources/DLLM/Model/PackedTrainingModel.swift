@@ -57,7 +57,7 @@ extension PackedTrainingModel: TrainableModel {
     public func forward(tokens: UnsafePointer<Int32>, keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace,
                         scope: ForwardScope) {
         precondition(ws.config == config, "PackedTrainingModel.forward: workspace was built for another model configuration")
-        let pass = PackedPass(weights: weights, threads: BLAS.threads)
+        let pass = PackedPass(weights: weights, threads: BLAS.threads, keepsProbabilities: true)
         BLAS.singleThreaded {
             DLLM.forward(config: config, layout: model.layout, weights: pass, tokens: tokens, keyMask: keyMask, workspace: ws,
                          scope: scope)
@@ -93,7 +93,7 @@ struct PackedGradients: ParameterGradients {
         guard let weight = transposed[offset], weight.outFeatures == inFeatures, weight.inFeatures == outFeatures else {
             preconditionFailure("PackedGradients.linear: no packed transpose of a [\(outFeatures), \(inFeatures)] matrix at \(offset)")
         }
-        weight.product(x: dY, y: dX, rows: rows, accumulate: accumulate, threads: threads)
+        weight.product(x: dY, y: dX, rows: rows, adding: ProductAddend(accumulate: accumulate), threads: threads)
         // dW[o0..<o1] += dY[:, o0..<o1]^T x, one share of the output rows per thread.
         nonisolated(unsafe) let (input, gradient, dW) = (x, dY, full.gradients + offset)
         forEachShare(of: outFeatures, threads: threads, minimumShare: packedTileRows) { first, end in

@@ -61,9 +61,9 @@ func compactAttention<W: ForwardWeights>(config c: ModelConfig, layout: Paramete
     rotaryForward(x: a + act.q, y: a + act.q, cos: a + ws.cos + positions.lowerBound * half,
                   sin: a + ws.sin + positions.lowerBound * half, batch: ws.batch, seq: r, heads: c.nHeads,
                   headDim: c.headDim, threads: w.threads)
-    attentionForward(q: a + act.q, k: a + act.k, v: a + act.v, keyMask: keyMask, probs: a + act.probs,
-                     out: a + act.context, batch: ws.batch, queries: r, seq: ws.seq, heads: c.nHeads,
-                     kvHeads: c.nKVHeads, headDim: c.headDim, threads: w.threads)
+    attentionForward(q: a + act.q, k: a + act.k, v: a + act.v, keyMask: keyMask, probs: nil, out: a + act.context,
+                     batch: ws.batch, queries: r, seq: ws.seq, heads: c.nHeads, kvHeads: c.nKVHeads,
+                     headDim: c.headDim, threads: w.threads)
     w.linear(x: a + act.context, weightAt: p.attnOut, y: a + act.hidden, rows: nr, inFeatures: hd, outFeatures: d,
              accumulate: true)
 }

@@ -83,7 +83,8 @@ func embedAndRunBlocks<W: ForwardWeights>(config c: ModelConfig, layout: Paramet
 
 /// The attention half of block `l` over every row: `hidden = input + attn_out(attention(rope(q), rope(k), v))`.
 ///
-/// input, attnNormed, hidden: [n, d]; q, context: [n, hd]; k, v: [n, kvd]; probs: [batch, nHeads, seq, seq].
+/// input, attnNormed, hidden: [n, d]; q, context: [n, hd]; k, v: [n, kvd]; probs: [batch, nHeads, seq, seq]
+/// (written when `w.keepsProbabilities`).
 func attentionHalfForward<W: ForwardWeights>(config c: ModelConfig, layout: ParameterLayout, weights w: W, layer l: Int,
                                              keyMask: UnsafePointer<UInt8>?, workspace ws: Workspace) {
     let a = ws.storage.pointer, p = layout.blocks[l], act = ws.layers[l]
@@ -92,12 +93,11 @@ func attentionHalfForward<W: ForwardWeights>(config c: ModelConfig, layout: Para
     w.linear(x: a + act.attnNormed, weightAt: p.q, y: a + act.q, rows: n, inFeatures: d, outFeatures: hd, accumulate: false)
     rotaryForward(x: a + act.q, y: a + act.q, cos: a + ws.cos, sin: a + ws.sin,
                   batch: ws.batch, seq: ws.seq, heads: c.nHeads, headDim: c.headDim, threads: w.threads)
-    attentionForward(q: a + act.q, k: a + act.k, v: a + act.v, keyMask: keyMask, probs: a + act.probs,
-                     out: a + act.context, batch: ws.batch, seq: ws.seq, heads: c.nHeads, kvHeads: c.nKVHeads,
-                     headDim: c.headDim, threads: w.threads)
-    (a + act.hidden).update(from: a + act.input, count: n * d)
-    w.linear(x: a + act.context, weightAt: p.attnOut, y: a + act.hidden, rows: n, inFeatures: hd, outFeatures: d,
-             accumulate: true)
+    attentionForward(q: a + act.q, k: a + act.k, v: a + act.v, keyMask: keyMask,
+                     probs: w.keepsProbabilities ? a + act.probs : nil, out: a + act.context, batch: ws.batch,
+                     seq: ws.seq, heads: c.nHeads, kvHeads: c.nKVHeads, headDim: c.headDim, threads: w.threads)
+    w.linear(x: a + act.context, weightAt: p.attnOut, residual: a + act.input, y: a + act.hidden, rows: n,
+             inFeatures: hd, outFeatures: d)
 }
 
 /// The attention norm of block `l` over every row, then its keys and values, the keys rotated
@@ -169,8 +169,7 @@ func feedForwardHalfForward<W: ForwardWeights>(config c: ModelConfig, layout: Pa
              accumulate: false)
     w.linear(x: a + act.ffNormed, weightAt: p.up, y: a + act.up, rows: n, inFeatures: d, outFeatures: m, accumulate: false)
     swigluForward(gate: a + act.gate, up: a + act.up, out: a + act.act, count: n * m, threads: w.threads)
-    out.update(from: hidden, count: n * d)
-    w.linear(x: a + act.act, weightAt: p.ffOut, y: out, rows: n, inFeatures: m, outFeatures: d, accumulate: true)
+    w.linear(x: a + act.act, weightAt: p.ffOut, residual: hidden, y: out, rows: n, inFeatures: m, outFeatures: d)
 }
 
 /// Backward of ``feedForwardHalfForward(config:layout:weights:layer:workspace:rows:hidden:out:)`` over

@@ -114,7 +114,8 @@ private final class PackedKeysAndValues {
 }
 
 /// Backward of ``attentionForward(q:k:v:keyMask:probs:out:batch:seq:heads:kvHeads:headDim:threads:)``:
-/// accumulates into dQ, dK and dV.
+/// accumulates into dQ, dK and dV, or writes them when `accumulate` is false (what they held is
+/// ignored: no zeroing first).
 ///
 /// q, dOut, dQ: [batch * seq, heads * headDim]; k, v, dK, dV: [batch * seq, kvHeads * headDim];
 /// probs: [batch, heads, seq, seq] from the forward (masked keys have probability 0, so the mask
@@ -125,7 +126,8 @@ public func attentionBackward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, 
                               probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                               dQ: UnsafeMutablePointer<Float>, dK: UnsafeMutablePointer<Float>,
                               dV: UnsafeMutablePointer<Float>,
-                              batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int, threads: Int = 1) {
+                              batch: Int, seq: Int, heads: Int, kvHeads: Int, headDim: Int, threads: Int = 1,
+                              accumulate: Bool = true) {
     precondition(kvHeads > 0 && heads % kvHeads == 0, "attentionBackward: kvHeads \(kvHeads) must divide heads \(heads)")
     let group = heads / kvHeads
     let qStride = heads * headDim, kvStride = kvHeads * headDim
@@ -142,12 +144,14 @@ public func attentionBackward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, 
             for h in g * group ..< (g + 1) * group {
                 let qOffset = b * seq * qStride + h * headDim
                 let p = probs + (b * heads + h) * seq * seq
+                // Each head writes its own columns of dQ once; the group's first head starts dK and dV.
+                let dQBeta: Float = accumulate ? 1 : 0, dKVBeta: Float = accumulate || h > g * group ? 1 : 0
                 // dP: [seq, seq] = dOut_h v_g^T
                 sgemm(.none, .transposed, m: seq, n: seq, k: headDim,
                       a: dOut + qOffset, lda: qStride, b: v + kvOffset, ldb: kvStride, beta: 0, c: scratch, ldc: seq)
-                // dV_g += p^T dOut_h
+                // dV_g += p^T dOut_h (or = for the group's first head when not accumulating)
                 sgemm(.transposed, .none, m: seq, n: headDim, k: seq,
-                      a: p, lda: seq, b: dOut + qOffset, ldb: qStride, beta: 1, c: dV + kvOffset, ldc: kvStride)
+                      a: p, lda: seq, b: dOut + qOffset, ldb: qStride, beta: dKVBeta, c: dV + kvOffset, ldc: kvStride)
                 // dS = p * (dP - rowsum(p * dP)) * scale, in place in scratch
                 for i in 0..<seq {
                     let pr = p + i * seq
@@ -161,9 +165,9 @@ public func attentionBackward(q: UnsafePointer<Float>, k: UnsafePointer<Float>, 
                 }
                 // dQ_h += dS k_g; dK_g += dS^T q_h
                 sgemm(.none, .none, m: seq, n: headDim, k: seq,
-                      a: scratch, lda: seq, b: k + kvOffset, ldb: kvStride, beta: 1, c: dQ + qOffset, ldc: qStride)
+                      a: scratch, lda: seq, b: k + kvOffset, ldb: kvStride, beta: dQBeta, c: dQ + qOffset, ldc: qStride)
                 sgemm(.transposed, .none, m: seq, n: headDim, k: seq,
-                      a: scratch, lda: seq, b: q + qOffset, ldb: qStride, beta: 1, c: dK + kvOffset, ldc: kvStride)
+                      a: scratch, lda: seq, b: q + qOffset, ldb: qStride, beta: dKVBeta, c: dK + kvOffset, ldc: kvStride)
             }
         }
     }

@@ -39,20 +39,22 @@ public func rotaryForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float
     }
 }
 
-/// Backward of ``rotaryForward(x:y:cos:sin:batch:seq:heads:headDim:threads:)``: `dX += R^T dY`.
+/// Backward of ``rotaryForward(x:y:cos:sin:batch:seq:heads:headDim:threads:)``: `dX += R^T dY`, or
+/// `dX = R^T dY` when `accumulate` is false (what dX held is ignored).
 ///
 /// dY, dX: [batch * seq, heads * headDim]; cos, sin: [seq, headDim / 2]; the rows shared among
 /// `threads` threads (row by row: the same result).
 public func rotaryBackward(dY: UnsafePointer<Float>, dX: UnsafeMutablePointer<Float>,
                            cos cosTable: UnsafePointer<Float>, sin sinTable: UnsafePointer<Float>,
-                           batch: Int, seq: Int, heads: Int, headDim: Int, threads: Int = 1) {
+                           batch: Int, seq: Int, heads: Int, headDim: Int, threads: Int = 1, accumulate: Bool = true) {
     let half = headDim / 2
     nonisolated(unsafe) let (dY, dX) = (dY, dX)
     forEachRotaryLane(cos: cosTable, sin: sinTable, rows: batch * seq, seq: seq, heads: heads, headDim: headDim,
                       threads: threads) { cv, sv, i, lanes in
         let g1 = loadVector(dY + i, lanes), g2 = loadVector(dY + half + i, lanes)
-        storeVector(loadVector(dX + i, lanes) + g1 * cv + g2 * sv, dX + i, lanes)
-        storeVector(loadVector(dX + half + i, lanes) + g2 * cv - g1 * sv, dX + half + i, lanes)
+        let d1 = g1 * cv + g2 * sv, d2 = g2 * cv - g1 * sv
+        storeVector(accumulate ? loadVector(dX + i, lanes) + d1 : d1, dX + i, lanes)
+        storeVector(accumulate ? loadVector(dX + half + i, lanes) + d2 : d2, dX + half + i, lanes)
     }
 }
 

@@ -10,9 +10,9 @@
 /// out = silu(gate) * up over `count` elements, silu(g) = g * sigmoid(g).
 void bgpo_f32_swiglu_forward(const float *gate, const float *up, float *out, size_t count);
 
-/// The backward of bgpo_f32_swiglu_forward, ACCUMULATING: d_gate += d_out * up * s * (1 + g * (1 - s)),
-/// d_up += d_out * g * s, s = sigmoid(g).
+/// The backward of bgpo_f32_swiglu_forward: d_gate += d_out * up * s * (1 + g * (1 - s)),
+/// d_up += d_out * g * s, s = sigmoid(g), when `accumulate`; else `=` (what they held ignored).
 void bgpo_f32_swiglu_backward(const float *gate, const float *up, const float *d_out, float *d_gate, float *d_up,
-                              size_t count);
+                              size_t count, int accumulate);
 
 #endif

@@ -128,20 +128,17 @@ func attentionHalfBackward<P: ParameterGradients>(config c: ModelConfig, layout:
     let dResidual = a + s.dResidual, dNormed = a + s.dNormed
     g.linear(x: a + act.context, weightAt: p.attnOut, dY: dResidual, dX: a + s.dContext,
              rows: n, inFeatures: hd, outFeatures: d, accumulate: false)
-    (a + s.dQ).update(repeating: 0, count: n * hd)
-    (a + s.dK).update(repeating: 0, count: n * kvd)
-    (a + s.dV).update(repeating: 0, count: n * kvd)
     attentionBackward(q: a + act.q, k: a + act.k, v: a + act.v, probs: a + act.probs, dOut: a + s.dContext,
                       dQ: a + s.dQ, dK: a + s.dK, dV: a + s.dV,
                       batch: ws.batch, seq: ws.seq, heads: c.nHeads, kvHeads: c.nKVHeads, headDim: c.headDim,
-                      threads: g.threads)
+                      threads: g.threads, accumulate: false)
     // Undo the rotary embedding; dContext now holds the gradient of the un-rotated queries.
-    (a + s.dContext).update(repeating: 0, count: n * hd)
-    (a + s.dKRotated).update(repeating: 0, count: n * kvd)
     rotaryBackward(dY: a + s.dQ, dX: a + s.dContext, cos: a + ws.cos, sin: a + ws.sin,
-                   batch: ws.batch, seq: ws.seq, heads: c.nHeads, headDim: c.headDim, threads: g.threads)
+                   batch: ws.batch, seq: ws.seq, heads: c.nHeads, headDim: c.headDim, threads: g.threads,
+                   accumulate: false)
     rotaryBackward(dY: a + s.dK, dX: a + s.dKRotated, cos: a + ws.cos, sin: a + ws.sin,
-                   batch: ws.batch, seq: ws.seq, heads: c.nKVHeads, headDim: c.headDim, threads: g.threads)
+                   batch: ws.batch, seq: ws.seq, heads: c.nKVHeads, headDim: c.headDim, threads: g.threads,
+                   accumulate: false)
     g.linear(x: a + act.attnNormed, weightAt: p.q, dY: a + s.dContext, dX: dNormed,
              rows: n, inFeatures: d, outFeatures: hd, accumulate: false)
     g.linear(x: a + act.attnNormed, weightAt: p.k, dY: a + s.dKRotated, dX: dNormed,
@@ -184,10 +181,8 @@ func feedForwardHalfBackward<P: ParameterGradients>(config c: ModelConfig, layou
     let dResidual = a + s.dResidual, dNormed = a + s.dNormed
     g.linear(x: a + act.act, weightAt: p.ffOut, dY: dResidual, dX: a + s.dAct,
              rows: n, inFeatures: m, outFeatures: d, accumulate: false)
-    (a + s.dGate).update(repeating: 0, count: n * m)
-    (a + s.dUp).update(repeating: 0, count: n * m)
     swigluBackward(gate: a + act.gate, up: a + act.up, dOut: a + s.dAct, dGate: a + s.dGate, dUp: a + s.dUp,
-                   count: n * m, threads: g.threads)
+                   count: n * m, threads: g.threads, accumulate: false)
     g.linear(x: a + act.ffNormed, weightAt: p.ffProj, dY: a + s.dGate, dX: dNormed,
              rows: n, inFeatures: d, outFeatures: m, accumulate: false)
     g.linear(x: a + act.ffNormed, weightAt: p.up, dY: a + s.dUp, dX: dNormed,

@@ -7,7 +7,8 @@
 //
 // TILE(rows, row, panel, kc, depth) is the caller's macro for one tile: `rows` (1-6, a constant,
 // so that the tile's loops unroll) from row `row`, output panel `panel`, inner dimension
-// kc ..< kc + depth; a k block after the first (kc > 0) adds to the output.
+// kc ..< kc + depth; a k block after the first (kc > 0) adds to the output (BGPO_TILE_ADDEND
+// gives each tile what it adds its product to).
 #ifndef BGPO_TILES_H
 #define BGPO_TILES_H
 
@@ -67,8 +68,9 @@ static inline void bgpo_f32_tile_vectors(const int rows, const int vectors, int 
 
 /* C[rows, cols] = addend + A[rows, depth] . B[depth, 64] in F32 (addend as bgpo_store_tile's): rows
  * <= 6, cols <= 64; A's row stride lda; B a panel of 64 columns per depth step, zero past `cols` (a
- * packed weight's panel, or keys or values packed for attention); C's row stride ldc. A panel's columns past `cols` cost nothing
- * beyond their last vector of 16: a weight's last panel (1,376 = 21.5 panels) runs at its width. */
+ * packed weight's panel, or keys or values packed for attention); C's row stride ldc. A panel's
+ * columns past `cols` cost nothing beyond their last vector of 16: a weight's last panel (1,376 =
+ * 21.5 panels) runs at its width. */
 __attribute__((always_inline, target("avx512f")))
 static inline void bgpo_f32_tile(const int rows, int depth, const float *a, size_t lda, const float *b, float *c,
                                  size_t ldc, int cols, const float *addend) {
